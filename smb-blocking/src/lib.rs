@@ -1,0 +1,2 @@
+//! smb-blocking: a thin driver around the smb-proto core.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! The `smb` command.
+fn main() {}

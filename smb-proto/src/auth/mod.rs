@@ -1,0 +1,1 @@
+//! NTLM authentication: hashes and responses, NTLMSSP messages, SPNEGO tokens.

@@ -1,0 +1,19 @@
+//! The wire codec: NetBIOS framing, the SMB1 header, strings, AndX chains and every message.
+//!
+//! One codec per message, shared by both roles: the client encodes requests and decodes
+//! responses with the same code the server uses to decode requests and encode responses.
+
+pub mod codec;
+pub mod header;
+pub mod message;
+pub mod msg;
+pub mod netbios;
+pub mod status;
+pub mod strings;
+
+pub use codec::{DecodeError, DecodeErrorKind, Pad, Reader, Writer};
+pub use header::{Command, Flags, Flags2, HEADER_LEN, Header};
+pub use message::{Block, BlockExtra, Body, ErrorResponse, Message, MessageBody, RawBlock};
+pub use msg::{Request, RequestMessage, Response, ResponseMessage};
+pub use netbios::{Deframer, FrameError, NbssPacket, NetbiosName, Transport};
+pub use status::{DosError, NtStatus, Status};

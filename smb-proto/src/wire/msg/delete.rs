@@ -1,0 +1,11 @@
+//! Placeholder: untyped bodies until the typed codec lands.
+crate::untyped_body!(
+    /// `DELETE` body (untyped placeholder).
+    DeleteRequest,
+    DELETE
+);
+crate::untyped_body!(
+    /// `DELETE` body (untyped placeholder).
+    DeleteResponse,
+    DELETE
+);

@@ -1,0 +1,1 @@
+//! RAP (Remote Administration Protocol) over \\PIPE\\LANMAN: placeholder.

@@ -1,0 +1,13 @@
+//! Placeholder: untyped bodies until the typed codec lands.
+
+crate::untyped_body!(
+    /// `RENAME` body (untyped placeholder).
+    RenameRequest,
+    RENAME
+);
+
+crate::untyped_body!(
+    /// `RENAME` body (untyped placeholder).
+    RenameResponse,
+    RENAME
+);

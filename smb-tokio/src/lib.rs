@@ -1,0 +1,2 @@
+//! smb-tokio: a thin driver around the smb-proto core.
+#![forbid(unsafe_code)]
