@@ -10,5 +10,8 @@
 extern crate alloc;
 
 pub mod auth;
+pub mod rng;
+pub mod server;
+pub mod time;
 pub mod util;
 pub mod wire;
