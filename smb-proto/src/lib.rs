@@ -12,6 +12,7 @@ extern crate alloc;
 pub mod auth;
 pub mod rng;
 pub mod server;
+pub mod signing;
 pub mod time;
 pub mod util;
 pub mod wire;

@@ -1,2 +1,75 @@
-//! Project tooling.
-fn main() {}
+//! `cargo xtask`: decode captures, seed fuzz corpora, run fuzzers, benchmarks and load.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "Project tooling for the SMB1 stack")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Decode every SMB1 message of a pcap capture, re-encode it and compare.
+    Decode {
+        /// The capture (libpcap format).
+        file: PathBuf,
+        /// Verify logins by this user.
+        #[arg(long, requires = "password")]
+        user: Option<String>,
+        /// The user's password.
+        #[arg(long, requires = "user")]
+        password: Option<String>,
+        /// Print only the summary line.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Decode {
+            file,
+            user,
+            password,
+            quiet,
+        } => {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", file.display());
+                    return ExitCode::from(2);
+                }
+            };
+            let creds = match (user, password) {
+                (Some(user), Some(password)) => Some(xtask::decode::Credentials { user, password }),
+                _ => None,
+            };
+            match xtask::decode::decode_capture(&bytes, creds.as_ref()) {
+                Ok(report) => {
+                    if !quiet {
+                        for l in &report.lines {
+                            println!("{l}");
+                        }
+                    }
+                    println!("{}", report.summary());
+                    let logins_ok = report.logins.is_none_or(|l| l.rejected == 0);
+                    if report.ok() && logins_ok {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {}: {e}", file.display());
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}

@@ -286,10 +286,10 @@ impl Writer {
     }
 
     /// Appends a payload without copying it: it is kept aside and logically follows
-    /// everything written so far. Nothing may be written after a tail; see
-    /// [`Writer::into_parts`].
+    /// everything written so far; see [`Writer::into_parts`]. Writing more after it copies
+    /// the tail into the buffer first.
     pub fn tail(&mut self, payload: Bytes) {
-        debug_assert!(self.tail.is_none(), "only one tail per writer");
+        self.flatten();
         self.tail = Some(payload);
     }
 
@@ -303,38 +303,58 @@ impl Writer {
         (self.buf, self.tail)
     }
 
+    /// Copies a pending tail payload into the buffer so that more bytes can follow it.
+    fn flatten(&mut self) {
+        if let Some(t) = self.tail.take() {
+            self.buf.extend_from_slice(&t);
+        }
+    }
+
     /// Appends one byte.
     pub fn u8(&mut self, v: u8) {
+        self.flatten();
         self.buf.put_u8(v);
     }
 
     /// Appends a little-endian u16.
     pub fn u16(&mut self, v: u16) {
+        self.flatten();
         self.buf.put_u16_le(v);
     }
 
     /// Appends a little-endian u32.
     pub fn u32(&mut self, v: u32) {
+        self.flatten();
         self.buf.put_u32_le(v);
     }
 
     /// Appends a little-endian u64.
     pub fn u64(&mut self, v: u64) {
+        self.flatten();
         self.buf.put_u64_le(v);
     }
 
     /// Appends a big-endian u16.
     pub fn u16_be(&mut self, v: u16) {
+        self.flatten();
         self.buf.put_u16(v);
     }
 
     /// Appends raw bytes.
     pub fn bytes(&mut self, v: &[u8]) {
+        if v.is_empty() {
+            return;
+        }
+        self.flatten();
         self.buf.put_slice(v);
     }
 
     /// Appends `n` zero bytes.
     pub fn zeros(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.flatten();
         self.buf.put_bytes(0, n);
     }
 

@@ -37,6 +37,9 @@ pub struct BlockDecoder<'a> {
     pub data: Reader<'a>,
     /// Whether this block is the first of the message.
     pub first: bool,
+    /// Set by a body whose block does not end where WordCount/ByteCount say (the NT_CREATE
+    /// extended response, large reads): the absolute end of the block.
+    pub end: Option<usize>,
 }
 
 impl<'a> BlockDecoder<'a> {
@@ -95,6 +98,7 @@ pub struct BlockEncoder<'a> {
     wc_at: usize,
     bc_at: Option<usize>,
     byte_count: Option<u16>,
+    word_count: Option<u8>,
     extra_params: &'a [u8],
 }
 
@@ -111,7 +115,8 @@ impl BlockEncoder<'_> {
         }
         self.w.bytes(self.extra_params);
         let words = (self.w.pos() - self.wc_at - 1) / 2;
-        self.w.patch_u8(self.wc_at, words as u8);
+        let wc = self.word_count.unwrap_or(words as u8);
+        self.w.patch_u8(self.wc_at, wc);
         self.bc_at = Some(self.w.placeholder_u16());
     }
 
@@ -124,6 +129,12 @@ impl BlockEncoder<'_> {
             Some(bc) => bc + 2,
             None => self.w.pos() + self.extra_params.len() + 2,
         }
+    }
+
+    /// Overrides the WordCount written (the NT_CREATE_ANDX extended response declares 42
+    /// words but carries 50). Call before [`BlockEncoder::start_data`].
+    pub fn set_word_count(&mut self, wc: u8) {
+        self.word_count = Some(wc);
     }
 
     /// Overrides the ByteCount written (e.g. the truncated count of a large read).
@@ -325,6 +336,7 @@ impl<B: MessageBody> Message<B> {
                 params,
                 data,
                 first: blocks.is_empty(),
+                end: None,
             };
             let body = if is_error_block {
                 B::error_body(command)
@@ -333,7 +345,9 @@ impl<B: MessageBody> Message<B> {
             };
             let extra_params = bd.params.rest();
             let data_end = data_start + byte_count as usize;
-            let (extra_data, block_end) = if bd.data.pos() >= data_end {
+            let (extra_data, block_end) = if let Some(end) = bd.end {
+                (Bytes::new(), end)
+            } else if bd.data.pos() >= data_end {
                 (Bytes::new(), bd.data.pos())
             } else {
                 let p = bd.data.pos();
@@ -401,6 +415,7 @@ impl<B: MessageBody> Message<B> {
                 wc_at,
                 bc_at: None,
                 byte_count: None,
+                word_count: None,
                 extra_params: &block.extra.params,
             };
             block.body.encode_block(&mut be);

@@ -4,6 +4,7 @@
 //! responses with the same code the server uses to decode requests and encode responses.
 
 pub mod codec;
+pub mod consts;
 pub mod header;
 pub mod message;
 pub mod msg;

@@ -1,13 +1,12 @@
-//! Placeholder: untyped bodies until the typed codec lands.
+//! `SMB_COM_LOGOFF_ANDX` (0x74): end the session in the header's UID.
 
-crate::untyped_body!(
-    /// `LOGOFF_ANDX` body (untyped placeholder).
+crate::empty_body!(
+    /// LOGOFF_ANDX request (AndX header only).
     LogoffAndXRequest,
     LOGOFF_ANDX
 );
-
-crate::untyped_body!(
-    /// `LOGOFF_ANDX` body (untyped placeholder).
+crate::empty_body!(
+    /// LOGOFF_ANDX response (AndX header only).
     LogoffAndXResponse,
     LOGOFF_ANDX
 );

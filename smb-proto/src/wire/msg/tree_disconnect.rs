@@ -1,13 +1,12 @@
-//! Placeholder: untyped bodies until the typed codec lands.
+//! `SMB_COM_TREE_DISCONNECT` (0x71): disconnect the tree in the header's TID.
 
-crate::untyped_body!(
-    /// `TREE_DISCONNECT` body (untyped placeholder).
+crate::empty_body!(
+    /// TREE_DISCONNECT request (no parameters).
     TreeDisconnectRequest,
     TREE_DISCONNECT
 );
-
-crate::untyped_body!(
-    /// `TREE_DISCONNECT` body (untyped placeholder).
+crate::empty_body!(
+    /// TREE_DISCONNECT response (no parameters).
     TreeDisconnectResponse,
     TREE_DISCONNECT
 );
