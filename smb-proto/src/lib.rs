@@ -13,6 +13,8 @@ pub mod auth;
 pub mod rng;
 pub mod server;
 pub mod signing;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod util;
 pub mod wire;

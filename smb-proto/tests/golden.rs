@@ -149,4 +149,10 @@ fn tree_connect() {
     let raw = golden("tree_connect_andx_request_unicode_ipc");
     let m = round_trip::<Request>(&raw);
     assert_eq!(m.command(), smb_proto::wire::Command::TREE_CONNECT_ANDX);
+    let Request::TreeConnectAndX(t) = m.body() else {
+        panic!()
+    };
+    assert_eq!(t.path, "\\\\SRV\\IPC$");
+    assert_eq!(t.service, "?????");
+    assert_eq!(&t.password[..], &[0]);
 }

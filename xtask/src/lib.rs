@@ -1,6 +1,7 @@
 //! The project's own tooling, run as `cargo xtask ...`.
 
 pub mod decode;
+pub mod fuzz;
 pub mod logins;
 pub mod pcap;
 pub mod summary;

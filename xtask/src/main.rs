@@ -28,11 +28,54 @@ enum Cmd {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Write fuzz corpus seeds from the captures (fuzz/corpus/<target>/seed-*).
+    FuzzSeed,
+    /// Run fuzz targets (all, or one) for a time each; prints executions per target.
+    Fuzz {
+        /// decode | auth | server | client (default: all).
+        target: Option<String>,
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        time: u64,
+        /// Parallel fuzzing processes per target.
+        #[arg(long, default_value_t = 1)]
+        jobs: u32,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Cmd::FuzzSeed => match xtask::fuzz::seed() {
+            Ok(n) => {
+                println!("{n} seed files written under fuzz/corpus/");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Cmd::Fuzz { target, time, jobs } => {
+            if let Err(e) = xtask::fuzz::seed() {
+                eprintln!("error: seeding: {e}");
+                return ExitCode::FAILURE;
+            }
+            let targets: Vec<String> = match target {
+                Some(t) => vec![t],
+                None => xtask::fuzz::TARGETS.iter().map(|s| s.to_string()).collect(),
+            };
+            for t in targets {
+                match xtask::fuzz::run(&t, time, jobs) {
+                    Ok(execs) => println!("{t}: {time} s, {execs} executions, no crash"),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Cmd::Decode {
             file,
             user,

@@ -339,7 +339,7 @@ impl ChallengeMessage {
     /// Decodes a message.
     pub fn decode(msg: &Bytes) -> Result<Self, DecodeError> {
         let mut r = check_header(msg, 2)?;
-        let (tn, _) = field(msg, &mut r, "TargetNameFields")?;
+        let (tn, tn_off) = field(msg, &mut r, "TargetNameFields")?;
         let flags = r.u32("NegotiateFlags")?;
         let server_challenge = r.array("ServerChallenge")?;
         let reserved = r.array("Reserved")?;
@@ -349,7 +349,13 @@ impl ChallengeMessage {
         } else {
             (&[][..], 0)
         };
-        let version = if flags & flags::VERSION != 0 && r.remaining() >= 8 && ti_off >= 56 {
+        let payload_start = [(tn.len(), tn_off), (ti.len(), ti_off)]
+            .iter()
+            .filter(|(l, _)| *l > 0)
+            .map(|&(_, o)| o as usize)
+            .min()
+            .unwrap_or(msg.len());
+        let version = if flags & flags::VERSION != 0 && r.remaining() >= 8 && payload_start >= 56 {
             Some(r.array("Version")?)
         } else {
             None
@@ -383,12 +389,9 @@ impl ChallengeMessage {
             b.buf.extend_from_slice(&v);
         }
         b.payload(tn, &encode_str(&self.target_name, unicode));
-        let info = self
-            .target_info
-            .as_ref()
-            .map(AvPairs::encode)
-            .unwrap_or_default();
-        b.payload(ti, &info);
+        if let Some(info) = &self.target_info {
+            b.payload(ti, &info.encode());
+        }
         b.buf
     }
 }

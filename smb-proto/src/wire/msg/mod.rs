@@ -53,6 +53,8 @@ pub use query_disk::*;
 pub use read_andx::*;
 pub use rename::*;
 pub use session_setup::*;
+pub use trans2::info::{DirEntry, FileInformation, FsInformation, SetFileInfo};
+pub use trans2::sub::Trans2Sub;
 pub use trans2::{Trans2Request, Trans2Response};
 pub use transaction::*;
 pub use tree_connect::*;

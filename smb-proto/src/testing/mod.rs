@@ -1,0 +1,4 @@
+//! Test support (feature `testing`): fuzz entry points shared by the cargo-fuzz targets and
+//! the corpus-replay tests, an in-memory file system, and in-memory client/server pairs.
+
+pub mod fuzz;

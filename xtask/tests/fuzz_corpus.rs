@@ -1,0 +1,31 @@
+//! The committed fuzz corpora (seeds from the captures and from recorded sessions, and any
+//! regression inputs) replayed through the fuzz targets' code as ordinary tests.
+
+use std::path::PathBuf;
+
+fn replay(target: &str, f: fn(&[u8])) -> usize {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        // Files may vanish while a fuzzer minimises the corpus next to us.
+        let Ok(bytes) = std::fs::read(&p) else {
+            continue;
+        };
+        f(&bytes);
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn decode_corpus() {
+    assert!(replay("decode", smb_proto::testing::fuzz::decode) >= 100);
+}
+
+#[test]
+fn auth_corpus() {
+    assert!(replay("auth", smb_proto::testing::fuzz::auth) >= 10);
+}
