@@ -19,6 +19,7 @@ fn names() -> ServerNames {
 }
 
 /// Runs one login; `Ok(verified)` or `Err(())` when the server refused.
+#[allow(clippy::too_many_arguments)]
 fn login(
     method: AuthMethod,
     user: &str,
