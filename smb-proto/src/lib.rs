@@ -10,11 +10,14 @@
 extern crate alloc;
 
 pub mod auth;
+pub(crate) mod exec;
 pub mod rng;
 pub mod server;
 pub mod signing;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
+pub mod transmit;
+pub use transmit::Transmit;
 pub mod util;
 pub mod wire;

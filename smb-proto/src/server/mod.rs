@@ -1,9 +1,20 @@
 //! The server role: a sans-IO server connection.
 //!
-//! (The connection state machine is being built; this module holds the file-system
-//! contract and path checking it is built on.)
+//! [`ServerConnection`] owns UIDs, TIDs, FIDs, search handles, the authentication policy
+//! and the NTLM checks. It never touches a file: it emits [`ServerEvent::Fs`] requests on
+//! checked, share-relative paths ([`SharePath`]) and continues when the host answers, in
+//! any order. State shared between connections (sharing modes, delete-on-close, byte-range
+//! locks) lives in a [`SharedState`] the host creates once.
 
+pub mod config;
+mod conn;
 pub mod fs;
+mod handlers;
 pub mod path;
+pub mod shared;
+pub mod wildcard;
 
+pub use config::{Limits, ServerConfig, ShareConfig, SigningMode};
+pub use conn::{ConnectionError, ServerConnection, ServerEvent};
 pub use fs::*;
+pub use shared::SharedState;

@@ -374,12 +374,8 @@ impl Deframer {
 
     /// Appends received bytes.
     pub fn push(&mut self, data: &[u8]) {
-        if self.buf.capacity() - self.buf.len() < data.len() {
-            let want = self.buf.len() + data.len();
-            // Reserve for the frame being received, bounded by the maximum.
-            let hint = self.announced().map_or(0, |l| l + NBSS_HEADER_LEN);
-            self.buf.reserve(want.max(hint).max(8192) - self.buf.len());
-        }
+        // Growth follows what actually arrives (never the announced length), so a peer
+        // that announces a large frame and stalls costs only what it sent.
         self.buf.extend_from_slice(data);
     }
 

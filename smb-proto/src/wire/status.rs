@@ -76,6 +76,7 @@ nt_statuses! {
     RANGE_NOT_LOCKED = 0xC000_007E, "range not locked";
     DISK_FULL = 0xC000_007F, "disk full";
     INSUFFICIENT_RESOURCES = 0xC000_009A, "insufficient resources";
+    INTERNAL_ERROR = 0xC000_00E5, "internal error";
     MEDIA_WRITE_PROTECTED = 0xC000_00A2, "media write protected";
     PIPE_BUSY = 0xC000_00AE, "pipe busy";
     PIPE_DISCONNECTED = 0xC000_00B0, "pipe disconnected";
@@ -100,6 +101,7 @@ nt_statuses! {
     FILE_CLOSED = 0xC000_0128, "file closed";
     INVALID_LEVEL = 0xC000_0148, "invalid level";
     ACCOUNT_EXPIRED = 0xC000_0193, "account expired";
+    INVALID_LOCK_RANGE = 0xC000_01A1, "invalid lock range";
     USER_SESSION_DELETED = 0xC000_0203, "user session deleted";
     PASSWORD_MUST_CHANGE = 0xC000_0224, "password must change";
     ACCOUNT_LOCKED_OUT = 0xC000_0234, "account locked out";

@@ -1,0 +1,158 @@
+//! Server configuration: shares, accounts and policy, signing, limits.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+use crate::auth::{AccountStore, AuthPolicy};
+
+/// Whether messages are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SigningMode {
+    /// Never sign (SecurityMode announces no signing).
+    Off,
+    /// Sign when the client requires it (or signs itself); the default.
+    #[default]
+    Enabled,
+    /// Refuse clients that do not sign.
+    Required,
+}
+
+/// A disk share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareConfig {
+    /// Share name (case-insensitive on the wire).
+    pub name: String,
+    /// Every modifying request is refused with STATUS_ACCESS_DENIED.
+    pub read_only: bool,
+    /// Remark shown in share lists.
+    pub comment: String,
+}
+
+impl ShareConfig {
+    /// A writable share.
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.into(),
+            read_only: false,
+            comment: String::new(),
+        }
+    }
+}
+
+/// Per-connection limits. Breaking one fails the request (or closes the connection where
+/// noted); other connections are unaffected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Sessions (UIDs) per connection.
+    pub max_sessions: usize,
+    /// Trees (TIDs) per connection.
+    pub max_trees: usize,
+    /// Open files per connection.
+    pub max_open_files: usize,
+    /// Open searches per connection.
+    pub max_searches: usize,
+    /// Largest frame accepted; a header announcing more closes the connection at once.
+    pub max_frame: usize,
+    /// Largest read or write served by one READ_ANDX/WRITE_ANDX.
+    pub max_io: u32,
+    /// MaxMpxCount announced: requests a client may have outstanding.
+    pub max_mpx: u16,
+    /// Requests being processed at once before the host should stop reading.
+    pub max_in_flight: usize,
+    /// Bytes queued for sending before the host should stop reading.
+    pub max_outbound: usize,
+    /// Entries kept for one search (a folder listing).
+    pub max_dir_entries: usize,
+    /// Close a connection with no complete request for this long.
+    pub idle_timeout: Duration,
+    /// Close a connection whose frame stays half-received for this long (slowloris).
+    pub frame_timeout: Duration,
+    /// Close a connection that has not authenticated within this long.
+    pub login_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_sessions: 16,
+            max_trees: 64,
+            max_open_files: 4096,
+            max_searches: 256,
+            max_frame: 8 * 1024 * 1024 + 4096,
+            max_io: 8 * 1024 * 1024,
+            max_mpx: 128,
+            max_in_flight: 256,
+            max_outbound: 64 * 1024 * 1024,
+            max_dir_entries: 1_000_000,
+            idle_timeout: Duration::from_secs(900),
+            frame_timeout: Duration::from_secs(30),
+            login_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The whole server configuration, shared by every connection.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// NetBIOS name (uppercase, at most 15 characters).
+    pub server_name: String,
+    /// Workgroup / domain.
+    pub domain: String,
+    /// Disk shares; the index is the [`ShareId`](super::ShareId). IPC$ is implicit.
+    pub shares: Vec<ShareConfig>,
+    /// What authentication is accepted.
+    pub policy: AuthPolicy,
+    /// Accounts.
+    pub accounts: Arc<dyn AccountStore + Send + Sync>,
+    /// Signing.
+    pub signing: SigningMode,
+    /// Limits.
+    pub limits: Limits,
+    /// Server GUID for extended security.
+    pub server_guid: [u8; 16],
+    /// Answer NetBIOS session requests for any called name (else only `*SMBSERVER` and
+    /// the server name).
+    pub accept_any_called_name: bool,
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("server_name", &self.server_name)
+            .field("domain", &self.domain)
+            .field("shares", &self.shares)
+            .field("policy", &self.policy)
+            .field("signing", &self.signing)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerConfig {
+    /// A configuration with defaults for everything but the shares and accounts.
+    pub fn new(shares: Vec<ShareConfig>, accounts: Arc<dyn AccountStore + Send + Sync>) -> Self {
+        Self {
+            server_name: "SMBRS".into(),
+            domain: "WORKGROUP".into(),
+            shares,
+            policy: AuthPolicy::default(),
+            accounts,
+            signing: SigningMode::default(),
+            limits: Limits::default(),
+            server_guid: *b"smb-rs-server-01",
+            accept_any_called_name: true,
+        }
+    }
+
+    /// The share with this name (case-insensitive).
+    pub fn find_share(&self, name: &str) -> Option<super::ShareId> {
+        let key = super::path::fold_case(name);
+        self.shares
+            .iter()
+            .position(|s| super::path::fold_case(&s.name) == key)
+            .map(|i| super::ShareId(i as u32))
+    }
+}

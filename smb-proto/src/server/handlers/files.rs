@@ -1,0 +1,731 @@
+//! Opening, reading, writing, closing and locking files.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::vec::Vec;
+use bytes::Bytes;
+use core::time::Duration;
+
+use super::{Answer, HResult, Rc, attributes, check_disk, check_fid, check_tree};
+use crate::server::conn::{Cx, OpenFile};
+use crate::server::fs::{
+    CreateAction, Disposition, FileInfo, FsCall, FsReply, Kind, OpenCall, SetInfo, SharePath,
+    Target,
+};
+use crate::server::shared::Lock;
+use crate::wire::NtStatus;
+use crate::wire::consts::{
+    access, create_action, create_options, disposition, ext_attr, open_mode, share,
+};
+use crate::wire::msg::trans2::info::{filetime_to_utime, utime_to_filetime};
+use crate::wire::msg::*;
+
+/// What an open asks for, independent of the command that carried it.
+pub(crate) struct OpenSpec {
+    pub path: SharePath,
+    pub access: u32,
+    pub share_access: u32,
+    pub disposition: Disposition,
+    pub kind: Kind,
+    pub delete_on_close: bool,
+    pub create_attributes: u32,
+    pub allocation_size: u64,
+}
+
+pub(crate) struct Opened {
+    pub fid: u16,
+    pub info: FileInfo,
+    pub action: CreateAction,
+    pub access: u32,
+}
+
+fn map_disposition(d: u32) -> Result<Disposition, NtStatus> {
+    Ok(match d {
+        disposition::SUPERSEDE => Disposition::Supersede,
+        disposition::OPEN => Disposition::Open,
+        disposition::CREATE => Disposition::Create,
+        disposition::OPEN_IF => Disposition::OpenIf,
+        disposition::OVERWRITE => Disposition::Overwrite,
+        disposition::OVERWRITE_IF => Disposition::OverwriteIf,
+        _ => return Err(NtStatus::INVALID_PARAMETER),
+    })
+}
+
+const WRITE_DATA: u32 = access::FILE_WRITE_DATA | access::FILE_APPEND_DATA;
+
+/// Opens (or creates) a file for a request: share-mode checks against every connection,
+/// read-only shares, delete-on-close.
+pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtStatus> {
+    let (share_id, read_only) = check_disk(cx, rc)?;
+    let mut acc = access::map_generic(spec.access);
+    if spec.access & access::MAXIMUM_ALLOWED != 0 && read_only {
+        acc &= !(access::WRITE_LIKE);
+    }
+    let mut disp = spec.disposition;
+    let destructive = matches!(
+        disp,
+        Disposition::Supersede | Disposition::Overwrite | Disposition::OverwriteIf
+    );
+    if read_only {
+        if acc & access::WRITE_LIKE != 0
+            || destructive
+            || disp == Disposition::Create
+            || spec.delete_on_close
+        {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        if disp == Disposition::OpenIf {
+            disp = Disposition::Open;
+        }
+    }
+    if spec.delete_on_close && acc & access::DELETE == 0 {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    let full = cx.with(|i| i.files.len() >= i.config.limits.max_open_files);
+    if full {
+        return Err(NtStatus::TOO_MANY_OPENED_FILES);
+    }
+    let shared = cx.with(|i| i.shared.clone());
+    // Check sharing before anything destructive happens to an existing file.
+    if destructive {
+        match cx
+            .fs(
+                share_id,
+                FsCall::Stat {
+                    target: Target::Path(spec.path.clone()),
+                },
+            )
+            .await
+        {
+            Ok(FsReply::Info(fi)) => {
+                shared.check_open((share_id, fi.file_id), acc, spec.share_access)?
+            }
+            Ok(_) => return Err(NtStatus::INTERNAL_ERROR),
+            Err(NtStatus::OBJECT_NAME_NOT_FOUND) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let call = OpenCall {
+        path: spec.path.clone(),
+        disposition: disp,
+        kind: spec.kind,
+        read: acc & (access::FILE_READ_DATA | access::FILE_EXECUTE) != 0,
+        write: acc & (WRITE_DATA | access::FILE_WRITE_ATTRIBUTES | access::FILE_WRITE_EA) != 0
+            || destructive,
+        create_attributes: spec.create_attributes,
+        allocation_size: spec.allocation_size,
+    };
+    let (handle, info, action) = match cx.fs(share_id, FsCall::Open(call)).await? {
+        FsReply::Opened {
+            handle,
+            info,
+            action,
+        } => (handle, info, action),
+        _ => return Err(NtStatus::INTERNAL_ERROR),
+    };
+    let key = (share_id, info.file_id);
+    let (conn, fid) = cx.with(|i| (i.conn_id, i.new_fid()));
+    let Some(fid) = fid else {
+        let _ = cx
+            .fs(
+                share_id,
+                FsCall::Close {
+                    handle,
+                    set_written: None,
+                },
+            )
+            .await;
+        return Err(NtStatus::TOO_MANY_OPENED_FILES);
+    };
+    if let Err(e) = shared.add_open(key, (conn, fid), acc, spec.share_access) {
+        let _ = cx
+            .fs(
+                share_id,
+                FsCall::Close {
+                    handle,
+                    set_written: None,
+                },
+            )
+            .await;
+        return Err(e);
+    }
+    cx.with(|i| {
+        i.files.insert(
+            fid,
+            OpenFile {
+                tid: rc.tid,
+                uid: rc.uid,
+                handle,
+                share: share_id,
+                path: spec.path.clone(),
+                file_id: info.file_id,
+                access: acc,
+                is_dir: info.is_dir,
+                delete_on_close: spec.delete_on_close,
+                pid: rc.pid(),
+            },
+        )
+    });
+    Ok(Opened {
+        fid,
+        info,
+        action,
+        access: acc,
+    })
+}
+
+/// Closes files taken out of the connection's table: host close, shared release, and
+/// delete-on-close.
+pub(crate) async fn close_all(cx: &Cx, files: BTreeMap<u16, OpenFile>) {
+    for (fid, f) in files {
+        let _ = close_one(cx, fid, f, None).await;
+    }
+}
+
+async fn close_one(
+    cx: &Cx,
+    fid: u16,
+    f: OpenFile,
+    set_written: Option<u64>,
+) -> Result<(), NtStatus> {
+    let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
+    let key = (f.share, f.file_id);
+    if f.delete_on_close {
+        shared.set_delete_pending(key, true);
+    }
+    let r = cx
+        .fs(
+            f.share,
+            FsCall::Close {
+                handle: f.handle,
+                set_written,
+            },
+        )
+        .await;
+    if shared.remove_open(key, (conn, fid)) {
+        let call = if f.is_dir {
+            FsCall::Rmdir {
+                path: f.path.clone(),
+            }
+        } else {
+            FsCall::Delete {
+                path: f.path.clone(),
+            }
+        };
+        let _ = cx.fs(f.share, call).await;
+    }
+    r.map(|_| ())
+}
+
+fn parse_path(raw: &str) -> Result<SharePath, NtStatus> {
+    SharePath::parse(raw)
+}
+
+pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResult {
+    let tree = check_tree(cx, rc)?;
+    if tree.share.is_none() {
+        // Named pipes are not served: clients (smbclient -L) fall back to RAP.
+        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+    }
+    let mut path = parse_path(&r.file_name)?;
+    if r.root_directory_fid != 0 {
+        let dir = check_fid(cx, rc, r.root_directory_fid as u16)?;
+        if !dir.is_dir {
+            return Err(NtStatus::INVALID_HANDLE);
+        }
+        let joined = if dir.path.is_root() {
+            path.clone()
+        } else if path.is_root() {
+            dir.path.clone()
+        } else {
+            parse_path(&format!("{}/{}", dir.path.as_str(), path.as_str()))?
+        };
+        path = joined;
+    }
+    if r.flags & nt_create::NT_CREATE_OPEN_TARGET_DIR != 0 {
+        path = path.parent();
+    }
+    let opts = r.create_options;
+    if opts & create_options::DIRECTORY_FILE != 0 && opts & create_options::NON_DIRECTORY_FILE != 0
+    {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    let kind = if opts & create_options::DIRECTORY_FILE != 0 {
+        Kind::Directory
+    } else if opts & create_options::NON_DIRECTORY_FILE != 0 {
+        Kind::File
+    } else {
+        Kind::Any
+    };
+    if path.is_root() && kind == Kind::File {
+        return Err(NtStatus::FILE_IS_A_DIRECTORY);
+    }
+    let o = open(
+        cx,
+        rc,
+        OpenSpec {
+            path,
+            access: r.desired_access,
+            share_access: r.share_access & share::ALL,
+            disposition: map_disposition(r.create_disposition)?,
+            kind,
+            delete_on_close: opts & create_options::DELETE_ON_CLOSE != 0,
+            create_attributes: r.ext_file_attributes,
+            allocation_size: r.allocation_size,
+        },
+    )
+    .await?;
+    let (read_only,) = (check_disk(cx, rc)?.1,);
+    let action = match o.action {
+        CreateAction::Superseded => create_action::SUPERSEDED,
+        CreateAction::Opened => create_action::OPENED,
+        CreateAction::Created => create_action::CREATED,
+        CreateAction::Overwritten => create_action::OVERWRITTEN,
+    };
+    let i = &o.info;
+    let extended = (r.flags & nt_create::NT_CREATE_REQUEST_EXTENDED_RESPONSE != 0).then_some(
+        NtCreateExtended {
+            volume_guid: [0; 16],
+            file_id: 0,
+            maximal_access_rights: if read_only {
+                access::FILE_GENERIC_READ | access::FILE_EXECUTE
+            } else {
+                access::FILE_ALL_ACCESS
+            },
+            guest_maximal_access_rights: 0,
+            word_count_50: false,
+        },
+    );
+    Ok(Answer::ok(NtCreateAndXResponse {
+        oplock_level: 0,
+        fid: o.fid,
+        create_action: action,
+        creation_time: i.created,
+        last_access_time: i.accessed,
+        last_write_time: i.written,
+        change_time: i.changed,
+        ext_file_attributes: attributes(i),
+        allocation_size: i.allocation_size,
+        end_of_file: i.size,
+        resource_type: 0,
+        nm_pipe_status: if extended.is_some() { 7 } else { 0 },
+        directory: i.is_dir as u8,
+        extended,
+    }))
+}
+
+pub(crate) async fn open_andx(cx: &Cx, rc: &Rc, r: OpenAndXRequest) -> HResult {
+    let tree = check_tree(cx, rc)?;
+    if tree.share.is_none() {
+        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+    }
+    let path = parse_path(&r.file_name)?;
+    let (acc, granted) = match r.access_mode & open_mode::ACCESS_MASK {
+        open_mode::ACCESS_READ => (access::FILE_GENERIC_READ, 0),
+        open_mode::ACCESS_WRITE => (access::FILE_GENERIC_WRITE, 1),
+        open_mode::ACCESS_READ_WRITE => (access::FILE_GENERIC_READ | access::FILE_GENERIC_WRITE, 2),
+        open_mode::ACCESS_EXECUTE => (access::FILE_GENERIC_READ | access::FILE_GENERIC_EXECUTE, 0),
+        _ => return Err(NtStatus::INVALID_PARAMETER),
+    };
+    let share_access = match r.access_mode & open_mode::SHARE_MASK {
+        open_mode::SHARE_DENY_ALL => share::NONE,
+        open_mode::SHARE_DENY_WRITE => share::READ,
+        open_mode::SHARE_DENY_READ => share::WRITE,
+        open_mode::SHARE_DENY_NONE | open_mode::SHARE_COMPAT => share::READ | share::WRITE,
+        _ => return Err(NtStatus::INVALID_PARAMETER),
+    };
+    let create = r.open_mode & open_mode::CREATE_IF_MISSING != 0;
+    let disposition = match (r.open_mode & 0x3, create) {
+        (0, true) => Disposition::Create,
+        (1, false) => Disposition::Open,
+        (1, true) => Disposition::OpenIf,
+        (2, false) => Disposition::Overwrite,
+        (2, true) => Disposition::OverwriteIf,
+        _ => return Err(NtStatus::INVALID_PARAMETER),
+    };
+    let o = open(
+        cx,
+        rc,
+        OpenSpec {
+            path,
+            access: acc,
+            share_access,
+            disposition,
+            kind: Kind::File,
+            delete_on_close: false,
+            create_attributes: ext_attr::from_dos(r.file_attrs),
+            allocation_size: r.allocation_size as u64,
+        },
+    )
+    .await?;
+    let results = match o.action {
+        CreateAction::Opened => 1,
+        CreateAction::Created => 2,
+        CreateAction::Overwritten | CreateAction::Superseded => 3,
+    };
+    let i = &o.info;
+    Ok(Answer::ok(OpenAndXResponse {
+        fid: o.fid,
+        file_attrs: ext_attr::to_dos(attributes(i)),
+        last_write_time: filetime_to_utime(i.written),
+        file_data_size: i.size.min(u32::MAX as u64) as u32,
+        access_rights: granted,
+        resource_type: 0,
+        nm_pipe_status: 0,
+        open_results: results,
+        reserved: [0; 3],
+        extended: (r.flags & open_andx::OPEN_EXTENDED_RESPONSE != 0).then_some(OpenAndXExtended {
+            server_fid: o.fid as u32,
+            reserved: 0,
+            maximal_access_rights: o.access,
+            guest_maximal_access_rights: 0,
+        }),
+    }))
+}
+
+/// Reads through a FID, honouring access and byte-range locks.
+async fn read_fid(cx: &Cx, rc: &Rc, fid: u16, offset: u64, len: u32) -> Result<Bytes, NtStatus> {
+    let f = check_fid(cx, rc, fid)?;
+    if f.is_dir {
+        return Err(NtStatus::INVALID_DEVICE_REQUEST);
+    }
+    if f.access & (access::FILE_READ_DATA | access::FILE_EXECUTE) == 0 {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    let (shared, conn, max) = cx.with(|i| (i.shared.clone(), i.conn_id, i.config.limits.max_io));
+    let len = len.min(max);
+    if shared.io_conflict(
+        (f.share, f.file_id),
+        (conn, fid, rc.pid()),
+        offset,
+        len as u64,
+        false,
+    ) {
+        return Err(NtStatus::FILE_LOCK_CONFLICT);
+    }
+    match cx
+        .fs(
+            f.share,
+            FsCall::Read {
+                handle: f.handle,
+                offset,
+                len,
+            },
+        )
+        .await?
+    {
+        FsReply::Read(b) => Ok(b),
+        _ => Err(NtStatus::INTERNAL_ERROR),
+    }
+}
+
+/// Writes through a FID, honouring access, read-only shares and byte-range locks.
+async fn write_fid(
+    cx: &Cx,
+    rc: &Rc,
+    fid: u16,
+    offset: u64,
+    data: Bytes,
+    through: bool,
+) -> Result<u32, NtStatus> {
+    let f = check_fid(cx, rc, fid)?;
+    let (_, read_only) = check_disk(cx, rc)?;
+    if f.is_dir {
+        return Err(NtStatus::INVALID_DEVICE_REQUEST);
+    }
+    if read_only || f.access & WRITE_DATA == 0 {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
+    if shared.io_conflict(
+        (f.share, f.file_id),
+        (conn, fid, rc.pid()),
+        offset,
+        data.len() as u64,
+        true,
+    ) {
+        return Err(NtStatus::FILE_LOCK_CONFLICT);
+    }
+    if data.is_empty() {
+        return Ok(0);
+    }
+    match cx
+        .fs(
+            f.share,
+            FsCall::Write {
+                handle: f.handle,
+                offset,
+                data,
+                write_through: through,
+            },
+        )
+        .await?
+    {
+        FsReply::Written(n) => Ok(n),
+        _ => Err(NtStatus::INTERNAL_ERROR),
+    }
+}
+
+pub(crate) async fn read_andx(cx: &Cx, rc: &Rc, r: ReadAndXRequest) -> HResult {
+    let data = read_fid(cx, rc, r.fid, r.offset, r.max_count()).await?;
+    Ok(Answer::ok(ReadAndXResponse {
+        available: 0xFFFF,
+        data,
+        ..Default::default()
+    }))
+}
+
+pub(crate) async fn write_andx(cx: &Cx, rc: &Rc, r: WriteAndXRequest) -> HResult {
+    let n = write_fid(
+        cx,
+        rc,
+        r.fid,
+        r.offset,
+        r.data,
+        r.write_mode & write_andx::WRITE_THROUGH != 0,
+    )
+    .await?;
+    Ok(Answer::ok(WriteAndXResponse {
+        count: n,
+        available: 0xFFFF,
+        reserved: 0,
+    }))
+}
+
+pub(crate) async fn close(cx: &Cx, rc: &Rc, r: CloseRequest) -> HResult {
+    check_fid(cx, rc, r.fid)?;
+    let f = cx
+        .with(|i| i.files.remove(&r.fid))
+        .ok_or(NtStatus::INVALID_HANDLE)?;
+    close_one(cx, r.fid, f, utime_or_none(r.last_time_modified)).await?;
+    Ok(Answer::ok(CloseResponse))
+}
+
+fn utime_or_none(t: u32) -> Option<u64> {
+    let ft = utime_to_filetime(t);
+    (ft != 0).then_some(ft)
+}
+
+pub(crate) async fn flush(cx: &Cx, rc: &Rc, r: FlushRequest) -> HResult {
+    let targets: Vec<OpenFile> = if r.fid == 0xFFFF {
+        check_tree(cx, rc)?;
+        cx.with(|i| {
+            i.files
+                .values()
+                .filter(|f| f.pid == rc.pid() || f.tid == rc.tid)
+                .cloned()
+                .collect()
+        })
+    } else {
+        alloc::vec![check_fid(cx, rc, r.fid)?]
+    };
+    for f in targets {
+        if !f.is_dir {
+            cx.fs(f.share, FsCall::Flush { handle: f.handle }).await?;
+        }
+    }
+    Ok(Answer::ok(FlushResponse))
+}
+
+pub(crate) async fn locking(cx: &Cx, rc: &Rc, r: LockingAndXRequest) -> HResult {
+    let f = check_fid(cx, rc, r.fid)?;
+    let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
+    let key = (f.share, f.file_id);
+    if r.type_of_lock & locking::LOCKING_OPLOCK_RELEASE != 0
+        && r.locks.is_empty()
+        && r.unlocks.is_empty()
+    {
+        // An oplock break acknowledgement has no response.
+        return Ok(Answer::silent());
+    }
+    if r.type_of_lock & locking::LOCKING_CANCEL_LOCK != 0 {
+        return Ok(Answer::ok(LockingAndXResponse));
+    }
+    let exclusive = r.type_of_lock & locking::LOCKING_SHARED_LOCK == 0;
+    for u in &r.unlocks {
+        shared.unlock(key, (conn, r.fid, u.pid as u32), u.offset, u.length)?;
+    }
+    let deadline = (r.timeout != 0).then(|| {
+        let ms = if r.timeout == u32::MAX {
+            365 * 24 * 3600 * 1000
+        } else {
+            r.timeout as u64
+        };
+        cx.now().instant + Duration::from_millis(ms)
+    });
+    let mut taken: Vec<Lock> = Vec::new();
+    for l in &r.locks {
+        if l.length > 0 && l.offset.checked_add(l.length - 1).is_none() {
+            release(&shared, key, &taken);
+            return Err(NtStatus::INVALID_LOCK_RANGE);
+        }
+        let lock = Lock {
+            owner: (conn, r.fid, l.pid as u32),
+            offset: l.offset,
+            length: l.length,
+            exclusive,
+        };
+        loop {
+            match shared.lock(key, lock) {
+                Ok(()) => {
+                    taken.push(lock);
+                    break;
+                }
+                Err(e) => {
+                    let now = cx.now().instant;
+                    let cancelled = cx.with(|i| i.cancelled.remove(&rc.h.mid));
+                    match deadline {
+                        _ if cancelled => {
+                            release(&shared, key, &taken);
+                            return Err(NtStatus::CANCELLED);
+                        }
+                        Some(d) if now < d => {
+                            let step = d.min(now + Duration::from_millis(20));
+                            cx.sleep_until(step).await;
+                        }
+                        Some(_) => {
+                            release(&shared, key, &taken);
+                            return Err(NtStatus::FILE_LOCK_CONFLICT);
+                        }
+                        None => {
+                            release(&shared, key, &taken);
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(Answer::ok(LockingAndXResponse))
+}
+
+fn release(
+    shared: &crate::server::shared::SharedState,
+    key: crate::server::shared::FileKey,
+    taken: &[Lock],
+) {
+    for l in taken {
+        let _ = shared.unlock(key, l.owner, l.offset, l.length);
+    }
+}
+
+pub(crate) async fn read_core(cx: &Cx, rc: &Rc, r: ReadRequest) -> HResult {
+    let data = read_fid(cx, rc, r.fid, r.offset as u64, r.count as u32).await?;
+    Ok(Answer::ok(ReadResponse {
+        reserved: [0; 4],
+        data,
+    }))
+}
+
+/// The core WRITE: a zero count sets the file size to the offset.
+async fn write_core_inner(cx: &Cx, rc: &Rc, w: &WriteRequest) -> Result<u16, NtStatus> {
+    if w.data.is_empty() {
+        let f = check_fid(cx, rc, w.fid)?;
+        let (_, read_only) = check_disk(cx, rc)?;
+        if read_only || f.access & WRITE_DATA == 0 {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        let info = SetInfo {
+            size: Some(w.offset as u64),
+            ..Default::default()
+        };
+        cx.fs(
+            f.share,
+            FsCall::SetInfo {
+                target: Target::Handle(f.handle),
+                info,
+            },
+        )
+        .await?;
+        return Ok(0);
+    }
+    let n = write_fid(cx, rc, w.fid, w.offset as u64, w.data.clone(), false).await?;
+    Ok(n.min(0xFFFF) as u16)
+}
+
+pub(crate) async fn write_core(cx: &Cx, rc: &Rc, r: WriteRequest) -> HResult {
+    let count = write_core_inner(cx, rc, &r).await?;
+    Ok(Answer::ok(WriteResponse { count }))
+}
+
+pub(crate) async fn write_and_unlock(cx: &Cx, rc: &Rc, r: WriteAndUnlockRequest) -> HResult {
+    let count = write_core_inner(cx, rc, &r.0).await?;
+    let f = check_fid(cx, rc, r.0.fid)?;
+    let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
+    shared.unlock(
+        (f.share, f.file_id),
+        (conn, r.0.fid, rc.pid()),
+        r.0.offset as u64,
+        r.0.data.len() as u64,
+    )?;
+    Ok(Answer::ok(WriteAndUnlockResponse { count }))
+}
+
+pub(crate) async fn write_and_close(cx: &Cx, rc: &Rc, r: WriteAndCloseRequest) -> HResult {
+    let w = WriteRequest {
+        fid: r.fid,
+        offset: r.offset,
+        remaining: 0,
+        count: None,
+        data: r.data.clone(),
+    };
+    let count = write_core_inner(cx, rc, &w).await?;
+    let f = cx
+        .with(|i| i.files.remove(&r.fid))
+        .ok_or(NtStatus::INVALID_HANDLE)?;
+    close_one(cx, r.fid, f, utime_or_none(r.last_write_time)).await?;
+    Ok(Answer::ok(WriteAndCloseResponse { count }))
+}
+
+pub(crate) async fn create_temporary(cx: &Cx, rc: &Rc, r: CreateTemporaryRequest) -> HResult {
+    let dir = parse_path(&r.directory_name)?;
+    for _ in 0..16 {
+        let n: u32 = cx.with(|i| i.rng.u32());
+        let name = format!("TMP{:05X}", n & 0xFFFFF);
+        let path = dir.join(&name)?;
+        let res = open(
+            cx,
+            rc,
+            OpenSpec {
+                path,
+                access: access::FILE_GENERIC_READ | access::FILE_GENERIC_WRITE,
+                share_access: share::READ | share::WRITE,
+                disposition: Disposition::Create,
+                kind: Kind::File,
+                delete_on_close: false,
+                create_attributes: ext_attr::from_dos(r.file_attributes),
+                allocation_size: 0,
+            },
+        )
+        .await;
+        match res {
+            Ok(o) => {
+                return Ok(Answer::ok(CreateTemporaryResponse {
+                    fid: o.fid,
+                    temporary_file_name: name,
+                }));
+            }
+            Err(NtStatus::OBJECT_NAME_COLLISION) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(NtStatus::OBJECT_NAME_COLLISION)
+}
+
+pub(crate) async fn process_exit(cx: &Cx, rc: &Rc) -> HResult {
+    super::check_uid(cx, rc)?;
+    let pid = rc.pid();
+    let files: BTreeMap<u16, OpenFile> = cx.with(|i| {
+        let fids: Vec<u16> = i
+            .files
+            .iter()
+            .filter(|(_, f)| f.pid == pid && f.uid == rc.uid)
+            .map(|(k, _)| *k)
+            .collect();
+        fids.into_iter()
+            .filter_map(|f| i.files.remove(&f).map(|o| (f, o)))
+            .collect()
+    });
+    close_all(cx, files).await;
+    Ok(Answer::ok(ProcessExitResponse))
+}

@@ -1,0 +1,287 @@
+//! Name operations: delete, rename, directories, the core QUERY/SET_INFORMATION, disk size.
+
+use alloc::vec::Vec;
+
+use super::{Answer, HResult, Rc, attributes, check_disk};
+use crate::server::conn::Cx;
+use crate::server::fs::{FileInfo, FsCall, FsReply, SetInfo, SetTimes, ShareId, SharePath, Target};
+use crate::server::wildcard;
+use crate::wire::NtStatus;
+use crate::wire::consts::{attr, ext_attr};
+use crate::wire::msg::trans2::info::{filetime_to_utime, utime_to_filetime};
+use crate::wire::msg::*;
+
+/// Information about a path.
+pub(crate) async fn stat(cx: &Cx, share: ShareId, path: &SharePath) -> Result<FileInfo, NtStatus> {
+    match cx
+        .fs(
+            share,
+            FsCall::Stat {
+                target: Target::Path(path.clone()),
+            },
+        )
+        .await?
+    {
+        FsReply::Info(i) => Ok(i),
+        _ => Err(NtStatus::INTERNAL_ERROR),
+    }
+}
+
+/// The entries of a directory.
+pub(crate) async fn list(
+    cx: &Cx,
+    share: ShareId,
+    dir: &SharePath,
+) -> Result<Vec<FileInfo>, NtStatus> {
+    match cx.fs(share, FsCall::ReadDir { path: dir.clone() }).await? {
+        FsReply::Dir(v) => Ok(v),
+        _ => Err(NtStatus::INTERNAL_ERROR),
+    }
+}
+
+/// Whether search attributes admit a file with these attributes (hidden and system files
+/// only when asked for; directories only when `dirs`).
+pub(crate) fn attrs_match(search: u16, fi: &FileInfo, dirs: bool) -> bool {
+    let a = attributes(fi);
+    if fi.is_dir && !(dirs && search & attr::DIRECTORY != 0) {
+        return false;
+    }
+    if a & ext_attr::HIDDEN != 0 && search & attr::HIDDEN == 0 {
+        return false;
+    }
+    if a & ext_attr::SYSTEM != 0 && search & attr::SYSTEM == 0 {
+        return false;
+    }
+    true
+}
+
+fn writable(cx: &Cx, rc: &Rc) -> Result<ShareId, NtStatus> {
+    let (s, ro) = check_disk(cx, rc)?;
+    if ro {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    Ok(s)
+}
+
+async fn delete_one(
+    cx: &Cx,
+    share: ShareId,
+    path: &SharePath,
+    fi: &FileInfo,
+) -> Result<(), NtStatus> {
+    if fi.is_dir {
+        return Err(NtStatus::FILE_IS_A_DIRECTORY);
+    }
+    if attributes(fi) & ext_attr::READONLY != 0 {
+        return Err(NtStatus::CANNOT_DELETE);
+    }
+    let shared = cx.with(|i| i.shared.clone());
+    shared.check_delete((share, fi.file_id))?;
+    if shared.is_open((share, fi.file_id)) {
+        // Open by others with FILE_SHARE_DELETE: delete when the last handle closes.
+        shared.set_delete_pending((share, fi.file_id), true);
+        return Ok(());
+    }
+    cx.fs(share, FsCall::Delete { path: path.clone() })
+        .await
+        .map(|_| ())
+}
+
+pub(crate) async fn delete(cx: &Cx, rc: &Rc, r: DeleteRequest) -> HResult {
+    let share = writable(cx, rc)?;
+    let (dir, pattern) = SharePath::parse_pattern(&r.file_name)?;
+    if !wildcard::has_wildcards(&pattern) {
+        let path = dir.join(&pattern)?;
+        let fi = stat(cx, share, &path).await?;
+        if !fi.is_dir && !attrs_match(r.search_attributes, &fi, false) {
+            return Err(NtStatus::NO_SUCH_FILE);
+        }
+        delete_one(cx, share, &path, &fi).await?;
+        return Ok(Answer::ok(DeleteResponse));
+    }
+    let entries = list(cx, share, &dir).await?;
+    let mut n = 0;
+    let mut last_err = None;
+    for fi in entries
+        .iter()
+        .filter(|fi| wildcard::matches(&pattern, &fi.name))
+    {
+        if !attrs_match(r.search_attributes, fi, false) {
+            continue;
+        }
+        let path = dir.join(&fi.name)?;
+        match delete_one(cx, share, &path, fi).await {
+            Ok(()) => n += 1,
+            Err(e) => last_err = Some(e),
+        }
+    }
+    match (n, last_err) {
+        (_, Some(e)) => Err(e),
+        (0, None) => Err(NtStatus::NO_SUCH_FILE),
+        _ => Ok(Answer::ok(DeleteResponse)),
+    }
+}
+
+/// Renames a path after the sharing checks; updates this connection's open entries.
+pub(crate) async fn rename_path(
+    cx: &Cx,
+    share: ShareId,
+    from: &SharePath,
+    to: &SharePath,
+    replace: bool,
+    fi: &FileInfo,
+) -> Result<(), NtStatus> {
+    let shared = cx.with(|i| i.shared.clone());
+    if !fi.is_dir {
+        shared.check_delete((share, fi.file_id))?;
+    } else {
+        // A directory with open files below it cannot move.
+        let below = cx.with(|i| {
+            i.files.values().any(|f| {
+                f.share == share
+                    && f.path.as_str().len() > from.as_str().len()
+                    && f.path.as_str().starts_with(from.as_str())
+                    && f.path.as_str().as_bytes()[from.as_str().len()] == b'/'
+            })
+        });
+        if below {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+    }
+    cx.fs(
+        share,
+        FsCall::Rename {
+            from: from.clone(),
+            to: to.clone(),
+            replace,
+        },
+    )
+    .await?;
+    cx.with(|i| {
+        for f in i.files.values_mut() {
+            if f.share == share && f.file_id == fi.file_id {
+                f.path = to.clone();
+            }
+        }
+    });
+    Ok(())
+}
+
+pub(crate) async fn rename(cx: &Cx, rc: &Rc, r: RenameRequest) -> HResult {
+    let share = writable(cx, rc)?;
+    let from = SharePath::parse(&r.old_file_name)?;
+    let to = SharePath::parse(&r.new_file_name)?;
+    if from.is_root() || to.is_root() {
+        return Err(NtStatus::OBJECT_NAME_INVALID);
+    }
+    let fi = stat(cx, share, &from).await?;
+    if !attrs_match(r.search_attributes | attr::DIRECTORY, &fi, true) {
+        return Err(NtStatus::NO_SUCH_FILE);
+    }
+    if from == to {
+        return Ok(Answer::ok(RenameResponse));
+    }
+    rename_path(cx, share, &from, &to, false, &fi).await?;
+    Ok(Answer::ok(RenameResponse))
+}
+
+pub(crate) async fn mkdir(cx: &Cx, rc: &Rc, name: &str) -> Result<(), NtStatus> {
+    let share = writable(cx, rc)?;
+    let path = SharePath::parse(name)?;
+    if path.is_root() {
+        return Err(NtStatus::OBJECT_NAME_COLLISION);
+    }
+    cx.fs(share, FsCall::Mkdir { path }).await.map(|_| ())
+}
+
+pub(crate) async fn rmdir(cx: &Cx, rc: &Rc, r: DeleteDirectoryRequest) -> HResult {
+    let share = writable(cx, rc)?;
+    let path = SharePath::parse(&r.directory_name)?;
+    if path.is_root() {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    let fi = stat(cx, share, &path).await?;
+    if !fi.is_dir {
+        return Err(NtStatus::NOT_A_DIRECTORY);
+    }
+    let shared = cx.with(|i| i.shared.clone());
+    if shared.is_open((share, fi.file_id)) {
+        shared.check_delete((share, fi.file_id))?;
+    }
+    cx.fs(share, FsCall::Rmdir { path }).await?;
+    Ok(Answer::ok(DeleteDirectoryResponse))
+}
+
+pub(crate) async fn check_directory(cx: &Cx, rc: &Rc, r: CheckDirectoryRequest) -> HResult {
+    let (share, _) = check_disk(cx, rc)?;
+    let path = SharePath::parse(&r.directory_name)?;
+    let fi = stat(cx, share, &path).await.map_err(|e| match e {
+        NtStatus::OBJECT_NAME_NOT_FOUND => NtStatus::OBJECT_PATH_NOT_FOUND,
+        e => e,
+    })?;
+    if !fi.is_dir {
+        return Err(NtStatus::NOT_A_DIRECTORY);
+    }
+    Ok(Answer::ok(CheckDirectoryResponse))
+}
+
+pub(crate) async fn query_information(cx: &Cx, rc: &Rc, r: QueryInformationRequest) -> HResult {
+    let (share, _) = check_disk(cx, rc)?;
+    let path = SharePath::parse(&r.file_name)?;
+    let fi = stat(cx, share, &path).await?;
+    Ok(Answer::ok(QueryInformationResponse {
+        file_attributes: ext_attr::to_dos(attributes(&fi)),
+        last_write_time: filetime_to_utime(fi.written),
+        file_size: if fi.is_dir {
+            0
+        } else {
+            fi.size.min(u32::MAX as u64) as u32
+        },
+        reserved: [0; 5],
+    }))
+}
+
+pub(crate) async fn set_information(cx: &Cx, rc: &Rc, r: SetInformationRequest) -> HResult {
+    let share = writable(cx, rc)?;
+    let path = SharePath::parse(&r.file_name)?;
+    let fi = stat(cx, share, &path).await?;
+    let mut attrs = ext_attr::from_dos(r.file_attributes & !attr::DIRECTORY);
+    if fi.is_dir {
+        attrs |= ext_attr::DIRECTORY;
+        attrs &= !ext_attr::NORMAL;
+    }
+    let written = utime_to_filetime(r.last_write_time);
+    let info = SetInfo {
+        times: SetTimes {
+            written: (written != 0).then_some(written),
+            ..Default::default()
+        },
+        size: None,
+        attributes: Some(attrs),
+    };
+    cx.fs(
+        share,
+        FsCall::SetInfo {
+            target: Target::Path(path),
+            info,
+        },
+    )
+    .await?;
+    Ok(Answer::ok(SetInformationResponse))
+}
+
+pub(crate) async fn query_disk(cx: &Cx, rc: &Rc) -> HResult {
+    let (share, _) = check_disk(cx, rc)?;
+    let FsReply::FsInfo(f) = cx.fs(share, FsCall::FsInfo).await? else {
+        return Err(NtStatus::INTERNAL_ERROR);
+    };
+    Ok(Answer::ok(QueryInformationDiskResponse::from_sizes(
+        f.total_bytes,
+        f.free_bytes,
+    )))
+}
+
+pub(crate) async fn search(cx: &Cx, rc: &Rc, _r: SearchRequest) -> HResult {
+    check_disk(cx, rc)?;
+    Err(NtStatus::NOT_SUPPORTED)
+}

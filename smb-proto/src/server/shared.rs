@@ -1,0 +1,342 @@
+//! State shared by every connection of a server: who has which file open (for sharing
+//! checks and delete-on-close) and byte-range locks.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::ShareId;
+use crate::wire::NtStatus;
+use crate::wire::consts::{access, share};
+
+/// Identity of a file across connections: its share and host file id.
+pub type FileKey = (ShareId, u64);
+
+/// Who holds an open: connection and FID.
+pub type OpenOwner = (u64, u16);
+
+#[derive(Debug, Clone)]
+struct OpenEntry {
+    owner: OpenOwner,
+    access: u32,
+    share_access: u32,
+}
+
+/// A byte-range lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lock {
+    /// Connection, FID and PID that own it.
+    pub owner: (u64, u16, u32),
+    /// First byte.
+    pub offset: u64,
+    /// Length.
+    pub length: u64,
+    /// Exclusive (write) lock, else shared.
+    pub exclusive: bool,
+}
+
+fn overlaps(a_off: u64, a_len: u64, b_off: u64, b_len: u64) -> bool {
+    if a_len == 0 || b_len == 0 {
+        return false;
+    }
+    let a_end = a_off.saturating_add(a_len);
+    let b_end = b_off.saturating_add(b_len);
+    a_off < b_end && b_off < a_end
+}
+
+#[derive(Debug, Default)]
+struct Files {
+    opens: BTreeMap<FileKey, Vec<OpenEntry>>,
+    delete_pending: BTreeMap<FileKey, bool>,
+    locks: BTreeMap<FileKey, Vec<Lock>>,
+    next_conn: u64,
+    connections: usize,
+}
+
+/// The shared state; clones refer to the same state.
+#[derive(Debug, Clone, Default)]
+pub struct SharedState {
+    inner: Arc<spin::Mutex<Files>>,
+}
+
+const DATA_READ: u32 = access::FILE_READ_DATA | access::FILE_EXECUTE;
+const DATA_WRITE: u32 = access::FILE_WRITE_DATA | access::FILE_APPEND_DATA;
+
+fn conflicts(a_access: u32, b_share: u32) -> bool {
+    (a_access & DATA_READ != 0 && b_share & share::READ == 0)
+        || (a_access & DATA_WRITE != 0 && b_share & share::WRITE == 0)
+        || (a_access & access::DELETE != 0 && b_share & share::DELETE == 0)
+}
+
+impl SharedState {
+    /// A fresh state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a new connection; returns its id.
+    pub fn register_connection(&self) -> u64 {
+        let mut f = self.inner.lock();
+        f.next_conn += 1;
+        f.connections += 1;
+        f.next_conn
+    }
+
+    /// Forgets a connection and everything it held.
+    pub fn unregister_connection(&self, conn: u64) {
+        let mut f = self.inner.lock();
+        f.connections = f.connections.saturating_sub(1);
+        for v in f.opens.values_mut() {
+            v.retain(|e| e.owner.0 != conn);
+        }
+        f.opens.retain(|_, v| !v.is_empty());
+        let live: Vec<FileKey> = f.opens.keys().copied().collect();
+        f.delete_pending.retain(|k, _| live.contains(k));
+        for v in f.locks.values_mut() {
+            v.retain(|l| l.owner.0 != conn);
+        }
+        f.locks.retain(|_, v| !v.is_empty());
+    }
+
+    /// Number of live connections.
+    pub fn connections(&self) -> usize {
+        self.inner.lock().connections
+    }
+
+    /// Checks whether an open with `access`/`share_access` may join the existing opens.
+    pub fn check_open(
+        &self,
+        key: FileKey,
+        access_mask: u32,
+        share_access: u32,
+    ) -> Result<(), NtStatus> {
+        let f = self.inner.lock();
+        if f.delete_pending.get(&key).copied().unwrap_or(false) {
+            return Err(NtStatus::DELETE_PENDING);
+        }
+        if let Some(v) = f.opens.get(&key) {
+            for e in v {
+                if conflicts(e.access, share_access) || conflicts(access_mask, e.share_access) {
+                    return Err(NtStatus::SHARING_VIOLATION);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks and registers an open in one step.
+    pub fn add_open(
+        &self,
+        key: FileKey,
+        owner: OpenOwner,
+        access_mask: u32,
+        share_access: u32,
+    ) -> Result<(), NtStatus> {
+        self.check_open(key, access_mask, share_access)?;
+        let mut f = self.inner.lock();
+        f.opens.entry(key).or_default().push(OpenEntry {
+            owner,
+            access: access_mask,
+            share_access,
+        });
+        Ok(())
+    }
+
+    /// Removes an open; returns whether it was the last one and the file is to be deleted.
+    pub fn remove_open(&self, key: FileKey, owner: OpenOwner) -> bool {
+        let mut f = self.inner.lock();
+        let mut last = false;
+        if let Some(v) = f.opens.get_mut(&key) {
+            v.retain(|e| e.owner != owner);
+            last = v.is_empty();
+        }
+        if let Some(v) = f.locks.get_mut(&key) {
+            v.retain(|l| (l.owner.0, l.owner.1) != owner);
+        }
+        if last {
+            f.opens.remove(&key);
+            f.locks.remove(&key);
+            return f.delete_pending.remove(&key).unwrap_or(false);
+        }
+        false
+    }
+
+    /// Whether any open of the file exists (on any connection).
+    pub fn is_open(&self, key: FileKey) -> bool {
+        self.inner.lock().opens.contains_key(&key)
+    }
+
+    /// Whether every open of the file allows deleting it (for DELETE and RENAME by path).
+    pub fn check_delete(&self, key: FileKey) -> Result<(), NtStatus> {
+        let f = self.inner.lock();
+        if let Some(v) = f.opens.get(&key) {
+            if v.iter().any(|e| e.share_access & share::DELETE == 0) {
+                return Err(NtStatus::SHARING_VIOLATION);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets or clears delete-on-close for a file.
+    pub fn set_delete_pending(&self, key: FileKey, on: bool) {
+        let mut f = self.inner.lock();
+        if on {
+            f.delete_pending.insert(key, true);
+        } else {
+            f.delete_pending.remove(&key);
+        }
+    }
+
+    /// Whether a delete is pending.
+    pub fn delete_pending(&self, key: FileKey) -> bool {
+        self.inner
+            .lock()
+            .delete_pending
+            .get(&key)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Tries to take a lock.
+    pub fn lock(&self, key: FileKey, l: Lock) -> Result<(), NtStatus> {
+        let mut f = self.inner.lock();
+        let v = f.locks.entry(key).or_default();
+        for e in v.iter() {
+            if overlaps(e.offset, e.length, l.offset, l.length) && (e.exclusive || l.exclusive) {
+                // A shared lock over one's own shared lock is fine; anything else conflicts.
+                return Err(NtStatus::LOCK_NOT_GRANTED);
+            }
+        }
+        v.push(l);
+        Ok(())
+    }
+
+    /// Releases a lock exactly matching owner, offset and length.
+    pub fn unlock(
+        &self,
+        key: FileKey,
+        owner: (u64, u16, u32),
+        offset: u64,
+        length: u64,
+    ) -> Result<(), NtStatus> {
+        let mut f = self.inner.lock();
+        let v = f.locks.entry(key).or_default();
+        match v
+            .iter()
+            .position(|l| l.owner == owner && l.offset == offset && l.length == length)
+        {
+            Some(i) => {
+                v.remove(i);
+                Ok(())
+            }
+            None => Err(NtStatus::RANGE_NOT_LOCKED),
+        }
+    }
+
+    /// Whether I/O on a range by `owner` conflicts with someone else's lock.
+    pub fn io_conflict(
+        &self,
+        key: FileKey,
+        owner: (u64, u16, u32),
+        offset: u64,
+        length: u64,
+        write: bool,
+    ) -> bool {
+        let f = self.inner.lock();
+        f.locks.get(&key).is_some_and(|v| {
+            v.iter().any(|l| {
+                overlaps(l.offset, l.length, offset, length)
+                    && (l.owner.0, l.owner.1) != (owner.0, owner.1)
+                    && (l.exclusive || write)
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sharing_rules() {
+        let s = SharedState::new();
+        let k = (ShareId(0), 7);
+        s.add_open(k, (1, 1), access::FILE_READ_DATA, share::READ)
+            .unwrap();
+        assert_eq!(
+            s.check_open(k, access::FILE_WRITE_DATA, share::ALL),
+            Err(NtStatus::SHARING_VIOLATION)
+        );
+        assert_eq!(
+            s.check_open(k, access::FILE_READ_DATA, share::WRITE),
+            Err(NtStatus::SHARING_VIOLATION)
+        );
+        s.check_open(k, access::FILE_READ_DATA, share::READ)
+            .unwrap();
+        // attribute-only opens never conflict
+        s.check_open(k, access::FILE_READ_ATTRIBUTES, 0).unwrap();
+        assert_eq!(s.check_delete(k), Err(NtStatus::SHARING_VIOLATION));
+        s.set_delete_pending(k, true);
+        assert_eq!(
+            s.check_open(k, 0, share::ALL),
+            Err(NtStatus::DELETE_PENDING)
+        );
+        assert!(s.remove_open(k, (1, 1)));
+        s.check_open(k, access::FILE_WRITE_DATA, 0).unwrap();
+    }
+
+    #[test]
+    fn lock_rules() {
+        let s = SharedState::new();
+        let k = (ShareId(0), 1);
+        let a = (1, 1, 100);
+        let b = (2, 1, 100);
+        s.lock(
+            k,
+            Lock {
+                owner: a,
+                offset: 0,
+                length: 10,
+                exclusive: false,
+            },
+        )
+        .unwrap();
+        s.lock(
+            k,
+            Lock {
+                owner: b,
+                offset: 5,
+                length: 10,
+                exclusive: false,
+            },
+        )
+        .unwrap();
+        assert!(
+            s.lock(
+                k,
+                Lock {
+                    owner: b,
+                    offset: 0,
+                    length: 1,
+                    exclusive: true
+                }
+            )
+            .is_err()
+        );
+        assert!(s.io_conflict(k, b, 0, 2, true));
+        assert!(!s.io_conflict(k, b, 0, 2, false));
+        assert_eq!(s.unlock(k, a, 0, 9), Err(NtStatus::RANGE_NOT_LOCKED));
+        s.unlock(k, a, 0, 10).unwrap();
+        s.unregister_connection(2);
+        s.lock(
+            k,
+            Lock {
+                owner: a,
+                offset: 0,
+                length: 100,
+                exclusive: true,
+            },
+        )
+        .unwrap();
+    }
+}
