@@ -114,6 +114,10 @@ impl SharedState {
         if f.delete_pending.get(&key).copied().unwrap_or(false) {
             return Err(NtStatus::DELETE_PENDING);
         }
+        // Opens for attributes only take part in no sharing check (as on NTFS).
+        if access_mask & (DATA_READ | DATA_WRITE | access::DELETE) == 0 {
+            return Ok(());
+        }
         if let Some(v) = f.opens.get(&key) {
             for e in v {
                 if conflicts(e.access, share_access) || conflicts(access_mask, e.share_access) {
