@@ -1,0 +1,636 @@
+//! `LocalFs`: the server's file-system backend over local folders.
+//!
+//! Every access goes through a [`cap_std::fs::Dir`] opened on the share root. cap-std
+//! resolves each path one component at a time relative to that directory handle and
+//! refuses any step that would leave it — `..` above the root, an absolute symbolic link,
+//! a relative link pointing outside — so a symbolic link inside a share can never lead a
+//! client out of it (Samba's `wide links = no`), and a folder swapped for a link between
+//! two requests is caught at the moment of use. Links that stay inside the share work.
+//! No `unsafe` here, and none is needed.
+//!
+//! Names are looked up case-insensitively, as SMB clients expect: when a component does
+//! not exist with the exact case, a unique match differing only in case is used.
+//!
+//! Attributes: directories report DIRECTORY, files ARCHIVE; a file whose owner-write bit
+//! is clear reports READONLY (and setting READONLY clears the write bits). Dot-files are
+//! not reported HIDDEN.
+
+use std::collections::HashMap;
+use std::io;
+use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::{Bytes, BytesMut};
+use cap_fs_ext::{DirExt, SystemTimeSpec};
+use cap_std::fs::{Dir, OpenOptions};
+use smb_proto::server::fs::{
+    CreateAction, Disposition, FileInfo, FileSystem, FsInfo, Handle, Kind, OpenCall, SetInfo,
+    ShareId, SharePath, Target,
+};
+use smb_proto::server::path::fold_case;
+use smb_proto::util::{filetime_to_unix, unix_to_filetime};
+use smb_proto::wire::NtStatus;
+use smb_proto::wire::consts::ext_attr;
+
+/// One shared folder.
+#[derive(Debug)]
+struct Share {
+    root: PathBuf,
+    dir: Dir,
+    read_only: bool,
+}
+
+#[derive(Debug)]
+struct OpenEntry {
+    share: ShareId,
+    rel: PathBuf,
+    file: Option<Arc<std::fs::File>>,
+    written: bool,
+}
+
+/// The local-folder backend (thread-safe; share it between connections).
+#[derive(Debug)]
+pub struct LocalFs {
+    shares: Vec<Share>,
+    handles: Mutex<HashMap<u64, OpenEntry>>,
+    next: AtomicU64,
+    max_handles: usize,
+}
+
+/// Maps an I/O error to the NT status a client should see.
+pub fn map_io(e: &io::Error) -> NtStatus {
+    match e.raw_os_error() {
+        Some(2) => return NtStatus::OBJECT_NAME_NOT_FOUND,
+        Some(13) | Some(1) => return NtStatus::ACCESS_DENIED,
+        Some(17) => return NtStatus::OBJECT_NAME_COLLISION,
+        Some(18) => return NtStatus::NOT_SAME_DEVICE,
+        Some(20) => return NtStatus::OBJECT_PATH_NOT_FOUND,
+        Some(21) => return NtStatus::FILE_IS_A_DIRECTORY,
+        Some(22) => return NtStatus::INVALID_PARAMETER,
+        Some(23) | Some(24) => return NtStatus::TOO_MANY_OPENED_FILES,
+        Some(27) | Some(28) | Some(122) => return NtStatus::DISK_FULL,
+        Some(30) => return NtStatus::MEDIA_WRITE_PROTECTED,
+        Some(36) => return NtStatus::OBJECT_NAME_INVALID,
+        Some(39) => return NtStatus::DIRECTORY_NOT_EMPTY,
+        Some(40) => return NtStatus::ACCESS_DENIED,
+        _ => {}
+    }
+    match e.kind() {
+        io::ErrorKind::NotFound => NtStatus::OBJECT_NAME_NOT_FOUND,
+        io::ErrorKind::PermissionDenied => NtStatus::ACCESS_DENIED,
+        io::ErrorKind::AlreadyExists => NtStatus::OBJECT_NAME_COLLISION,
+        io::ErrorKind::IsADirectory => NtStatus::FILE_IS_A_DIRECTORY,
+        io::ErrorKind::NotADirectory => NtStatus::OBJECT_PATH_NOT_FOUND,
+        io::ErrorKind::DirectoryNotEmpty => NtStatus::DIRECTORY_NOT_EMPTY,
+        io::ErrorKind::StorageFull => NtStatus::DISK_FULL,
+        io::ErrorKind::InvalidInput => NtStatus::INVALID_PARAMETER,
+        _ => NtStatus::UNSUCCESSFUL,
+    }
+}
+
+fn st(e: io::Error) -> NtStatus {
+    map_io(&e)
+}
+
+fn ft(t: io::Result<SystemTime>) -> u64 {
+    match t {
+        Ok(t) => match t.duration_since(UNIX_EPOCH) {
+            Ok(d) => unix_to_filetime(d.as_secs() as i64, d.subsec_nanos()),
+            Err(e) => unix_to_filetime(-(e.duration().as_secs() as i64), 0),
+        },
+        Err(_) => 0,
+    }
+}
+
+fn systime(filetime: u64) -> SystemTime {
+    let (secs, nanos) = filetime_to_unix(filetime);
+    if secs >= 0 {
+        UNIX_EPOCH + Duration::new(secs as u64, nanos)
+    } else {
+        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+    }
+}
+
+/// FileInfo from std metadata.
+fn info(name: &str, m: &std::fs::Metadata) -> FileInfo {
+    let is_dir = m.is_dir();
+    let mut attributes = if is_dir {
+        ext_attr::DIRECTORY
+    } else {
+        ext_attr::ARCHIVE
+    };
+    if !is_dir && m.permissions().mode() & 0o200 == 0 {
+        attributes |= ext_attr::READONLY;
+    }
+    let ctime = unix_to_filetime(m.ctime(), m.ctime_nsec().clamp(0, 999_999_999) as u32);
+    FileInfo {
+        name: name.into(),
+        is_dir,
+        size: if is_dir { 0 } else { m.len() },
+        allocation_size: m.blocks() * 512,
+        created: m
+            .created()
+            .map_or(ctime.min(ft(m.modified())), |t| ft(Ok(t))),
+        accessed: ft(m.accessed()),
+        written: ft(m.modified()),
+        changed: ctime,
+        attributes,
+        file_id: (m.dev() << 40) ^ m.ino(),
+        links: m.nlink() as u32,
+    }
+}
+
+fn name_of(rel: &Path) -> String {
+    rel.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+impl LocalFs {
+    /// A backend serving `shares` (root folder, read-only flag), indexed by [`ShareId`].
+    pub fn new(shares: &[(PathBuf, bool)]) -> io::Result<Self> {
+        let mut v = Vec::new();
+        for (root, read_only) in shares {
+            let dir = Dir::open_ambient_dir(root, cap_std::ambient_authority())?;
+            v.push(Share {
+                root: root.clone(),
+                dir,
+                read_only: *read_only,
+            });
+        }
+        Ok(Self {
+            shares: v,
+            handles: Mutex::new(HashMap::new()),
+            next: AtomicU64::new(1),
+            max_handles: 65536,
+        })
+    }
+
+    /// Changes the most handles open at once (default 65536).
+    pub fn set_max_handles(&mut self, n: usize) {
+        self.max_handles = n;
+    }
+
+    /// Number of open handles.
+    pub fn open_handles(&self) -> usize {
+        self.handles.lock().map_or(0, |h| h.len())
+    }
+
+    fn share(&self, id: ShareId) -> Result<&Share, NtStatus> {
+        self.shares
+            .get(id.0 as usize)
+            .ok_or(NtStatus::BAD_NETWORK_NAME)
+    }
+
+    fn writable(&self, id: ShareId) -> Result<&Share, NtStatus> {
+        let s = self.share(id)?;
+        if s.read_only {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        Ok(s)
+    }
+
+    /// Resolves a share path case-insensitively. Every component but the last must exist
+    /// (else OBJECT_PATH_NOT_FOUND); returns the path and whether the last exists.
+    fn resolve(&self, s: &Share, path: &SharePath) -> Result<(PathBuf, bool), NtStatus> {
+        let comps: Vec<&str> = path.components().collect();
+        let mut rel = PathBuf::new();
+        for (i, c) in comps.iter().enumerate() {
+            let last = i + 1 == comps.len();
+            let exact = rel.join(c);
+            match s.dir.symlink_metadata(&exact) {
+                Ok(_) => {
+                    rel = exact;
+                    continue;
+                }
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(st(e)),
+                Err(_) => {}
+            }
+            let want = fold_case(c);
+            let dir_path = if rel.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                rel.as_path()
+            };
+            let mut found = None;
+            if let Ok(rd) = s.dir.read_dir(dir_path) {
+                for e in rd.flatten() {
+                    let n = e.file_name();
+                    if let Some(n) = n.to_str()
+                        && fold_case(n) == want
+                    {
+                        found = Some(n.to_string());
+                        break;
+                    }
+                }
+            }
+            match found {
+                Some(n) => rel.push(n),
+                None if last => return Ok((exact, false)),
+                None => return Err(NtStatus::OBJECT_PATH_NOT_FOUND),
+            }
+        }
+        Ok((rel, true))
+    }
+
+    fn meta(s: &Share, rel: &Path) -> Result<std::fs::Metadata, NtStatus> {
+        if rel.as_os_str().is_empty() {
+            return std::fs::metadata(&s.root).map_err(st);
+        }
+        // Follows links that stay in the share; refuses the others. Directories (and
+        // files we may not read) are reached as directory handles.
+        match s.dir.open_with(rel, OpenOptions::new().read(true)) {
+            Ok(f) => f.into_std().metadata().map_err(st),
+            Err(e) => match s.dir.open_dir(rel) {
+                Ok(d) => d.into_std_file().metadata().map_err(st),
+                Err(_) => Err(st(e)),
+            },
+        }
+    }
+
+    fn get(&self, h: Handle) -> Result<(ShareId, PathBuf, Option<Arc<std::fs::File>>), NtStatus> {
+        let t = self.handles.lock().map_err(|_| NtStatus::INTERNAL_ERROR)?;
+        let o = t.get(&h.0).ok_or(NtStatus::INVALID_HANDLE)?;
+        Ok((o.share, o.rel.clone(), o.file.clone()))
+    }
+}
+
+impl FileSystem for LocalFs {
+    fn open(
+        &self,
+        share: ShareId,
+        call: &OpenCall,
+    ) -> Result<(Handle, FileInfo, CreateAction), NtStatus> {
+        let s = self.share(share)?;
+        if self.open_handles() >= self.max_handles {
+            return Err(NtStatus::TOO_MANY_OPENED_FILES);
+        }
+        let (rel, exists) = self.resolve(s, &call.path)?;
+        let is_root = rel.as_os_str().is_empty();
+        let existing = if exists {
+            Some(Self::meta(s, &rel)?)
+        } else {
+            None
+        };
+        use Disposition::*;
+        let action = match (&existing, call.disposition) {
+            (Some(_), Create) => return Err(NtStatus::OBJECT_NAME_COLLISION),
+            (Some(_), Open | OpenIf) => CreateAction::Opened,
+            (Some(_), Overwrite | OverwriteIf) => CreateAction::Overwritten,
+            (Some(_), Supersede) => CreateAction::Superseded,
+            (None, Open | Overwrite) => return Err(NtStatus::OBJECT_NAME_NOT_FOUND),
+            (None, Create | OpenIf | OverwriteIf | Supersede) => CreateAction::Created,
+        };
+        if let Some(m) = &existing {
+            match call.kind {
+                Kind::Directory if !m.is_dir() => return Err(NtStatus::NOT_A_DIRECTORY),
+                Kind::File if m.is_dir() => return Err(NtStatus::FILE_IS_A_DIRECTORY),
+                _ => {}
+            }
+            if m.is_dir() && action != CreateAction::Opened {
+                return Err(NtStatus::INVALID_PARAMETER);
+            }
+        }
+        let modifying = call.write || action != CreateAction::Opened;
+        if modifying && s.read_only {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        let dir_open = existing.as_ref().is_some_and(|m| m.is_dir())
+            || (existing.is_none() && call.kind == Kind::Directory)
+            || is_root;
+        let file = if dir_open {
+            if existing.is_none() {
+                s.dir.create_dir(&rel).map_err(st)?;
+            } else {
+                // Check it can be reached (and stays in the share).
+                s.dir
+                    .open_dir(if is_root { Path::new(".") } else { &rel })
+                    .map_err(st)?;
+            }
+            None
+        } else {
+            let mut o = OpenOptions::new();
+            o.read(true);
+            if call.write || action != CreateAction::Opened {
+                o.write(true);
+            }
+            match action {
+                CreateAction::Created => {
+                    o.create_new(true);
+                }
+                CreateAction::Overwritten | CreateAction::Superseded => {
+                    o.truncate(true);
+                }
+                CreateAction::Opened => {}
+            }
+            let f = match s.dir.open_with(&rel, &o) {
+                Ok(f) => f.into_std(),
+                // A file we may write but not read (or the reverse): retry write-only.
+                Err(e)
+                    if e.kind() == io::ErrorKind::PermissionDenied && call.write && !call.read =>
+                {
+                    o.read(false);
+                    s.dir.open_with(&rel, &o).map_err(st)?.into_std()
+                }
+                Err(e) => return Err(st(e)),
+            };
+            if action == CreateAction::Created && call.create_attributes & ext_attr::READONLY != 0 {
+                let mut p = f.metadata().map_err(st)?.permissions();
+                p.set_mode(p.mode() & !0o222);
+                f.set_permissions(p).map_err(st)?;
+            }
+            Some(Arc::new(f))
+        };
+        let m = match &file {
+            Some(f) => f.metadata().map_err(st)?,
+            None => Self::meta(s, &rel)?,
+        };
+        let fi = info(&name_of(&rel), &m);
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.handles
+            .lock()
+            .map_err(|_| NtStatus::INTERNAL_ERROR)?
+            .insert(
+                id,
+                OpenEntry {
+                    share,
+                    rel,
+                    file,
+                    written: false,
+                },
+            );
+        Ok((Handle(id), fi, action))
+    }
+
+    fn read(&self, handle: Handle, offset: u64, len: u32) -> Result<Bytes, NtStatus> {
+        let (_, _, f) = self.get(handle)?;
+        let f = f.ok_or(NtStatus::INVALID_DEVICE_REQUEST)?;
+        let mut buf = BytesMut::zeroed(len as usize);
+        let mut got = 0;
+        while got < buf.len() {
+            match f.read_at(&mut buf[got..], offset + got as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(st(e)),
+            }
+        }
+        buf.truncate(got);
+        Ok(buf.freeze())
+    }
+
+    fn write(
+        &self,
+        handle: Handle,
+        offset: u64,
+        data: &[u8],
+        write_through: bool,
+    ) -> Result<u32, NtStatus> {
+        let (share, _, f) = self.get(handle)?;
+        self.writable(share)?;
+        let f = f.ok_or(NtStatus::INVALID_DEVICE_REQUEST)?;
+        f.write_all_at(data, offset).map_err(st)?;
+        if write_through {
+            f.sync_data().map_err(st)?;
+        }
+        if let Ok(mut t) = self.handles.lock()
+            && let Some(o) = t.get_mut(&handle.0)
+        {
+            o.written = true;
+        }
+        Ok(data.len() as u32)
+    }
+
+    fn flush(&self, handle: Handle) -> Result<(), NtStatus> {
+        let (_, _, f) = self.get(handle)?;
+        if let Some(f) = f {
+            f.sync_data().map_err(st)?;
+        }
+        Ok(())
+    }
+
+    fn close(&self, handle: Handle, set_written: Option<u64>) -> Result<(), NtStatus> {
+        let o = self
+            .handles
+            .lock()
+            .map_err(|_| NtStatus::INTERNAL_ERROR)?
+            .remove(&handle.0)
+            .ok_or(NtStatus::INVALID_HANDLE)?;
+        if let Some(f) = &o.file {
+            if o.written {
+                f.sync_data().map_err(st)?;
+            }
+            if let Some(t) = set_written {
+                let _ = f.set_modified(systime(t));
+            }
+        }
+        Ok(())
+    }
+
+    fn stat(&self, share: ShareId, target: &Target) -> Result<FileInfo, NtStatus> {
+        match target {
+            Target::Path(p) => {
+                let s = self.share(share)?;
+                let (rel, exists) = self.resolve(s, p)?;
+                if !exists {
+                    return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+                }
+                Ok(info(&name_of(&rel), &Self::meta(s, &rel)?))
+            }
+            Target::Handle(h) => {
+                let (share, rel, f) = self.get(*h)?;
+                let m = match f {
+                    Some(f) => f.metadata().map_err(st)?,
+                    None => Self::meta(self.share(share)?, &rel)?,
+                };
+                Ok(info(&name_of(&rel), &m))
+            }
+        }
+    }
+
+    fn read_dir(&self, share: ShareId, path: &SharePath) -> Result<Vec<FileInfo>, NtStatus> {
+        let s = self.share(share)?;
+        let (rel, exists) = self.resolve(s, path)?;
+        if !exists {
+            return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+        }
+        let d = if rel.as_os_str().is_empty() {
+            s.dir.try_clone().map_err(st)?
+        } else {
+            s.dir.open_dir(&rel).map_err(st)?
+        };
+        let mut out = Vec::new();
+        for e in d.entries().map_err(st)? {
+            let Ok(e) = e else { continue };
+            let name = e.file_name();
+            let Some(name) = name.to_str() else { continue };
+            // Metadata through the directory handle, following links that stay inside;
+            // entries whose link leads outside (or that vanished) are left out.
+            let m = match d.open_with(name, OpenOptions::new().read(true)) {
+                Ok(f) => f.into_std().metadata(),
+                Err(e) => match d.open_dir(name) {
+                    Ok(sub) => sub.into_std_file().metadata(),
+                    Err(_) => Err(e),
+                },
+            };
+            if let Ok(m) = m {
+                out.push(info(name, &m));
+            }
+        }
+        Ok(out)
+    }
+
+    fn set_info(&self, share: ShareId, target: &Target, set: &SetInfo) -> Result<(), NtStatus> {
+        let s = self.writable(share)?;
+        let (rel, file) = match target {
+            Target::Path(p) => {
+                let (rel, exists) = self.resolve(s, p)?;
+                if !exists {
+                    return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+                }
+                (rel, None)
+            }
+            Target::Handle(h) => {
+                let (_, rel, f) = self.get(*h)?;
+                (rel, f)
+            }
+        };
+        if let Some(size) = set.size {
+            match &file {
+                Some(f) => f.set_len(size).map_err(st)?,
+                None => {
+                    let f = s
+                        .dir
+                        .open_with(&rel, OpenOptions::new().write(true))
+                        .map_err(st)?;
+                    f.into_std().set_len(size).map_err(st)?;
+                }
+            }
+        }
+        let t = set.times;
+        if t.accessed.is_some() || t.written.is_some() {
+            let spec = |v: Option<u64>| {
+                v.map(|x| SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(systime(x))))
+            };
+            let target_path: &Path = if rel.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                &rel
+            };
+            s.dir
+                .set_times(target_path, spec(t.accessed), spec(t.written))
+                .map_err(st)?;
+        }
+        if let Some(a) = set.attributes {
+            let target_path: &Path = if rel.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                &rel
+            };
+            let m = Self::meta(s, &rel)?;
+            if !m.is_dir() {
+                let mut mode = m.permissions().mode();
+                if a & ext_attr::READONLY != 0 {
+                    mode &= !0o222;
+                } else {
+                    mode |= 0o200;
+                }
+                s.dir
+                    .set_permissions(
+                        target_path,
+                        cap_std::fs::Permissions::from_std(std::fs::Permissions::from_mode(mode)),
+                    )
+                    .map_err(st)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn rename(
+        &self,
+        share: ShareId,
+        from: &SharePath,
+        to: &SharePath,
+        replace: bool,
+    ) -> Result<(), NtStatus> {
+        let s = self.writable(share)?;
+        let (src, exists) = self.resolve(s, from)?;
+        if !exists {
+            return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+        }
+        let (dst, dst_exists) = self.resolve(s, to)?;
+        // A rename that only changes case resolves `to` to the source itself.
+        let same = dst_exists && dst == src;
+        let dst = if same {
+            PathBuf::from(to.as_str())
+        } else {
+            dst
+        };
+        if dst_exists && !same {
+            if !replace {
+                return Err(NtStatus::OBJECT_NAME_COLLISION);
+            }
+            if s.dir.symlink_metadata(&dst).map_err(st)?.is_dir() {
+                return Err(NtStatus::ACCESS_DENIED);
+            }
+        }
+        s.dir.rename(&src, &s.dir, &dst).map_err(st)
+    }
+
+    fn delete(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus> {
+        let s = self.writable(share)?;
+        let (rel, exists) = self.resolve(s, path)?;
+        if !exists {
+            return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+        }
+        if s.dir.symlink_metadata(&rel).map_err(st)?.is_dir() {
+            return Err(NtStatus::FILE_IS_A_DIRECTORY);
+        }
+        s.dir.remove_file(&rel).map_err(st)
+    }
+
+    fn mkdir(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus> {
+        let s = self.writable(share)?;
+        let (rel, exists) = self.resolve(s, path)?;
+        if exists {
+            return Err(NtStatus::OBJECT_NAME_COLLISION);
+        }
+        s.dir.create_dir(&rel).map_err(st)
+    }
+
+    fn rmdir(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus> {
+        let s = self.writable(share)?;
+        let (rel, exists) = self.resolve(s, path)?;
+        if !exists {
+            return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+        }
+        if rel.as_os_str().is_empty() {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        if !s.dir.symlink_metadata(&rel).map_err(st)?.is_dir() {
+            return Err(NtStatus::NOT_A_DIRECTORY);
+        }
+        s.dir.remove_dir(&rel).map_err(st)
+    }
+
+    fn fs_info(&self, share: ShareId) -> Result<FsInfo, NtStatus> {
+        let s = self.share(share)?;
+        let v = rustix::fs::statvfs(&s.root).map_err(|e| st(io::Error::from(e)))?;
+        let frsize = if v.f_frsize > 0 {
+            v.f_frsize
+        } else {
+            v.f_bsize
+        };
+        Ok(FsInfo {
+            total_bytes: v.f_blocks.saturating_mul(frsize),
+            free_bytes: v.f_bavail.saturating_mul(frsize),
+            block_size: frsize.clamp(512, 1 << 20) as u32,
+            serial: (v.f_fsid as u32) ^ ((v.f_fsid >> 32) as u32),
+            label: String::new(),
+            fs_name: "NTFS".into(),
+        })
+    }
+}

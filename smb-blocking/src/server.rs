@@ -1,0 +1,213 @@
+//! A blocking server: a thread per connection, file operations run inline.
+
+use std::io::{self, IoSlice, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use smb_proto::server::fs::FileSystem;
+use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
+use smb_proto::wire::Transport;
+
+use crate::clock::Clock;
+
+/// Options of the blocking server besides the protocol configuration.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Most connections served at once; more are closed on accept.
+    pub max_connections: usize,
+    /// Transport framing: direct TCP (445) or NetBIOS (139).
+    pub transport: Transport,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            transport: Transport::Direct,
+        }
+    }
+}
+
+/// A listening blocking SMB1 server.
+pub struct Server {
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    fs: Arc<dyn FileSystem + Send + Sync>,
+    shared: SharedState,
+    options: ServerOptions,
+    stop: Arc<AtomicBool>,
+    live: Arc<AtomicUsize>,
+}
+
+/// Stops a running [`Server`] from another thread.
+#[derive(Clone, Debug)]
+pub struct StopHandle {
+    stop: Arc<AtomicBool>,
+    addr: SocketAddr,
+}
+
+impl StopHandle {
+    /// Asks the server to stop accepting; live connections finish their requests.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept call.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+    }
+}
+
+impl Server {
+    /// Binds a listener.
+    pub fn bind(
+        addr: impl ToSocketAddrs,
+        config: ServerConfig,
+        fs: Arc<dyn FileSystem + Send + Sync>,
+        options: ServerOptions,
+    ) -> io::Result<Self> {
+        Ok(Self {
+            listener: TcpListener::bind(addr)?,
+            config: Arc::new(config),
+            fs,
+            shared: SharedState::new(),
+            options,
+            stop: Arc::new(AtomicBool::new(false)),
+            live: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// A handle to stop the server.
+    pub fn stop_handle(&self) -> io::Result<StopHandle> {
+        Ok(StopHandle {
+            stop: self.stop.clone(),
+            addr: self.local_addr()?,
+        })
+    }
+
+    /// Accepts and serves connections until stopped; then waits (up to 30 s) for live
+    /// connections to finish.
+    pub fn run(&self) -> io::Result<()> {
+        for stream in self.listener.incoming() {
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(stream) = stream else { continue };
+            if self.live.load(Ordering::SeqCst) >= self.options.max_connections {
+                drop(stream);
+                continue;
+            }
+            self.live.fetch_add(1, Ordering::SeqCst);
+            let (config, fs, shared, live, stop) = (
+                self.config.clone(),
+                self.fs.clone(),
+                self.shared.clone(),
+                self.live.clone(),
+                self.stop.clone(),
+            );
+            let transport = self.options.transport;
+            std::thread::spawn(move || {
+                let _ = serve_connection(stream, config, fs.as_ref(), shared, transport, &stop);
+                live.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+        for _ in 0..300 {
+            if self.live.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(())
+    }
+}
+
+fn write_transmit(stream: &mut TcpStream, t: &smb_proto::Transmit) -> io::Result<()> {
+    match &t.tail {
+        None => stream.write_all(&t.head),
+        Some(tail) => {
+            let mut bufs = [IoSlice::new(&t.head), IoSlice::new(tail)];
+            let mut slices: &mut [IoSlice<'_>] = &mut bufs;
+            while !slices.is_empty() {
+                let n = stream.write_vectored(slices)?;
+                if n == 0 {
+                    return Err(io::ErrorKind::WriteZero.into());
+                }
+                IoSlice::advance_slices(&mut slices, n);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Serves one connection on the current thread.
+pub fn serve_connection(
+    mut stream: TcpStream,
+    config: Arc<ServerConfig>,
+    fs: &(dyn FileSystem + Send + Sync),
+    shared: SharedState,
+    transport: Transport,
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    let clock = Clock::new();
+    let mut conn =
+        ServerConnection::new(config, shared, transport, clock.now(), crate::clock::seed());
+    stream.set_nodelay(true)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut closed = false;
+    let mut write_ok = true;
+    loop {
+        while let Some(ev) = conn.poll_event() {
+            match ev {
+                ServerEvent::Fs(req) => {
+                    let r = fs.dispatch(&req);
+                    conn.complete(clock.now(), req.id, r);
+                }
+                ServerEvent::Closed(_) => closed = true,
+                ServerEvent::SessionEstablished { .. } => {}
+            }
+        }
+        while let Some(t) = conn.poll_transmit() {
+            if write_ok && write_transmit(&mut stream, &t).is_err() {
+                write_ok = false;
+                conn.handle_eof(clock.now());
+            }
+        }
+        if closed {
+            if conn.is_finished() {
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+                return Ok(());
+            }
+            continue;
+        }
+        if stop.load(Ordering::SeqCst) {
+            conn.shutdown(clock.now());
+            continue;
+        }
+        let timeout = conn
+            .poll_timeout()
+            .map(|t| clock.until(t))
+            .unwrap_or(Duration::from_secs(1))
+            .clamp(Duration::from_millis(1), Duration::from_secs(1));
+        stream.set_read_timeout(Some(timeout))?;
+        match stream.read(&mut buf) {
+            Ok(0) => conn.handle_eof(clock.now()),
+            Ok(n) => {
+                let _ = conn.handle_input(clock.now(), &buf[..n]);
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                conn.handle_timeout(clock.now());
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => conn.handle_eof(clock.now()),
+        }
+    }
+}
