@@ -615,7 +615,16 @@ impl ServerConnection {
             i.current_task = None;
             if out.is_some() {
                 i.timers.remove(&id);
-                i.pending_mids.retain(|_, t| *t != id);
+                let mids: Vec<u16> = i
+                    .pending_mids
+                    .iter()
+                    .filter(|(_, t)| **t == id)
+                    .map(|(m, _)| *m)
+                    .collect();
+                for m in mids {
+                    i.pending_mids.remove(&m);
+                    i.cancelled.remove(&m);
+                }
             }
         });
         if Some(id) == self.cleanup && out.is_some() {
@@ -731,9 +740,15 @@ impl ServerConnection {
         };
         let cx = self.cx.clone();
         let mid = msg.header.mid;
+        let is_cancel = msg.command() == crate::wire::Command::NT_CANCEL;
         let id = self.tasks.next_id();
-        self.cx.with(|i| {
-            i.pending_mids.insert(mid, id);
+        let target = self.cx.with(|i| {
+            if is_cancel {
+                i.pending_mids.get(&mid).copied()
+            } else {
+                i.pending_mids.insert(mid, id);
+                None
+            }
         });
         let id = self.tasks.spawn(async move {
             let (msgs, activated) = super::handlers::serve(&cx, msg).await;
@@ -743,6 +758,10 @@ impl ServerConnection {
             }
         });
         self.run(id);
+        // Let a cancelled request see its cancellation now.
+        if let Some(t) = target {
+            self.run(t);
+        }
     }
 
     /// Takes (and checks) the signing sequence number of an incoming request.

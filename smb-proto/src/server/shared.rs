@@ -119,7 +119,11 @@ impl SharedState {
             return Ok(());
         }
         if let Some(v) = f.opens.get(&key) {
-            for e in v {
+            // Likewise existing opens without data access hold no share reservation.
+            for e in v
+                .iter()
+                .filter(|e| e.access & (DATA_READ | DATA_WRITE | access::DELETE) != 0)
+            {
                 if conflicts(e.access, share_access) || conflicts(access_mask, e.share_access) {
                     return Err(NtStatus::SHARING_VIOLATION);
                 }
@@ -170,15 +174,15 @@ impl SharedState {
         self.inner.lock().opens.contains_key(&key)
     }
 
-    /// Whether every open of the file allows deleting it (for DELETE and RENAME by path).
-    pub fn check_delete(&self, key: FileKey) -> Result<(), NtStatus> {
-        let f = self.inner.lock();
-        if let Some(v) = f.opens.get(&key) {
-            if v.iter().any(|e| e.share_access & share::DELETE == 0) {
-                return Err(NtStatus::SHARING_VIOLATION);
-            }
-        }
-        Ok(())
+    /// Whether the file may be deleted by name: SMB_COM_DELETE opens it for DELETE with no
+    /// sharing (as Samba does), so any open with data access refuses it.
+    pub fn check_unlink(&self, key: FileKey) -> Result<(), NtStatus> {
+        self.check_open(key, access::DELETE, share::NONE)
+    }
+
+    /// Whether the file may be renamed: an open for DELETE sharing everything.
+    pub fn check_rename(&self, key: FileKey) -> Result<(), NtStatus> {
+        self.check_open(key, access::DELETE, share::ALL)
     }
 
     /// Sets or clears delete-on-close for a file.
@@ -250,7 +254,7 @@ impl SharedState {
         f.locks.get(&key).is_some_and(|v| {
             v.iter().any(|l| {
                 overlaps(l.offset, l.length, offset, length)
-                    && (l.owner.0, l.owner.1) != (owner.0, owner.1)
+                    && l.owner != owner
                     && (l.exclusive || write)
             })
         })
@@ -279,7 +283,8 @@ mod tests {
             .unwrap();
         // attribute-only opens never conflict
         s.check_open(k, access::FILE_READ_ATTRIBUTES, 0).unwrap();
-        assert_eq!(s.check_delete(k), Err(NtStatus::SHARING_VIOLATION));
+        assert_eq!(s.check_unlink(k), Err(NtStatus::SHARING_VIOLATION));
+        assert_eq!(s.check_rename(k), Err(NtStatus::SHARING_VIOLATION));
         s.set_delete_pending(k, true);
         assert_eq!(
             s.check_open(k, 0, share::ALL),

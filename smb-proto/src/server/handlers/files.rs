@@ -260,21 +260,34 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
     if path.is_root() && kind == Kind::File {
         return Err(NtStatus::FILE_IS_A_DIRECTORY);
     }
-    let o = open(
-        cx,
-        rc,
-        OpenSpec {
-            path,
-            access: r.desired_access,
-            share_access: r.share_access & share::ALL,
-            disposition: map_disposition(r.create_disposition)?,
-            kind,
-            delete_on_close: opts & create_options::DELETE_ON_CLOSE != 0,
-            create_attributes: r.ext_file_attributes,
-            allocation_size: r.allocation_size,
-        },
-    )
-    .await?;
+    // A sharing violation is retried for about a second before it is reported, as Samba
+    // does: another client may be about to close the file.
+    let deadline = cx.now().instant + Duration::from_millis(950);
+    let o = loop {
+        let res = open(
+            cx,
+            rc,
+            OpenSpec {
+                path: path.clone(),
+                access: r.desired_access,
+                share_access: r.share_access & share::ALL,
+                disposition: map_disposition(r.create_disposition)?,
+                kind,
+                delete_on_close: opts & create_options::DELETE_ON_CLOSE != 0,
+                create_attributes: r.ext_file_attributes,
+                allocation_size: r.allocation_size,
+            },
+        )
+        .await;
+        match res {
+            Err(NtStatus::SHARING_VIOLATION) if cx.now().instant < deadline => {
+                let now = cx.now().instant;
+                cx.sleep_until(deadline.min(now + Duration::from_millis(20)))
+                    .await;
+            }
+            other => break other?,
+        }
+    };
     let (read_only,) = (check_disk(cx, rc)?.1,);
     let action = match o.action {
         CreateAction::Superseded => create_action::SUPERSEDED,
@@ -566,6 +579,15 @@ pub(crate) async fn locking(cx: &Cx, rc: &Rc, r: LockingAndXRequest) -> HResult 
             exclusive,
         };
         loop {
+            if !cx.with(|i| i.files.contains_key(&r.fid)) {
+                // The file was closed (e.g. PROCESS_EXIT) while we waited.
+                return Err(NtStatus::RANGE_NOT_LOCKED);
+            }
+            if cx.with(|i| i.cancelled.contains(&rc.h.mid)) {
+                cx.with(|i| i.cancelled.remove(&rc.h.mid));
+                release(&shared, key, &taken);
+                return Err(NtStatus::FILE_LOCK_CONFLICT);
+            }
             match shared.lock(key, lock) {
                 Ok(()) => {
                     taken.push(lock);
@@ -577,7 +599,7 @@ pub(crate) async fn locking(cx: &Cx, rc: &Rc, r: LockingAndXRequest) -> HResult 
                     match deadline {
                         _ if cancelled => {
                             release(&shared, key, &taken);
-                            return Err(NtStatus::CANCELLED);
+                            return Err(NtStatus::FILE_LOCK_CONFLICT);
                         }
                         Some(d) if now < d => {
                             let step = d.min(now + Duration::from_millis(20));

@@ -102,6 +102,18 @@ fn response_flags2(cx: &Cx, req: Flags2) -> Flags2 {
 fn reply_header(cx: &Cx, h: &Header, status: NtStatus, uid: u16, tid: u16) -> Header {
     let mut r = h.reply(NtStatus::SUCCESS);
     r.flags2 = response_flags2(cx, h.flags2);
+    // These "statuses" are DOS errors by nature; clients expect them in DOS form even when
+    // they asked for NT status codes (as Samba and Windows send them).
+    if matches!(
+        status,
+        NtStatus::INVALID_SMB
+            | NtStatus::SMB_BAD_TID
+            | NtStatus::SMB_BAD_FID
+            | NtStatus::SMB_BAD_UID
+            | NtStatus::SMB_BAD_COMMAND
+    ) {
+        r.flags2 = Flags2(r.flags2.0 & !Flags2::NT_STATUS);
+    }
     r.set_status(status);
     r.uid = uid;
     r.tid = tid;
@@ -216,7 +228,12 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::TreeDisconnect(_) => tree_disconnect(cx, rc).await,
         Request::Echo(r) => echo(cx, rc, r),
         Request::NtCancel(_) => {
-            cx.with(|i| i.cancelled.insert(rc.h.mid));
+            // Only a request still running can be cancelled.
+            cx.with(|i| {
+                if i.pending_mids.contains_key(&rc.h.mid) {
+                    i.cancelled.insert(rc.h.mid);
+                }
+            });
             Ok(Answer::silent())
         }
         Request::NtCreateAndX(r) => files::nt_create(cx, rc, r).await,

@@ -76,7 +76,7 @@ async fn delete_one(
         return Err(NtStatus::CANNOT_DELETE);
     }
     let shared = cx.with(|i| i.shared.clone());
-    shared.check_delete((share, fi.file_id))?;
+    shared.check_unlink((share, fi.file_id))?;
     if shared.is_open((share, fi.file_id)) {
         // Open by others with FILE_SHARE_DELETE: delete when the last handle closes.
         shared.set_delete_pending((share, fi.file_id), true);
@@ -133,7 +133,7 @@ pub(crate) async fn rename_path(
 ) -> Result<(), NtStatus> {
     let shared = cx.with(|i| i.shared.clone());
     if !fi.is_dir {
-        shared.check_delete((share, fi.file_id))?;
+        shared.check_rename((share, fi.file_id))?;
     } else {
         // A directory with open files below it cannot move.
         let below = cx.with(|i| {
@@ -206,7 +206,7 @@ pub(crate) async fn rmdir(cx: &Cx, rc: &Rc, r: DeleteDirectoryRequest) -> HResul
     }
     let shared = cx.with(|i| i.shared.clone());
     if shared.is_open((share, fi.file_id)) {
-        shared.check_delete((share, fi.file_id))?;
+        shared.check_unlink((share, fi.file_id))?;
     }
     cx.fs(share, FsCall::Rmdir { path }).await?;
     Ok(Answer::ok(DeleteDirectoryResponse))
