@@ -27,7 +27,7 @@ use bytes::{Bytes, BytesMut};
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::{Dir, OpenOptions};
 use smb_proto::server::fs::{
-    CreateAction, Disposition, FileInfo, FileSystem, FsInfo, Handle, Kind, OpenCall, SetInfo,
+    CreateAction, Disposition, Ea, FileInfo, FileSystem, FsInfo, Handle, Kind, OpenCall, SetInfo,
     ShareId, SharePath, Target,
 };
 use smb_proto::server::path::fold_case;
@@ -246,6 +246,39 @@ impl LocalFs {
             Ok(f) => f.into_std().metadata().map_err(st),
             Err(e) => match s.dir.open_dir(rel) {
                 Ok(d) => d.into_std_file().metadata().map_err(st),
+                Err(_) => Err(st(e)),
+            },
+        }
+    }
+
+    /// An fd for a target (file or directory), for extended attributes.
+    fn target_fd(&self, share: ShareId, target: &Target) -> Result<std::fs::File, NtStatus> {
+        let (s, rel, file) = match target {
+            Target::Path(p) => {
+                let s = self.share(share)?;
+                let (rel, exists) = self.resolve(s, p)?;
+                if !exists {
+                    return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+                }
+                (s, rel, None)
+            }
+            Target::Handle(h) => {
+                let (sh, rel, f) = self.get(*h)?;
+                (self.share(sh)?, rel, f)
+            }
+        };
+        if let Some(f) = file {
+            return f.try_clone().map_err(st);
+        }
+        let p: &Path = if rel.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &rel
+        };
+        match s.dir.open_with(p, OpenOptions::new().read(true)) {
+            Ok(f) => Ok(f.into_std()),
+            Err(e) => match s.dir.open_dir(p) {
+                Ok(d) => Ok(d.into_std_file()),
                 Err(_) => Err(st(e)),
             },
         }
@@ -614,6 +647,70 @@ impl FileSystem for LocalFs {
             return Err(NtStatus::NOT_A_DIRECTORY);
         }
         s.dir.remove_dir(&rel).map_err(st)
+    }
+
+    fn get_eas(&self, share: ShareId, target: &Target) -> Result<Vec<Ea>, NtStatus> {
+        let fd = self.target_fd(share, target)?;
+        let xerr = |e: rustix::io::Errno| match e {
+            rustix::io::Errno::OPNOTSUPP => NtStatus::EAS_NOT_SUPPORTED,
+            e => st(io::Error::from(e)),
+        };
+        let mut names = vec![0u8; 64 * 1024];
+        let n = rustix::fs::flistxattr(&fd, &mut names).map_err(xerr)?;
+        let mut out = Vec::new();
+        for raw in names[..n].split(|&b| b == 0).filter(|x| !x.is_empty()) {
+            let Ok(name) = std::str::from_utf8(raw) else {
+                continue;
+            };
+            let Some(short) = name.strip_prefix("user.") else {
+                continue;
+            };
+            let mut val = vec![0u8; 64 * 1024];
+            if let Ok(len) = rustix::fs::fgetxattr(&fd, name, &mut val) {
+                val.truncate(len);
+                out.push(Ea {
+                    name: short.to_string(),
+                    value: Bytes::from(val),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn set_eas(&self, share: ShareId, target: &Target, eas: &[Ea]) -> Result<(), NtStatus> {
+        self.writable(share)?;
+        let fd = self.target_fd(share, target)?;
+        let xerr = |e: rustix::io::Errno| match e {
+            rustix::io::Errno::OPNOTSUPP => NtStatus::EAS_NOT_SUPPORTED,
+            rustix::io::Errno::NODATA => NtStatus::SUCCESS,
+            e => st(io::Error::from(e)),
+        };
+        // Names are case-insensitive on the wire: reuse an existing name's case.
+        let existing = self.get_eas(share, target).unwrap_or_default();
+        for e in eas {
+            let name = existing
+                .iter()
+                .find(|x| x.name.eq_ignore_ascii_case(&e.name))
+                .map_or(e.name.clone(), |x| x.name.clone());
+            let full = format!("user.{name}");
+            let r = if e.value.is_empty() {
+                rustix::fs::fremovexattr(&fd, full.as_str())
+            } else {
+                rustix::fs::fsetxattr(
+                    &fd,
+                    full.as_str(),
+                    &e.value,
+                    rustix::fs::XattrFlags::empty(),
+                )
+            };
+            if let Err(err) = r {
+                let s = xerr(err);
+                if s != NtStatus::SUCCESS {
+                    return Err(s);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn fs_info(&self, share: ShareId) -> Result<FsInfo, NtStatus> {

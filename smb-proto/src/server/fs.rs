@@ -127,6 +127,15 @@ pub enum Target {
     Handle(Handle),
 }
 
+/// An extended attribute (stored by local hosts as a `user.` xattr).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ea {
+    /// Name (ASCII, case-insensitive on the wire).
+    pub name: String,
+    /// Value; setting an empty value removes the attribute.
+    pub value: Bytes,
+}
+
 /// One file-system operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FsCall {
@@ -207,6 +216,18 @@ pub enum FsCall {
     },
     /// Sizes of the file system holding the share; answered with [`FsReply::FsInfo`].
     FsInfo,
+    /// The extended attributes of a file; answered with [`FsReply::Eas`].
+    GetEas {
+        /// The path or handle.
+        target: Target,
+    },
+    /// Sets (or, with empty values, removes) extended attributes; [`FsReply::Done`].
+    SetEas {
+        /// The path or handle.
+        target: Target,
+        /// The attributes.
+        eas: Vec<Ea>,
+    },
 }
 
 impl FsCall {
@@ -221,7 +242,8 @@ impl FsCall {
             | FsCall::Rename { .. }
             | FsCall::Delete { .. }
             | FsCall::Mkdir { .. }
-            | FsCall::Rmdir { .. } => true,
+            | FsCall::Rmdir { .. }
+            | FsCall::SetEas { .. } => true,
             _ => false,
         }
     }
@@ -304,6 +326,8 @@ pub enum FsReply {
     Dir(Vec<FileInfo>),
     /// File-system sizes.
     FsInfo(FsInfo),
+    /// Extended attributes.
+    Eas(Vec<Ea>),
     /// Done, nothing to report.
     Done,
 }
@@ -355,6 +379,16 @@ pub trait FileSystem {
     fn rmdir(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus>;
     /// File-system sizes.
     fn fs_info(&self, share: ShareId) -> Result<FsInfo, NtStatus>;
+    /// Extended attributes (default: not supported).
+    fn get_eas(&self, share: ShareId, target: &Target) -> Result<Vec<Ea>, NtStatus> {
+        let _ = (share, target);
+        Err(NtStatus::EAS_NOT_SUPPORTED)
+    }
+    /// Sets extended attributes (default: not supported).
+    fn set_eas(&self, share: ShareId, target: &Target, eas: &[Ea]) -> Result<(), NtStatus> {
+        let _ = (share, target, eas);
+        Err(NtStatus::EAS_NOT_SUPPORTED)
+    }
 
     /// Runs one request.
     fn dispatch(&self, req: &FsRequest) -> FsResult {
@@ -397,6 +431,8 @@ pub trait FileSystem {
             FsCall::Mkdir { path } => self.mkdir(s, path).map(|()| FsReply::Done),
             FsCall::Rmdir { path } => self.rmdir(s, path).map(|()| FsReply::Done),
             FsCall::FsInfo => self.fs_info(s).map(FsReply::FsInfo),
+            FsCall::GetEas { target } => self.get_eas(s, target).map(FsReply::Eas),
+            FsCall::SetEas { target, eas } => self.set_eas(s, target, eas).map(|()| FsReply::Done),
         }
     }
 }

@@ -61,6 +61,8 @@ nt_statuses! {
     DATA_ERROR = 0xC000_003E, "data error";
     SHARING_VIOLATION = 0xC000_0043, "sharing violation";
     EAS_NOT_SUPPORTED = 0xC000_004F, "extended attributes not supported";
+    INVALID_EA_NAME = 0xC000_0051, "invalid extended attribute name";
+    EA_CORRUPT_ERROR = 0xC000_0053, "corrupt extended attribute list";
     FILE_LOCK_CONFLICT = 0xC000_0054, "file lock conflict";
     LOCK_NOT_GRANTED = 0xC000_0055, "lock not granted";
     DELETE_PENDING = 0xC000_0056, "delete pending";

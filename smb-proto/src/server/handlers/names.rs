@@ -43,6 +43,11 @@ pub(crate) async fn list(
 /// only when asked for; directories only when `dirs`).
 pub(crate) fn attrs_match(search: u16, fi: &FileInfo, dirs: bool) -> bool {
     let a = attributes(fi);
+    // "Must have" bits in the high byte: every entry must carry those attributes.
+    let must = (search >> 8) as u32 & 0x37;
+    if must != 0 && a & must != must {
+        return false;
+    }
     if fi.is_dir && !(dirs && search & attr::DIRECTORY != 0) {
         return false;
     }
@@ -281,7 +286,155 @@ pub(crate) async fn query_disk(cx: &Cx, rc: &Rc) -> HResult {
     )))
 }
 
-pub(crate) async fn search(cx: &Cx, rc: &Rc, _r: SearchRequest) -> HResult {
-    check_disk(cx, rc)?;
-    Err(NtStatus::NOT_SUPPORTED)
+/// An 8.3 name for the core SEARCH: the name itself when it fits, else a mangled form.
+fn dos_name(name: &str) -> [u8; 13] {
+    let mut out = [b' '; 13];
+    out[12] = 0;
+    let upper: alloc::string::String = name.chars().flat_map(char::to_uppercase).collect();
+    let (base, ext) = match upper.rfind('.') {
+        Some(i) if i > 0 => (&upper[..i], &upper[i + 1..]),
+        _ => (upper.as_str(), ""),
+    };
+    let ok = |s: &str, n: usize| {
+        s.len() <= n
+            && s.bytes()
+                .all(|b| b.is_ascii_graphic() && !b" .\\/:*?\"<>|".contains(&b))
+    };
+    let text = if name == "." || name == ".." {
+        alloc::string::String::from(name)
+    } else if ok(base, 8) && ok(ext, 3) && !base.is_empty() {
+        if ext.is_empty() {
+            base.into()
+        } else {
+            alloc::format!("{base}.{ext}")
+        }
+    } else {
+        let b: alloc::string::String = base
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(6)
+            .collect();
+        let e: alloc::string::String = ext
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(3)
+            .collect();
+        if e.is_empty() {
+            alloc::format!("{b}~1")
+        } else {
+            alloc::format!("{b}~1.{e}")
+        }
+    };
+    for (i, b) in text.bytes().take(12).enumerate() {
+        out[i] = b;
+    }
+    out
+}
+
+pub(crate) async fn search(cx: &Cx, rc: &Rc, r: SearchRequest) -> HResult {
+    use crate::server::conn::Search;
+    use crate::wire::msg::trans2::info::{DirEntry, filetime_to_dos};
+    let (share, _) = check_disk(cx, rc)?;
+    let client_state: [u8; 4] = if r.resume_key.len() == RESUME_KEY_LEN {
+        r.resume_key[17..21].try_into().unwrap_or([0; 4])
+    } else {
+        [0; 4]
+    };
+    let sid = if r.resume_key.len() == RESUME_KEY_LEN {
+        let sid = u16::from_le_bytes([r.resume_key[1], r.resume_key[2]]);
+        let pos = u32::from_le_bytes([
+            r.resume_key[3],
+            r.resume_key[4],
+            r.resume_key[5],
+            r.resume_key[6],
+        ]) as usize;
+        cx.with(|i| i.searches.get_mut(&sid).map(|s| s.pos = pos))
+            .ok_or(NtStatus::NO_MORE_FILES)?;
+        sid
+    } else {
+        let (dir, pattern) = SharePath::parse_pattern(&r.file_name)?;
+        let here = stat(cx, share, &dir).await?;
+        let mut entries = Vec::new();
+        let mk = |fi: &FileInfo, name: &str| DirEntry {
+            last_write_time: fi.written,
+            end_of_file: if fi.is_dir { 0 } else { fi.size },
+            attributes: attributes(fi),
+            file_name: name.into(),
+            ..Default::default()
+        };
+        for name in [".", ".."] {
+            if !dir.is_root()
+                && wildcard::matches(&pattern, name)
+                && attrs_match(r.search_attributes, &here, true)
+            {
+                entries.push(mk(&here, name));
+            }
+        }
+        for fi in list(cx, share, &dir).await? {
+            let short = dos_name(&fi.name);
+            let short_s: alloc::string::String = short
+                .iter()
+                .take_while(|&&b| b != 0 && b != b' ')
+                .map(|&b| b as char)
+                .collect();
+            if (wildcard::matches(&pattern, &fi.name) || wildcard::matches(&pattern, &short_s))
+                && attrs_match(r.search_attributes, &fi, true)
+            {
+                entries.push(mk(&fi, &fi.name));
+            }
+        }
+        if entries.is_empty() {
+            return Err(NtStatus::NO_MORE_FILES);
+        }
+        cx.with(|i| {
+            if i.searches.len() >= i.config.limits.max_searches {
+                return Err(NtStatus::INSUFFICIENT_RESOURCES);
+            }
+            let sid = i.new_sid().ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+            i.searches.insert(
+                sid,
+                Search {
+                    tid: rc.tid,
+                    entries,
+                    pos: 0,
+                },
+            );
+            Ok(sid)
+        })?
+    };
+    let room = cx
+        .with(|i| i.neg.client_max_buffer as usize)
+        .clamp(1024, 0xFFFF)
+        .saturating_sub(64)
+        / SEARCH_ENTRY_LEN;
+    let max = (r.max_count as usize).min(room).max(1);
+    let out = cx.with(|i| {
+        let s = i.searches.get_mut(&sid)?;
+        let start = s.pos.min(s.entries.len());
+        let end = (start + max).min(s.entries.len());
+        let mut v = Vec::new();
+        for (k, e) in s.entries[start..end].iter().enumerate() {
+            let mut key = [0u8; RESUME_KEY_LEN];
+            key[1..3].copy_from_slice(&sid.to_le_bytes());
+            key[3..7].copy_from_slice(&((start + k + 1) as u32).to_le_bytes());
+            key[17..21].copy_from_slice(&client_state);
+            let (date, time) = filetime_to_dos(e.last_write_time);
+            v.push(SearchEntry {
+                resume_key: key,
+                file_attributes: ext_attr::to_dos(e.attributes) as u8,
+                last_write_time: time as u32 | (date as u32) << 16,
+                file_size: e.end_of_file.min(u32::MAX as u64) as u32,
+                file_name: dos_name(&e.file_name),
+            });
+        }
+        s.pos = end;
+        if end >= s.entries.len() {
+            i.searches.remove(&sid);
+        }
+        Some(v)
+    });
+    match out {
+        Some(v) if !v.is_empty() => Ok(Answer::ok(SearchResponse { entries: v })),
+        _ => Err(NtStatus::NO_MORE_FILES),
+    }
 }

@@ -9,12 +9,13 @@ use super::{
     Answer, HResult, Rc, check_disk, check_fid, check_tree, file_information, reply_header,
 };
 use crate::server::conn::{Cx, Search};
+use crate::server::fs::Ea;
 use crate::server::fs::{FileInfo, FsCall, FsReply, SetInfo, SetTimes, ShareId, SharePath, Target};
 use crate::server::wildcard;
 use crate::wire::consts::ext_attr;
 use crate::wire::msg::trans2::info::{
-    DirEntry, FsInformation, SetFileInfo, decode_set_info, encode_file_info, encode_find_entries,
-    encode_fs_info, level,
+    DirEntry, FeaEntry, FsInformation, SetFileInfo, decode_fea_list, decode_gea_list,
+    decode_set_info, encode_fea_list, encode_file_info, encode_find_entries, encode_fs_info, level,
 };
 use crate::wire::msg::trans2::sub::{
     FindFirst2, FindFirst2Response, FindNext2, FindNext2Response, Trans2Sub, find_flags,
@@ -48,7 +49,13 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
         } => {
             let (share, _) = check_disk(cx, rc)?;
             let path = SharePath::parse(&file_name)?;
-            if level == level::INFO_IS_NAME_VALID {
+            if matches!(
+                level,
+                level::INFO_QUERY_EAS_FROM_LIST | level::INFO_QUERY_ALL_EAS
+            ) {
+                let data = query_eas(cx, share, Target::Path(path), level, &r.payload.data).await?;
+                (Bytes::from_static(&[0, 0]), data)
+            } else if level == level::INFO_IS_NAME_VALID {
                 (Bytes::from_static(&[0, 0]), Bytes::new())
             } else {
                 let fi = stat(cx, share, &path).await?;
@@ -58,6 +65,23 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
                 let data = encode_file_info(level, &info, rc.unicode)?;
                 (Bytes::from_static(&[0, 0]), data)
             }
+        }
+        Trans2Sub::QueryFileInformation { fid, level }
+            if matches!(
+                level,
+                level::INFO_QUERY_EAS_FROM_LIST | level::INFO_QUERY_ALL_EAS
+            ) =>
+        {
+            let f = check_fid(cx, rc, fid)?;
+            let data = query_eas(
+                cx,
+                f.share,
+                Target::Handle(f.handle),
+                level,
+                &r.payload.data,
+            )
+            .await?;
+            (Bytes::from_static(&[0, 0]), data)
         }
         Trans2Sub::QueryFileInformation { fid, level } => {
             let f = check_fid(cx, rc, fid)?;
@@ -119,8 +143,13 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             .await?;
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
-        Trans2Sub::CreateDirectory { name, .. } => {
+        Trans2Sub::CreateDirectory { name, data, .. } => {
             super::names::mkdir(cx, rc, &name).await?;
+            if data.len() > 4 {
+                let (share, _) = check_disk(cx, rc)?;
+                let eas = decode_fea_list(&data).map_err(|_| NtStatus::EA_CORRUPT_ERROR)?;
+                set_eas(cx, share, Target::Path(SharePath::parse(&name)?), eas).await?;
+            }
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
         Trans2Sub::Other { .. } => return Err(NtStatus::NOT_IMPLEMENTED),
@@ -366,6 +395,70 @@ async fn query_fs(cx: &Cx, rc: &Rc, lvl: u16) -> Result<(Bytes, Bytes), NtStatus
     Ok((Bytes::new(), encode_fs_info(lvl, &info, rc.unicode)?))
 }
 
+async fn query_eas(
+    cx: &Cx,
+    share: ShareId,
+    target: Target,
+    lvl: u16,
+    req: &Bytes,
+) -> Result<Bytes, NtStatus> {
+    let all = match cx.fs(share, FsCall::GetEas { target }).await {
+        Ok(FsReply::Eas(v)) => v,
+        Ok(_) => return Err(NtStatus::INTERNAL_ERROR),
+        Err(NtStatus::EAS_NOT_SUPPORTED) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let list: Vec<FeaEntry> = if lvl == level::INFO_QUERY_EAS_FROM_LIST {
+        let names = decode_gea_list(req).map_err(|_| NtStatus::EA_CORRUPT_ERROR)?;
+        names
+            .into_iter()
+            .map(|n| {
+                let found = all.iter().find(|e| e.name.eq_ignore_ascii_case(&n));
+                FeaEntry {
+                    flags: 0,
+                    name: found.map_or(n.clone(), |e| e.name.clone()),
+                    value: found.map_or_else(Bytes::new, |e| e.value.clone()),
+                }
+            })
+            .collect()
+    } else {
+        all.into_iter()
+            .map(|e| FeaEntry {
+                flags: 0,
+                name: e.name,
+                value: e.value,
+            })
+            .collect()
+    };
+    Ok(encode_fea_list(&list))
+}
+
+async fn set_eas(
+    cx: &Cx,
+    share: ShareId,
+    target: Target,
+    eas: Vec<FeaEntry>,
+) -> Result<(), NtStatus> {
+    let eas: Vec<Ea> = eas
+        .into_iter()
+        .map(|e| Ea {
+            name: e.name,
+            value: e.value,
+        })
+        .collect();
+    if eas.iter().any(|e| {
+        e.name.is_empty()
+            || e.name
+                .bytes()
+                .any(|b| b < 0x20 || b"\\/:*?\"<>|,+=[];".contains(&b))
+    }) {
+        return Err(NtStatus::INVALID_EA_NAME);
+    }
+    cx.fs(share, FsCall::SetEas { target, eas })
+        .await
+        .map(|_| ())
+}
+
 fn time_or_none(t: u64) -> Option<u64> {
     (t != 0 && t != u64::MAX).then_some(t)
 }
@@ -488,6 +581,7 @@ async fn set_info(
             });
             Ok(())
         }
+        SetFileInfo::Eas(eas) => set_eas(cx, share, target, eas).await,
         SetFileInfo::Rename {
             replace_if_exists,
             file_name,

@@ -21,6 +21,8 @@ pub mod level {
     pub const INFO_QUERY_ALL_EAS: u16 = 0x0004;
     /// SMB_INFO_IS_NAME_VALID.
     pub const INFO_IS_NAME_VALID: u16 = 0x0006;
+    /// SMB_INFO_SET_EAS (set level 2).
+    pub const INFO_SET_EAS: u16 = 0x0002;
     /// SMB_QUERY_FILE_BASIC_INFO / SMB_SET_FILE_BASIC_INFO.
     pub const FILE_BASIC_INFO: u16 = 0x0101;
     /// SMB_QUERY_FILE_STANDARD_INFO / SMB_SET_FILE_DISPOSITION_INFO.
@@ -117,6 +119,97 @@ pub mod level {
     pub const PT_FS_ATTRIBUTE: u16 = 1005;
     /// FileFsFullSizeInformation (pass-through).
     pub const PT_FS_FULL_SIZE: u16 = 1007;
+}
+
+/// One entry of an FEA list (name and value of an extended attribute).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FeaEntry {
+    /// Flags (0x80: NEED_EA).
+    pub flags: u8,
+    /// Name (ASCII).
+    pub name: String,
+    /// Value.
+    pub value: Bytes,
+}
+
+/// Encodes an FEA list (SizeOfListInBytes, then the entries).
+pub fn encode_fea_list(eas: &[FeaEntry]) -> Bytes {
+    let mut w = Writer::new();
+    let at = w.placeholder_u32();
+    for e in eas {
+        w.u8(e.flags);
+        w.u8(e.name.len().min(255) as u8);
+        w.u16(e.value.len().min(0xFFFF) as u16);
+        write_oem_raw(&mut w, &e.name[..e.name.len().min(255)]);
+        w.u8(0);
+        w.bytes(&e.value[..e.value.len().min(0xFFFF)]);
+    }
+    let n = w.pos() as u32;
+    w.patch_u32(at, n);
+    w.freeze()
+}
+
+/// Decodes an FEA list (bounded by its own size field and the data).
+pub fn decode_fea_list(data: &Bytes) -> Result<Vec<FeaEntry>, DecodeError> {
+    let mut r = Reader::new(data);
+    let size = r.u32("SizeOfListInBytes")? as usize;
+    let end = size.min(data.len());
+    let mut out = Vec::new();
+    while r.pos() + 4 <= end {
+        let flags = r.u8("Flags")?;
+        let nl = r.u8("AttributeNameLengthInBytes")? as usize;
+        let vl = r.u16("AttributeValueLengthInBytes")? as usize;
+        let name = read_oem_len(&mut r, nl, "AttributeName")?;
+        r.u8("NameTerminator")?;
+        let value = r.bytes(vl, "AttributeValue")?;
+        out.push(FeaEntry { flags, name, value });
+        if out.len() > 1024 {
+            return Err(DecodeError::new(
+                DecodeErrorKind::TooLarge,
+                "FEAList",
+                r.pos(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes a GEA list (names of attributes to get).
+pub fn decode_gea_list(data: &Bytes) -> Result<Vec<String>, DecodeError> {
+    let mut r = Reader::new(data);
+    let size = r.u32("SizeOfListInBytes")? as usize;
+    let end = size.min(data.len());
+    let mut out = Vec::new();
+    while r.pos() + 1 <= end && r.pos() < end {
+        let nl = r.u8("AttributeNameLengthInBytes")? as usize;
+        let name = read_oem_len(&mut r, nl, "AttributeName")?;
+        if r.remaining() > 0 {
+            r.u8("NameTerminator")?;
+        }
+        out.push(name);
+        if out.len() > 1024 {
+            return Err(DecodeError::new(
+                DecodeErrorKind::TooLarge,
+                "GEAList",
+                r.pos(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Encodes a GEA list.
+pub fn encode_gea_list(names: &[String]) -> Bytes {
+    let mut w = Writer::new();
+    let at = w.placeholder_u32();
+    for n in names {
+        w.u8(n.len().min(255) as u8);
+        write_oem_raw(&mut w, &n[..n.len().min(255)]);
+        w.u8(0);
+    }
+    let n = w.pos() as u32;
+    w.patch_u32(at, n);
+    w.freeze()
 }
 
 /// Everything a query-information level can report about a file.
@@ -537,6 +630,8 @@ pub enum SetFileInfo {
     Allocation(u64),
     /// End of file (truncate or extend).
     EndOfFile(u64),
+    /// Set extended attributes (SMB_INFO_SET_EAS; an empty value removes one).
+    Eas(Vec<FeaEntry>),
     /// Rename (pass-through FileRenameInformation).
     Rename {
         /// Replace an existing target.
@@ -564,7 +659,8 @@ pub fn decode_set_info(
             change_time: r.u64("ChangeTime")?,
             attributes: r.u32("Attributes")?,
         },
-        INFO_STANDARD | INFO_QUERY_EA_SIZE => {
+        INFO_SET_EAS => SetFileInfo::Eas(decode_fea_list(data)?),
+        INFO_STANDARD => {
             let mut i = FileInformation::default();
             read_dos_times(&mut r, &mut i)?;
             SetFileInfo::Standard {
@@ -630,6 +726,7 @@ pub fn encode_set_info(info: &SetFileInfo, unicode: bool) -> Bytes {
             w.zeros(10);
         }
         SetFileInfo::Disposition { delete_pending } => w.u8(*delete_pending as u8),
+        SetFileInfo::Eas(eas) => return encode_fea_list(eas),
         SetFileInfo::Allocation(n) | SetFileInfo::EndOfFile(n) => w.u64(*n),
         SetFileInfo::Rename {
             replace_if_exists,
@@ -1128,6 +1225,28 @@ mod tests {
         assert!(decode_find_entries(0x104, &data, true, true, 2).is_err());
         assert!(
             decode_find_entries(0x101, &Bytes::from_static(&[8, 0, 0, 0]), true, true, 3).is_err()
+        );
+    }
+}
+
+#[cfg(test)]
+mod ea_tests {
+    use super::*;
+
+    #[test]
+    fn ea_lists() {
+        let gea = Bytes::from_static(&[0x0b, 0, 0, 0, 5, b'E', b'A', b'O', b'N', b'E', 0]);
+        assert_eq!(decode_gea_list(&gea).unwrap(), ["EAONE"]);
+        let fea = crate::util::hex_decode("330000000005040045414f4e4500626c61680006070045412054574f00666f6f206261720007030045415448524545007878310000").unwrap();
+        let list = decode_fea_list(&Bytes::from(fea)).unwrap();
+        assert_eq!(list.len(), 3, "{list:?}");
+        assert_eq!(list[1].name, "EA TWO");
+        assert_eq!(&list[2].value[..], b"xx1");
+        let enc = encode_fea_list(&list);
+        assert_eq!(decode_fea_list(&enc).unwrap(), list);
+        assert_eq!(
+            decode_gea_list(&encode_gea_list(&["A".into(), "BC".into()])).unwrap(),
+            ["A", "BC"]
         );
     }
 }
