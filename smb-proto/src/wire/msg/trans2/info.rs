@@ -180,7 +180,7 @@ pub fn decode_gea_list(data: &Bytes) -> Result<Vec<String>, DecodeError> {
     let size = r.u32("SizeOfListInBytes")? as usize;
     let end = size.min(data.len());
     let mut out = Vec::new();
-    while r.pos() + 1 <= end && r.pos() < end {
+    while r.pos() < end {
         let nl = r.u8("AttributeNameLengthInBytes")? as usize;
         let name = read_oem_len(&mut r, nl, "AttributeName")?;
         if r.remaining() > 0 {
