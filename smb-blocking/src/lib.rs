@@ -2,6 +2,7 @@
 //! local-folder file-system backend the other adapters share.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod clock;
 pub mod fs;
 pub mod server;

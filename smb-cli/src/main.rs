@@ -2,13 +2,33 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
+mod client_cmd;
 mod serve;
+mod transfer;
+mod url;
+
+use client_cmd::{ClientOpts, Failure};
+use url::SmbUrl;
+
+const AFTER_HELP: &str = "URL: smb://[DOMAIN;]USER[:PASSWORD]@HOST[:PORT]/SHARE/PATH
+  The password may also come from SMB_PASSWORD or a prompt; no user means anonymous.
+  Port 139 uses a NetBIOS session request (or pass --netbios).
+
+Exit codes: 0 success, 1 the server refused the operation (not found, access denied...),
+2 bad arguments or a local file problem, 3 connection failure (refused, timed out,
+SMB1 disabled), 4 authentication failure.";
 
 #[derive(Parser)]
-#[command(name = "smb", version, about = "An SMB1 (CIFS) client and server")]
+#[command(name = "smb", version, about = "An SMB1 (CIFS) client and server", after_help = AFTER_HELP)]
 struct Cli {
+    /// More output (repeat for more); tracing goes to stderr.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -17,11 +37,158 @@ struct Cli {
 enum Cmd {
     /// Serve folders over SMB1.
     Serve(serve::ServeArgs),
+    /// List a directory.
+    Ls {
+        /// smb://.../SHARE/PATH
+        url: String,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
+    /// Download a file (`-` writes to stdout), or a tree with -r.
+    Get {
+        /// smb://.../SHARE/PATH
+        url: String,
+        /// Local file or directory.
+        local: Option<String>,
+        /// Copy a whole directory tree into LOCAL.
+        #[arg(short, long)]
+        recursive: bool,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
+    /// Upload a file, or a tree with -r.
+    Put {
+        /// Local file (or directory with -r).
+        local: String,
+        /// smb://.../SHARE/PATH
+        url: String,
+        /// Copy a whole directory tree.
+        #[arg(short, long)]
+        recursive: bool,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
+    /// Print a file to stdout.
+    Cat {
+        /// smb://.../SHARE/PATH
+        url: String,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
+    /// Delete a file.
+    Rm {
+        /// smb://.../SHARE/PATH
+        url: String,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
+    /// Create a directory.
+    Mkdir {
+        /// smb://.../SHARE/PATH
+        url: String,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
+    /// Remove an empty directory.
+    Rmdir {
+        /// smb://.../SHARE/PATH
+        url: String,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
+    /// Rename or move within a share.
+    Mv {
+        /// smb://.../SHARE/PATH
+        url: String,
+        /// New path in the same share.
+        new_path: String,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
+    /// Show information about a file or directory.
+    Stat {
+        /// smb://.../SHARE/PATH
+        url: String,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
+    /// List the shares of a server.
+    Shares {
+        /// smb://[USER@]HOST[:PORT]
+        url: String,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
+    /// Print shell completions.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+fn parse(u: &str) -> Result<SmbUrl, Failure> {
+    SmbUrl::parse(u).map_err(Failure::usage)
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let quiet = cli.quiet;
+    match &cli.cmd {
+        Cmd::Serve(_) | Cmd::Completions { .. } => unreachable!(),
+        Cmd::Ls { url, o } => client_cmd::ls(&parse(url)?, o),
+        Cmd::Get {
+            url,
+            local,
+            recursive,
+            o,
+        } => transfer::get(&parse(url)?, local.as_deref(), *recursive, quiet, o),
+        Cmd::Put {
+            local,
+            url,
+            recursive,
+            o,
+        } => transfer::put(local, &parse(url)?, *recursive, quiet, o),
+        Cmd::Cat { url, o } => transfer::cat(&parse(url)?, o),
+        Cmd::Rm { url, o } => client_cmd::simple(&parse(url)?, o, "rm"),
+        Cmd::Mkdir { url, o } => client_cmd::simple(&parse(url)?, o, "mkdir"),
+        Cmd::Rmdir { url, o } => client_cmd::simple(&parse(url)?, o, "rmdir"),
+        Cmd::Mv { url, new_path, o } => client_cmd::mv(&parse(url)?, new_path, o),
+        Cmd::Stat { url, o } => client_cmd::stat(&parse(url)?, o),
+        Cmd::Shares { url, o } => client_cmd::shares(&parse(url)?, o),
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let level = if cli.quiet {
+        "error"
+    } else {
+        match cli.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
+        )
+        .try_init();
     match cli.cmd {
-        Cmd::Serve(a) => serve::run(a),
+        Cmd::Serve(a) => return serve::run(a),
+        Cmd::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "smb", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("smb: {}", f.message);
+            ExitCode::from(f.code)
+        }
     }
 }

@@ -70,6 +70,11 @@ impl<T> Tasks<T> {
         self.tasks.is_empty()
     }
 
+    /// Ids of all running tasks.
+    pub fn ids(&self) -> alloc::vec::Vec<TaskId> {
+        self.tasks.keys().copied().collect()
+    }
+
     /// Drops every task.
     pub fn clear(&mut self) {
         self.tasks.clear();

@@ -10,6 +10,7 @@
 extern crate alloc;
 
 pub mod auth;
+pub mod client;
 pub(crate) mod exec;
 pub mod rng;
 pub mod server;

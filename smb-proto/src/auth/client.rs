@@ -244,9 +244,16 @@ impl NtlmClient {
         self.negotiated_flags = negotiated;
         let sc = ch.server_challenge;
         let Some(creds) = self.creds.clone() else {
-            // Anonymous: empty user, empty NT response, a single zero LM byte.
+            // Anonymous: empty user and responses; with key exchange, a random key
+            // encrypted under the all-zero anonymous session key (as Samba sends).
+            let encrypted_session_key = if negotiated & flags::KEY_EXCH != 0 {
+                let k: [u8; 16] = rng.bytes();
+                ntlm::rc4_key(&SessionKey([0; 16]), &k).0.to_vec()
+            } else {
+                Vec::new()
+            };
             let m = AuthenticateMessage {
-                lm_response: alloc::vec![0],
+                encrypted_session_key,
                 flags: negotiated,
                 version: Some(CLIENT_VERSION),
                 workstation: self.workstation.clone(),

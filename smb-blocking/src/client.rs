@@ -1,0 +1,595 @@
+//! A blocking client over `std::net`, with files that are `Read + Write + Seek`.
+
+use std::collections::HashMap;
+use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use bytes::Bytes;
+use smb_proto::client::ConnectionError;
+use smb_proto::client::{
+    ClientConfig, ClientConnection, ClientEvent, FileId, FileStat, FsStat, OpenOptions, Opened,
+    ReadData, Reply, RequestId, SessionInfo, ShareEntry, SmbError, Times, TreeId,
+};
+
+use crate::clock::{Clock, seed};
+
+/// Socket-level options.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// Time limit for the TCP connection.
+    pub connect_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Maps an I/O error from connecting to the client's error type.
+fn io_err(e: io::Error) -> SmbError {
+    let _ = e;
+    SmbError::Connection(ConnectionError::Closed)
+}
+
+/// A connected SMB1 session.
+pub struct Client {
+    stream: TcpStream,
+    conn: ClientConnection,
+    clock: Clock,
+    buf: Vec<u8>,
+    done: HashMap<RequestId, Result<Reply, SmbError>>,
+    broken: bool,
+    /// What the handshake negotiated.
+    pub session: SessionInfo,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connection errors from the socket layer, with the address tried.
+#[derive(Debug)]
+pub struct ConnectError {
+    /// What failed.
+    pub error: io::Error,
+    /// The address.
+    pub addr: String,
+}
+
+impl Client {
+    /// Connects over TCP and performs the handshake.
+    pub fn connect(
+        addr: impl ToSocketAddrs,
+        config: ClientConfig,
+        opts: &ConnectOptions,
+    ) -> Result<Self, SmbError> {
+        let addrs: Vec<SocketAddr> = addr.to_socket_addrs().map_err(io_err)?.collect();
+        let mut last = None;
+        let mut stream = None;
+        for a in addrs {
+            match TcpStream::connect_timeout(&a, opts.connect_timeout) {
+                Ok(s) => {
+                    stream = Some(s);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let Some(stream) = stream else {
+            return Err(io_err(
+                last.unwrap_or_else(|| io::Error::other("no address")),
+            ));
+        };
+        Self::handshake(stream, config)
+    }
+
+    /// Connects with a raw socket error on failure (for precise messages).
+    pub fn connect_tcp(addr: impl ToSocketAddrs, timeout: Duration) -> io::Result<TcpStream> {
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address resolved");
+        for a in addr.to_socket_addrs()? {
+            match TcpStream::connect_timeout(&a, timeout) {
+                Ok(s) => return Ok(s),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    /// Performs the handshake on a connected socket.
+    pub fn handshake(stream: TcpStream, config: ClientConfig) -> Result<Self, SmbError> {
+        stream.set_nodelay(true).map_err(io_err)?;
+        let clock = Clock::new();
+        let conn = ClientConnection::new(config, clock.now(), seed());
+        let mut c = Client {
+            stream,
+            conn,
+            clock,
+            buf: vec![0u8; 512 * 1024],
+            done: HashMap::new(),
+            broken: false,
+            session: SessionInfo::default(),
+        };
+        let id = c.conn.connect(c.clock.now());
+        match c.wait(id)? {
+            Reply::Connected(s) => {
+                c.session = s;
+                Ok(c)
+            }
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    fn send_all(&mut self) {
+        while let Some(t) = self.conn.poll_transmit() {
+            if self.broken {
+                continue;
+            }
+            let r = match &t.tail {
+                None => self.stream.write_all(&t.head),
+                Some(tail) => {
+                    let mut bufs = [IoSlice::new(&t.head), IoSlice::new(tail)];
+                    let mut slices: &mut [IoSlice<'_>] = &mut bufs;
+                    let mut r = Ok(());
+                    while !slices.is_empty() {
+                        match self.stream.write_vectored(slices) {
+                            Ok(0) => {
+                                r = Err(io::ErrorKind::WriteZero.into());
+                                break;
+                            }
+                            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(e) => {
+                                r = Err(e);
+                                break;
+                            }
+                        }
+                    }
+                    r
+                }
+            };
+            if r.is_err() {
+                self.broken = true;
+                self.conn.handle_eof(self.clock.now());
+            }
+        }
+    }
+
+    /// Drives the connection until the operation completes.
+    pub fn wait(&mut self, id: RequestId) -> Result<Reply, SmbError> {
+        loop {
+            self.send_all();
+            while let Some(ev) = self.conn.poll_event() {
+                match ev {
+                    ClientEvent::Completed { id: x, result } => {
+                        self.done.insert(x, result);
+                    }
+                    ClientEvent::Closed(_) => {}
+                }
+            }
+            if let Some(r) = self.done.remove(&id) {
+                return r;
+            }
+            if self.broken || self.conn.is_closed() {
+                // Closed without our completion: it was failed with the connection error.
+                self.conn.handle_eof(self.clock.now());
+                if let Some(r) = self.done.remove(&id) {
+                    return r;
+                }
+                continue;
+            }
+            let timeout = self
+                .conn
+                .poll_timeout()
+                .map(|t| self.clock.until(t))
+                .unwrap_or(Duration::from_secs(1))
+                .clamp(Duration::from_millis(1), Duration::from_secs(5));
+            let _ = self.stream.set_read_timeout(Some(timeout));
+            match self.stream.read(&mut self.buf) {
+                Ok(0) => {
+                    self.broken = true;
+                    self.conn.handle_eof(self.clock.now());
+                }
+                Ok(n) => {
+                    let now = self.clock.now();
+                    let _ = self.conn.handle_input(now, &self.buf[..n]);
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    self.conn.handle_timeout(self.clock.now());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.broken = true;
+                    self.conn.handle_eof(self.clock.now());
+                }
+            }
+        }
+    }
+
+    fn done(&mut self, id: RequestId) -> Result<(), SmbError> {
+        self.wait(id).map(|_| ())
+    }
+
+    /// Connects to a share.
+    pub fn tree_connect(&mut self, share: &str) -> Result<TreeId, SmbError> {
+        let id = self.conn.tree_connect(self.clock.now(), share);
+        match self.wait(id)? {
+            Reply::Tree(t) => Ok(t),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Disconnects a tree.
+    pub fn tree_disconnect(&mut self, tree: TreeId) -> Result<(), SmbError> {
+        let id = self.conn.tree_disconnect(self.clock.now(), tree);
+        self.done(id)
+    }
+
+    /// Opens a file.
+    pub fn open(
+        &mut self,
+        tree: TreeId,
+        path: &str,
+        opts: OpenOptions,
+    ) -> Result<Opened, SmbError> {
+        let id = self.conn.open(self.clock.now(), tree, path, opts);
+        match self.wait(id)? {
+            Reply::Opened(o) => Ok(o),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Reads up to `len` bytes at `offset`.
+    pub fn read(
+        &mut self,
+        tree: TreeId,
+        fid: FileId,
+        offset: u64,
+        len: u64,
+    ) -> Result<ReadData, SmbError> {
+        let id = self.conn.read(self.clock.now(), tree, fid, offset, len);
+        match self.wait(id)? {
+            Reply::Read(d) => Ok(d),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Writes bytes at `offset`.
+    pub fn write(
+        &mut self,
+        tree: TreeId,
+        fid: FileId,
+        offset: u64,
+        data: Bytes,
+    ) -> Result<u64, SmbError> {
+        let id = self.conn.write(self.clock.now(), tree, fid, offset, data);
+        match self.wait(id)? {
+            Reply::Written(n) => Ok(n),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Closes a file.
+    pub fn close(&mut self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
+        let id = self.conn.close(self.clock.now(), tree, fid);
+        self.done(id)
+    }
+
+    /// Flushes a file.
+    pub fn flush(&mut self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
+        let id = self.conn.flush(self.clock.now(), tree, fid);
+        self.done(id)
+    }
+
+    /// Lists a directory.
+    pub fn list(&mut self, tree: TreeId, path: &str) -> Result<Vec<FileStat>, SmbError> {
+        let id = self.conn.list(self.clock.now(), tree, path);
+        match self.wait(id)? {
+            Reply::Dir(v) => Ok(v),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Information about a path.
+    pub fn stat(&mut self, tree: TreeId, path: &str) -> Result<FileStat, SmbError> {
+        let id = self.conn.stat(self.clock.now(), tree, path);
+        match self.wait(id)? {
+            Reply::Stat(s) => Ok(s),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Sets times and/or size of a path.
+    pub fn set_info(
+        &mut self,
+        tree: TreeId,
+        path: &str,
+        times: Option<Times>,
+        size: Option<u64>,
+    ) -> Result<(), SmbError> {
+        let id = self
+            .conn
+            .set_info(self.clock.now(), tree, path, times, size);
+        self.done(id)
+    }
+
+    /// Deletes a file.
+    pub fn delete(&mut self, tree: TreeId, path: &str) -> Result<(), SmbError> {
+        let id = self.conn.delete(self.clock.now(), tree, path);
+        self.done(id)
+    }
+
+    /// Renames.
+    pub fn rename(&mut self, tree: TreeId, from: &str, to: &str) -> Result<(), SmbError> {
+        let id = self.conn.rename(self.clock.now(), tree, from, to);
+        self.done(id)
+    }
+
+    /// Creates a directory.
+    pub fn mkdir(&mut self, tree: TreeId, path: &str) -> Result<(), SmbError> {
+        let id = self.conn.mkdir(self.clock.now(), tree, path);
+        self.done(id)
+    }
+
+    /// Removes a directory.
+    pub fn rmdir(&mut self, tree: TreeId, path: &str) -> Result<(), SmbError> {
+        let id = self.conn.rmdir(self.clock.now(), tree, path);
+        self.done(id)
+    }
+
+    /// File-system sizes.
+    pub fn fs_info(&mut self, tree: TreeId) -> Result<FsStat, SmbError> {
+        let id = self.conn.fs_info(self.clock.now(), tree);
+        match self.wait(id)? {
+            Reply::FsStat(s) => Ok(s),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// ECHO.
+    pub fn echo(&mut self, data: &[u8]) -> Result<Bytes, SmbError> {
+        let id = self
+            .conn
+            .echo(self.clock.now(), Bytes::copy_from_slice(data));
+        match self.wait(id)? {
+            Reply::Echo(b) => Ok(b),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Lists the server's shares.
+    pub fn shares(&mut self) -> Result<Vec<ShareEntry>, SmbError> {
+        let id = self.conn.shares(self.clock.now());
+        match self.wait(id)? {
+            Reply::Shares(s) => Ok(s),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Ends the session.
+    pub fn logoff(&mut self) -> Result<(), SmbError> {
+        let id = self.conn.logoff(self.clock.now());
+        self.done(id)
+    }
+
+    /// Opens a file as a `Read + Write + Seek` object.
+    pub fn open_file(
+        &mut self,
+        tree: TreeId,
+        path: &str,
+        opts: OpenOptions,
+    ) -> Result<File<'_>, SmbError> {
+        let o = self.open(tree, path, opts)?;
+        Ok(File {
+            client: self,
+            tree,
+            fid: o.fid,
+            pos: 0,
+            size: o.stat.size,
+            closed: false,
+        })
+    }
+
+    /// Copies a whole remote file into `out` with many reads in flight; returns the bytes
+    /// copied. `progress` is called with the running total.
+    pub fn download(
+        &mut self,
+        tree: TreeId,
+        path: &str,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, SmbError> {
+        let o = self.open(tree, path, OpenOptions::read())?;
+        let mut off = 0u64;
+        let window: u64 = 16 * 1024 * 1024;
+        let r = loop {
+            let want = if o.stat.size > off {
+                (o.stat.size - off).min(window)
+            } else {
+                window
+            };
+            let d = match self.read(tree, o.fid, off, want) {
+                Ok(d) => d,
+                Err(e) => break Err(e),
+            };
+            if d.is_empty() {
+                break Ok(off);
+            }
+            for c in &d.chunks {
+                if let Err(e) = out.write_all(c) {
+                    let _ = self.close(tree, o.fid);
+                    let _ = e;
+                    return Err(SmbError::Usage("cannot write the local file"));
+                }
+            }
+            off += d.len() as u64;
+            progress(off);
+            if (d.len() as u64) < want && off >= o.stat.size {
+                break Ok(off);
+            }
+        };
+        let c = self.close(tree, o.fid);
+        let n = r?;
+        c?;
+        Ok(n)
+    }
+
+    /// Copies `input` into a new (or truncated) remote file with many writes in flight.
+    pub fn upload(
+        &mut self,
+        tree: TreeId,
+        path: &str,
+        input: &mut dyn Read,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, SmbError> {
+        let o = self.open(tree, path, OpenOptions::create())?;
+        let mut off = 0u64;
+        let mut buf = vec![0u8; 16 * 1024 * 1024];
+        let r = loop {
+            let mut n = 0;
+            while n < buf.len() {
+                match input.read(&mut buf[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => {
+                        let _ = self.close(tree, o.fid);
+                        return Err(SmbError::Usage("cannot read the local file"));
+                    }
+                }
+            }
+            if n == 0 {
+                break Ok(off);
+            }
+            match self.write(tree, o.fid, off, Bytes::copy_from_slice(&buf[..n])) {
+                Ok(w) => off += w,
+                Err(e) => break Err(e),
+            }
+            progress(off);
+        };
+        let c = self.close(tree, o.fid);
+        let n = r?;
+        c?;
+        Ok(n)
+    }
+}
+
+/// An open remote file: `Read + Write + Seek`. Closed on drop (errors ignored; call
+/// [`File::close`] to see them).
+pub struct File<'a> {
+    client: &'a mut Client,
+    tree: TreeId,
+    fid: FileId,
+    pos: u64,
+    size: u64,
+    closed: bool,
+}
+
+impl File<'_> {
+    /// Closes the file.
+    pub fn close(mut self) -> Result<(), SmbError> {
+        self.closed = true;
+        self.client.close(self.tree, self.fid)
+    }
+
+    /// The FID.
+    pub fn fid(&self) -> FileId {
+        self.fid
+    }
+}
+
+fn to_io(e: SmbError) -> io::Error {
+    let kind = if e.is_not_found() {
+        io::ErrorKind::NotFound
+    } else {
+        io::ErrorKind::Other
+    };
+    io::Error::new(kind, e.to_string())
+}
+
+impl Read for File<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf.len().min(4 * 1024 * 1024) as u64;
+        let d = self
+            .client
+            .read(self.tree, self.fid, self.pos, want)
+            .map_err(to_io)?;
+        let mut n = 0;
+        for c in &d.chunks {
+            buf[n..n + c.len()].copy_from_slice(c);
+            n += c.len();
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Write for File<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self
+            .client
+            .write(self.tree, self.fid, self.pos, Bytes::copy_from_slice(buf))
+            .map_err(to_io)?;
+        self.pos += n;
+        self.size = self.size.max(self.pos);
+        Ok(n as usize)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.client.flush(self.tree, self.fid).map_err(to_io)
+    }
+}
+
+impl Seek for File<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let new = match pos {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => {
+                let st = self.client.conn_stat(self.tree, self.fid).map_err(to_io)?;
+                self.size = st.size;
+                self.size.checked_add_signed(d)
+            }
+        };
+        match new {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start",
+            )),
+        }
+    }
+}
+
+impl Drop for File<'_> {
+    fn drop(&mut self) {
+        if !self.closed {
+            let _ = self.client.close(self.tree, self.fid);
+        }
+    }
+}
+
+impl Client {
+    fn conn_stat(&mut self, tree: TreeId, fid: FileId) -> Result<FileStat, SmbError> {
+        let id = self.conn.stat_file(self.clock.now(), tree, fid);
+        match self.wait(id)? {
+            Reply::Stat(s) => Ok(s),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+}
