@@ -1,0 +1,515 @@
+//! The tokio client: one driver task owns the sans-IO connection and the socket;
+//! [`Client`] handles send operations to it and await their replies.
+
+use std::collections::HashMap;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use smb_blocking::clock::{Clock, seed};
+use smb_proto::client::{
+    ClientConfig, ClientConnection, ClientEvent, ConnectionError, FileId, FileStat, FsStat, OpenOptions, Opened,
+    ReadData, Reply, RequestId, SessionInfo, ShareEntry, SmbError, Times, TreeId,
+};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpStream, ToSocketAddrs};
+use tokio::sync::{mpsc, oneshot};
+
+type Op = Box<dyn FnOnce(&mut ClientConnection, smb_proto::time::Now) -> RequestId + Send>;
+
+struct Command {
+    op: Op,
+    reply: oneshot::Sender<Result<Reply, SmbError>>,
+}
+
+/// A connected session. Cheap to clone; every clone talks to the same driver task.
+#[derive(Clone)]
+pub struct Client {
+    tx: mpsc::Sender<Command>,
+    /// What the handshake negotiated.
+    pub session: SessionInfo,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("session", &self.session).finish_non_exhaustive()
+    }
+}
+
+fn gone() -> SmbError {
+    SmbError::Connection(ConnectionError::Closed)
+}
+
+async fn driver(mut stream: TcpStream, mut conn: ClientConnection, clock: Clock, mut rx: mpsc::Receiver<Command>) {
+    let mut waiting: HashMap<RequestId, oneshot::Sender<Result<Reply, SmbError>>> = HashMap::new();
+    let mut buf = vec![0u8; 512 * 1024];
+    let mut rx_open = true;
+    let mut broken = false;
+    loop {
+        while let Some(t) = conn.poll_transmit() {
+            if broken {
+                continue;
+            }
+            let r = async {
+                stream.write_all(&t.head).await?;
+                if let Some(tail) = &t.tail {
+                    stream.write_all(tail).await?;
+                }
+                io::Result::Ok(())
+            }
+            .await;
+            if r.is_err() {
+                broken = true;
+                conn.handle_eof(clock.now());
+            }
+        }
+        while let Some(ev) = conn.poll_event() {
+            if let ClientEvent::Completed { id, result } = ev
+                && let Some(tx) = waiting.remove(&id)
+            {
+                let _ = tx.send(result);
+            }
+        }
+        if (conn.is_closed() || broken) && waiting.is_empty() {
+            // Fail what is still coming in, then stop.
+            rx.close();
+            while let Ok(c) = rx.try_recv() {
+                let _ = c.reply.send(Err(gone()));
+            }
+            return;
+        }
+        if !rx_open && waiting.is_empty() {
+            // Every handle is gone.
+            return;
+        }
+        let deadline = conn.poll_timeout().map(|t| tokio::time::Instant::from_std(clock.to_std(t)));
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            r = stream.read(&mut buf), if !broken => match r {
+                Ok(0) | Err(_) => {
+                    broken = true;
+                    conn.handle_eof(clock.now());
+                }
+                Ok(n) => {
+                    let _ = conn.handle_input(clock.now(), &buf[..n]);
+                }
+            },
+            c = rx.recv(), if rx_open => match c {
+                Some(c) => {
+                    let id = (c.op)(&mut conn, clock.now());
+                    waiting.insert(id, c.reply);
+                }
+                None => rx_open = false,
+            },
+            _ = sleep => conn.handle_timeout(clock.now()),
+        }
+    }
+}
+
+impl Client {
+    /// Connects (with a time limit) and performs the handshake.
+    pub async fn connect(addr: impl ToSocketAddrs, config: ClientConfig, connect_timeout: Duration) -> Result<Self, SmbError> {
+        let stream = tokio::time::timeout(connect_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| SmbError::Timeout)?
+            .map_err(|_| gone())?;
+        Self::handshake(stream, config).await
+    }
+
+    /// Performs the handshake on a connected socket and starts the driver task.
+    pub async fn handshake(stream: TcpStream, config: ClientConfig) -> Result<Self, SmbError> {
+        let _ = stream.set_nodelay(true);
+        let clock = Clock::new();
+        let conn = ClientConnection::new(config, clock.now(), seed());
+        let (tx, rx) = mpsc::channel(64);
+        tokio::spawn(driver(stream, conn, clock, rx));
+        let mut c = Client { tx, session: SessionInfo::default() };
+        match c.call(Box::new(|conn, now| conn.connect(now))).await? {
+            Reply::Connected(s) => {
+                c.session = s;
+                Ok(c)
+            }
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    async fn call(&self, op: Op) -> Result<Reply, SmbError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command { op, reply }).await.map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
+    /// Connects to a share.
+    pub async fn tree_connect(&self, share: &str) -> Result<TreeId, SmbError> {
+        let s = share.to_string();
+        match self.call(Box::new(move |c, now| c.tree_connect(now, &s))).await? {
+            Reply::Tree(t) => Ok(t),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Disconnects a tree.
+    pub async fn tree_disconnect(&self, tree: TreeId) -> Result<(), SmbError> {
+        self.call(Box::new(move |c, now| c.tree_disconnect(now, tree))).await.map(|_| ())
+    }
+
+    /// Opens a file.
+    pub async fn open(&self, tree: TreeId, path: &str, opts: OpenOptions) -> Result<Opened, SmbError> {
+        let p = path.to_string();
+        match self.call(Box::new(move |c, now| c.open(now, tree, &p, opts))).await? {
+            Reply::Opened(o) => Ok(o),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Reads up to `len` bytes at `offset` (many reads in flight).
+    pub async fn read(&self, tree: TreeId, fid: FileId, offset: u64, len: u64) -> Result<ReadData, SmbError> {
+        match self.call(Box::new(move |c, now| c.read(now, tree, fid, offset, len))).await? {
+            Reply::Read(d) => Ok(d),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Writes at `offset` (many writes in flight).
+    pub async fn write(&self, tree: TreeId, fid: FileId, offset: u64, data: Bytes) -> Result<u64, SmbError> {
+        match self.call(Box::new(move |c, now| c.write(now, tree, fid, offset, data))).await? {
+            Reply::Written(n) => Ok(n),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Closes a file.
+    pub async fn close(&self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
+        self.call(Box::new(move |c, now| c.close(now, tree, fid))).await.map(|_| ())
+    }
+
+    /// Flushes a file.
+    pub async fn flush(&self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
+        self.call(Box::new(move |c, now| c.flush(now, tree, fid))).await.map(|_| ())
+    }
+
+    /// Lists a directory.
+    pub async fn list(&self, tree: TreeId, path: &str) -> Result<Vec<FileStat>, SmbError> {
+        let p = path.to_string();
+        match self.call(Box::new(move |c, now| c.list(now, tree, &p))).await? {
+            Reply::Dir(v) => Ok(v),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Information about a path.
+    pub async fn stat(&self, tree: TreeId, path: &str) -> Result<FileStat, SmbError> {
+        let p = path.to_string();
+        match self.call(Box::new(move |c, now| c.stat(now, tree, &p))).await? {
+            Reply::Stat(s) => Ok(s),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Information about an open file.
+    pub async fn stat_file(&self, tree: TreeId, fid: FileId) -> Result<FileStat, SmbError> {
+        match self.call(Box::new(move |c, now| c.stat_file(now, tree, fid))).await? {
+            Reply::Stat(s) => Ok(s),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Sets times and/or size of a path.
+    pub async fn set_info(&self, tree: TreeId, path: &str, times: Option<Times>, size: Option<u64>) -> Result<(), SmbError> {
+        let p = path.to_string();
+        self.call(Box::new(move |c, now| c.set_info(now, tree, &p, times, size))).await.map(|_| ())
+    }
+
+    /// Deletes a file.
+    pub async fn delete(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
+        let p = path.to_string();
+        self.call(Box::new(move |c, now| c.delete(now, tree, &p))).await.map(|_| ())
+    }
+
+    /// Renames.
+    pub async fn rename(&self, tree: TreeId, from: &str, to: &str) -> Result<(), SmbError> {
+        let (a, b) = (from.to_string(), to.to_string());
+        self.call(Box::new(move |c, now| c.rename(now, tree, &a, &b))).await.map(|_| ())
+    }
+
+    /// Creates a directory.
+    pub async fn mkdir(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
+        let p = path.to_string();
+        self.call(Box::new(move |c, now| c.mkdir(now, tree, &p))).await.map(|_| ())
+    }
+
+    /// Removes a directory.
+    pub async fn rmdir(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
+        let p = path.to_string();
+        self.call(Box::new(move |c, now| c.rmdir(now, tree, &p))).await.map(|_| ())
+    }
+
+    /// File-system sizes.
+    pub async fn fs_info(&self, tree: TreeId) -> Result<FsStat, SmbError> {
+        match self.call(Box::new(move |c, now| c.fs_info(now, tree))).await? {
+            Reply::FsStat(s) => Ok(s),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// ECHO.
+    pub async fn echo(&self, data: &[u8]) -> Result<Bytes, SmbError> {
+        let d = Bytes::copy_from_slice(data);
+        match self.call(Box::new(move |c, now| c.echo(now, d))).await? {
+            Reply::Echo(b) => Ok(b),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Lists the server's shares.
+    pub async fn shares(&self) -> Result<Vec<ShareEntry>, SmbError> {
+        match self.call(Box::new(move |c, now| c.shares(now))).await? {
+            Reply::Shares(s) => Ok(s),
+            _ => Err(SmbError::Protocol("unexpected reply")),
+        }
+    }
+
+    /// Ends the session.
+    pub async fn logoff(&self) -> Result<(), SmbError> {
+        self.call(Box::new(move |c, now| c.logoff(now))).await.map(|_| ())
+    }
+
+    /// Copies a whole remote file into `out` with many reads in flight; returns the bytes
+    /// copied. `progress` is called with the running total.
+    pub async fn download<W: tokio::io::AsyncWrite + Unpin>(
+        &self,
+        tree: TreeId,
+        path: &str,
+        out: &mut W,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, SmbError> {
+        let o = self.open(tree, path, OpenOptions::read()).await?;
+        let mut off = 0u64;
+        let window: u64 = 16 * 1024 * 1024;
+        let r = loop {
+            let want = if o.stat.size > off { (o.stat.size - off).min(window) } else { window };
+            let d = match self.read(tree, o.fid, off, want).await {
+                Ok(d) => d,
+                Err(e) => break Err(e),
+            };
+            if d.is_empty() {
+                break Ok(off);
+            }
+            for c in &d.chunks {
+                if out.write_all(c).await.is_err() {
+                    let _ = self.close(tree, o.fid).await;
+                    return Err(SmbError::Usage("cannot write the local file"));
+                }
+            }
+            off += d.len() as u64;
+            progress(off);
+            if (d.len() as u64) < want && off >= o.stat.size {
+                break Ok(off);
+            }
+        };
+        let c = self.close(tree, o.fid).await;
+        let n = r?;
+        c?;
+        Ok(n)
+    }
+
+    /// Copies `input` into a new (or truncated) remote file with many writes in flight.
+    pub async fn upload<R: tokio::io::AsyncRead + Unpin>(
+        &self,
+        tree: TreeId,
+        path: &str,
+        input: &mut R,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, SmbError> {
+        let o = self.open(tree, path, OpenOptions::create()).await?;
+        let mut off = 0u64;
+        let mut buf = vec![0u8; 16 * 1024 * 1024];
+        let r = loop {
+            let mut n = 0;
+            while n < buf.len() {
+                match input.read(&mut buf[n..]).await {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => {
+                        let _ = self.close(tree, o.fid).await;
+                        return Err(SmbError::Usage("cannot read the local file"));
+                    }
+                }
+            }
+            if n == 0 {
+                break Ok(off);
+            }
+            match self.write(tree, o.fid, off, Bytes::copy_from_slice(&buf[..n])).await {
+                Ok(w) => off += w,
+                Err(e) => break Err(e),
+            }
+            progress(off);
+        };
+        let c = self.close(tree, o.fid).await;
+        let n = r?;
+        c?;
+        Ok(n)
+    }
+
+    /// Opens a file as `AsyncRead + AsyncWrite + AsyncSeek`.
+    pub async fn open_file(&self, tree: TreeId, path: &str, opts: OpenOptions) -> Result<File, SmbError> {
+        let o = self.open(tree, path, opts).await?;
+        Ok(File { client: self.clone(), tree, fid: o.fid, pos: 0, size: o.stat.size, pending: None })
+    }
+}
+
+type Pending = Pin<Box<dyn std::future::Future<Output = Result<PendingOut, SmbError>> + Send>>;
+
+enum PendingOut {
+    Read(ReadData),
+    Written(u64),
+    Size(u64),
+    Done,
+}
+
+/// An open remote file for tokio. Call [`File::close`] when done (dropping it leaves the
+/// handle open until the session ends).
+pub struct File {
+    client: Client,
+    tree: TreeId,
+    fid: FileId,
+    pos: u64,
+    size: u64,
+    pending: Option<Pending>,
+}
+
+impl File {
+    /// Closes the file.
+    pub async fn close(self) -> Result<(), SmbError> {
+        self.client.close(self.tree, self.fid).await
+    }
+
+    /// The FID.
+    pub fn fid(&self) -> FileId {
+        self.fid
+    }
+
+    fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<Result<PendingOut, SmbError>> {
+        let Some(p) = self.pending.as_mut() else {
+            return Poll::Ready(Ok(PendingOut::Done));
+        };
+        match p.as_mut().poll(cx) {
+            Poll::Ready(r) => {
+                self.pending = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+fn to_io(e: SmbError) -> io::Error {
+    let kind = if e.is_not_found() { io::ErrorKind::NotFound } else { io::ErrorKind::Other };
+    io::Error::new(kind, e.to_string())
+}
+
+impl AsyncRead for File {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        if self.pending.is_none() {
+            let (c, t, f, pos) = (self.client.clone(), self.tree, self.fid, self.pos);
+            let want = buf.remaining().min(4 * 1024 * 1024) as u64;
+            self.pending = Some(Box::pin(async move { c.read(t, f, pos, want).await.map(PendingOut::Read) }));
+        }
+        match self.poll_pending(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(to_io(e))),
+            Poll::Ready(Ok(PendingOut::Read(d))) => {
+                let mut n = 0;
+                for c in &d.chunks {
+                    let take = c.len().min(buf.remaining());
+                    buf.put_slice(&c[..take]);
+                    n += take;
+                }
+                self.pos += n as u64;
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Ok(_)) => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+impl AsyncWrite for File {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if self.pending.is_none() {
+            let (c, t, f, pos) = (self.client.clone(), self.tree, self.fid, self.pos);
+            let data = Bytes::copy_from_slice(buf);
+            self.pending = Some(Box::pin(async move { c.write(t, f, pos, data).await.map(PendingOut::Written) }));
+        }
+        match self.poll_pending(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(to_io(e))),
+            Poll::Ready(Ok(PendingOut::Written(n))) => {
+                self.pos += n;
+                self.size = self.size.max(self.pos);
+                Poll::Ready(Ok(n as usize))
+            }
+            Poll::Ready(Ok(_)) => Poll::Ready(Ok(0)),
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.pending.is_none() {
+            let (c, t, f) = (self.client.clone(), self.tree, self.fid);
+            self.pending = Some(Box::pin(async move { c.flush(t, f).await.map(|()| PendingOut::Done) }));
+        }
+        match self.poll_pending(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(r) => Poll::Ready(r.map(|_| ()).map_err(to_io)),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl AsyncSeek for File {
+    fn start_seek(mut self: Pin<&mut Self>, pos: io::SeekFrom) -> io::Result<()> {
+        match pos {
+            io::SeekFrom::Start(p) => self.pos = p,
+            io::SeekFrom::Current(d) => {
+                self.pos = self.pos.checked_add_signed(d).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+            }
+            io::SeekFrom::End(d) => {
+                let (c, t, f) = (self.client.clone(), self.tree, self.fid);
+                let size = Box::pin(async move { c.stat_file(t, f).await.map(|s| PendingOut::Size(s.size)) });
+                self.pending = Some(size);
+                // The offset is applied once the size is known.
+                self.pos = d as u64;
+            }
+        }
+        Ok(())
+    }
+
+    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        match self.poll_pending(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(to_io(e))),
+            Poll::Ready(Ok(PendingOut::Size(s))) => {
+                self.size = s;
+                let d = self.pos as i64;
+                match s.checked_add_signed(d) {
+                    Some(p) => {
+                        self.pos = p;
+                        Poll::Ready(Ok(p))
+                    }
+                    None => Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))),
+                }
+            }
+            Poll::Ready(Ok(_)) => Poll::Ready(Ok(self.pos)),
+        }
+    }
+}

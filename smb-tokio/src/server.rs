@@ -1,0 +1,194 @@
+//! The tokio server: a task per connection; file operations run on the blocking pool.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use smb_blocking::clock::{Clock, seed};
+use smb_proto::server::fs::{FileSystem, FsOpId, FsResult};
+use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
+use smb_proto::wire::Transport;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+/// A tokio SMB1 server.
+pub struct Server {
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    fs: Arc<dyn FileSystem + Send + Sync>,
+    shared: SharedState,
+    transport: Transport,
+    max_connections: usize,
+    live: Arc<AtomicUsize>,
+    stop_tx: watch::Sender<bool>,
+}
+
+/// Stops a running [`Server`].
+#[derive(Clone, Debug)]
+pub struct StopHandle(watch::Sender<bool>);
+
+impl StopHandle {
+    /// Stops accepting; connections finish their requests and close.
+    pub fn stop(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl Server {
+    /// Binds a listener.
+    pub async fn bind(addr: &str, config: ServerConfig, fs: Arc<dyn FileSystem + Send + Sync>) -> std::io::Result<Self> {
+        let (stop_tx, _) = watch::channel(false);
+        Ok(Self {
+            listener: TcpListener::bind(addr).await?,
+            config: Arc::new(config),
+            fs,
+            shared: SharedState::new(),
+            transport: Transport::Direct,
+            max_connections: 1024,
+            live: Arc::new(AtomicUsize::new(0)),
+            stop_tx,
+        })
+    }
+
+    /// Uses NetBIOS framing (port 139).
+    pub fn set_transport(&mut self, t: Transport) {
+        self.transport = t;
+    }
+
+    /// Most connections served at once.
+    pub fn set_max_connections(&mut self, n: usize) {
+        self.max_connections = n;
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// A handle to stop the server.
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle(self.stop_tx.clone())
+    }
+
+    /// Live connections.
+    pub fn connections(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// Accepts and serves until stopped; then waits for live connections to finish.
+    pub async fn run(self) -> std::io::Result<()> {
+        let mut stop = self.stop_tx.subscribe();
+        loop {
+            tokio::select! {
+                r = self.listener.accept() => {
+                    let Ok((stream, _)) = r else { continue };
+                    if self.live.load(Ordering::SeqCst) >= self.max_connections {
+                        drop(stream);
+                        continue;
+                    }
+                    self.live.fetch_add(1, Ordering::SeqCst);
+                    let (config, fs, shared, live) = (self.config.clone(), self.fs.clone(), self.shared.clone(), self.live.clone());
+                    let transport = self.transport;
+                    let stop = self.stop_tx.subscribe();
+                    tokio::spawn(async move {
+                        let _ = serve_connection(stream, config, fs, shared, transport, stop).await;
+                        live.fetch_sub(1, Ordering::SeqCst);
+                    });
+                }
+                _ = stop.changed() => break,
+            }
+        }
+        for _ in 0..300 {
+            if self.live.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+}
+
+/// Serves one connection.
+pub async fn serve_connection(
+    mut stream: TcpStream,
+    config: Arc<ServerConfig>,
+    fs: Arc<dyn FileSystem + Send + Sync>,
+    shared: SharedState,
+    transport: Transport,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let clock = Clock::new();
+    let mut conn = ServerConnection::new(config, shared, transport, clock.now(), seed());
+    let _ = stream.set_nodelay(true);
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(FsOpId, FsResult)>();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut closed = false;
+    let mut broken = false;
+    let mut stopping = *stop.borrow();
+    loop {
+        while let Some(ev) = conn.poll_event() {
+            match ev {
+                ServerEvent::Fs(req) => {
+                    let fs = fs.clone();
+                    let tx = done_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let r = fs.dispatch(&req);
+                        let _ = tx.send((req.id, r));
+                    });
+                }
+                ServerEvent::Closed(_) => closed = true,
+                ServerEvent::SessionEstablished { .. } => {}
+            }
+        }
+        while let Some(t) = conn.poll_transmit() {
+            if broken {
+                continue;
+            }
+            let r = match &t.tail {
+                None => stream.write_all(&t.head).await,
+                Some(tail) => {
+                    let mut r = stream.write_all(&t.head).await;
+                    if r.is_ok() {
+                        r = stream.write_all(tail).await;
+                    }
+                    r
+                }
+            };
+            if r.is_err() {
+                broken = true;
+                conn.handle_eof(clock.now());
+            }
+        }
+        if closed && conn.is_finished() {
+            let _ = stream.shutdown().await;
+            return Ok(());
+        }
+        if stopping && !closed {
+            conn.shutdown(clock.now());
+            continue;
+        }
+        let deadline = conn.poll_timeout().map(|t| tokio::time::Instant::from_std(clock.to_std(t)));
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        let reading = !broken && !closed && conn.wants_input();
+        tokio::select! {
+            r = stream.read(&mut buf), if reading => match r {
+                Ok(0) | Err(_) => {
+                    broken = true;
+                    conn.handle_eof(clock.now());
+                }
+                Ok(n) => {
+                    let _ = conn.handle_input(clock.now(), &buf[..n]);
+                }
+            },
+            Some((id, r)) = done_rx.recv() => conn.complete(clock.now(), id, r),
+            _ = sleep => conn.handle_timeout(clock.now()),
+            _ = stop.changed(), if !stopping => stopping = true,
+        }
+    }
+}
