@@ -13,7 +13,8 @@
 //!
 //! Attributes: directories report DIRECTORY, files ARCHIVE; a file whose owner-write bit
 //! is clear reports READONLY (and setting READONLY clears the write bits). Dot-files are
-//! not reported HIDDEN.
+//! not reported HIDDEN; HIDDEN and SYSTEM set by a client are kept in execute bits
+//! (see [`mode_to_hidden_system`]).
 
 use std::collections::HashMap;
 use std::io;
@@ -122,8 +123,12 @@ fn info(name: &str, m: &std::fs::Metadata) -> FileInfo {
     } else {
         ext_attr::ARCHIVE
     };
-    if !is_dir && m.permissions().mode() & 0o200 == 0 {
-        attributes |= ext_attr::READONLY;
+    if !is_dir {
+        let mode = m.permissions().mode();
+        if mode & 0o200 == 0 {
+            attributes |= ext_attr::READONLY;
+        }
+        attributes |= mode_to_hidden_system(mode);
     }
     let ctime = unix_to_filetime(m.ctime(), m.ctime_nsec().clamp(0, 999_999_999) as u32);
     FileInfo {
@@ -141,6 +146,38 @@ fn info(name: &str, m: &std::fs::Metadata) -> FileInfo {
         file_id: (m.dev() << 40) ^ m.ino(),
         links: m.nlink() as u32,
     }
+}
+
+/// HIDDEN and SYSTEM live in execute bits, as Samba's `map hidden` and `map system` do,
+/// but only in combinations that ordinary files do not have: HIDDEN is "others may
+/// execute, the owner may not" and SYSTEM is "the group may execute, the owner may not".
+fn mode_to_hidden_system(mode: u32) -> u32 {
+    let mut a = 0;
+    if mode & 0o100 == 0 {
+        if mode & 0o001 != 0 {
+            a |= ext_attr::HIDDEN;
+        }
+        if mode & 0o010 != 0 {
+            a |= ext_attr::SYSTEM;
+        }
+    }
+    a
+}
+
+/// The mode after setting the DOS attributes `a` (READONLY, HIDDEN, SYSTEM) on a file.
+fn mode_with_attributes(mode: u32, a: u32) -> u32 {
+    let mut mode = mode;
+    if a & ext_attr::READONLY != 0 {
+        mode &= !0o222;
+    } else {
+        mode |= 0o200;
+    }
+    if a & (ext_attr::HIDDEN | ext_attr::SYSTEM) != 0 {
+        mode &= !0o100;
+    }
+    mode = if a & ext_attr::HIDDEN != 0 { mode | 0o001 } else { mode & !0o001 };
+    mode = if a & ext_attr::SYSTEM != 0 { mode | 0o010 } else { mode & !0o010 };
+    mode
 }
 
 fn name_of(rel: &Path) -> String {
@@ -370,9 +407,10 @@ impl FileSystem for LocalFs {
                 }
                 Err(e) => return Err(st(e)),
             };
-            if action == CreateAction::Created && call.create_attributes & ext_attr::READONLY != 0 {
+            let dos = ext_attr::READONLY | ext_attr::HIDDEN | ext_attr::SYSTEM;
+            if action == CreateAction::Created && call.create_attributes & dos != 0 {
                 let mut p = f.metadata().map_err(st)?.permissions();
-                p.set_mode(p.mode() & !0o222);
+                p.set_mode(mode_with_attributes(p.mode(), call.create_attributes));
                 f.set_permissions(p).map_err(st)?;
             }
             Some(Arc::new(f))
@@ -565,12 +603,7 @@ impl FileSystem for LocalFs {
             };
             let m = Self::meta(s, &rel)?;
             if !m.is_dir() {
-                let mut mode = m.permissions().mode();
-                if a & ext_attr::READONLY != 0 {
-                    mode &= !0o222;
-                } else {
-                    mode |= 0o200;
-                }
+                let mode = mode_with_attributes(m.permissions().mode(), a);
                 s.dir
                     .set_permissions(
                         target_path,

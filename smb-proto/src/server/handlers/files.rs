@@ -692,11 +692,39 @@ pub(crate) async fn write_and_close(cx: &Cx, rc: &Rc, r: WriteAndCloseRequest) -
         data: r.data.clone(),
     };
     let count = write_core_inner(cx, rc, &w).await?;
-    let f = cx
-        .with(|i| i.files.remove(&r.fid))
-        .ok_or(NtStatus::INVALID_HANDLE)?;
-    close_one(cx, r.fid, f, utime_or_none(r.last_write_time)).await?;
+    // As Windows and Samba do, a zero-length WRITE_AND_CLOSE leaves the file open.
+    if !r.data.is_empty() {
+        let f = cx
+            .with(|i| i.files.remove(&r.fid))
+            .ok_or(NtStatus::INVALID_HANDLE)?;
+        close_one(cx, r.fid, f, utime_or_none(r.last_write_time)).await?;
+    }
     Ok(Answer::ok(WriteAndCloseResponse { count }))
+}
+
+/// NT_TRANSACT: only the IOCTL FSCTL_SET_SPARSE, a no-op on hosts whose files are
+/// sparse anyway; every other function is NOT_SUPPORTED.
+pub(crate) async fn nt_transact(cx: &Cx, rc: &Rc, r: NtTransactRequest) -> HResult {
+    const IOCTL: u16 = 2;
+    const FSCTL_SET_SPARSE: u32 = 0x0009_00C4;
+    check_tree(cx, rc)?;
+    if r.function == IOCTL && r.setup.len() >= 4 {
+        let code = u32::from(r.setup[0]) | (u32::from(r.setup[1]) << 16);
+        let fid = r.setup[2];
+        check_fid(cx, rc, fid)?;
+        if code == FSCTL_SET_SPARSE {
+            return Ok(Answer::ok(NtTransactResponse::Reply {
+                reserved1: [0; 3],
+                total_parameter_count: 0,
+                total_data_count: 0,
+                parameter_displacement: 0,
+                data_displacement: 0,
+                setup: Vec::new(),
+                payload: TransPayload::default(),
+            }));
+        }
+    }
+    Err(NtStatus::NOT_SUPPORTED)
 }
 
 pub(crate) async fn create_temporary(cx: &Cx, rc: &Rc, r: CreateTemporaryRequest) -> HResult {

@@ -268,10 +268,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
             Ok(Answer::ok(FindClose2Response))
         }
         Request::Transaction(r) => ipc::transaction(cx, rc, r).await,
-        Request::NtTransact(_) => {
-            check_tree(cx, rc)?;
-            Err(NtStatus::NOT_SUPPORTED)
-        }
+        Request::NtTransact(r) => files::nt_transact(cx, rc, r).await,
         Request::Raw(r) => {
             // Secondary transaction requests and anything else we do not implement.
             let _ = r;

@@ -94,6 +94,13 @@ async fn delete_one(
 
 pub(crate) async fn delete(cx: &Cx, rc: &Rc, r: DeleteRequest) -> HResult {
     let share = writable(cx, rc)?;
+    let last = r.file_name.rsplit(['\\', '/']).next().unwrap_or("");
+    if last == ".." || last == "." {
+        // `DIR\..` names a directory (or escapes the share: a syntax error).
+        let path = SharePath::parse(&r.file_name)?;
+        let fi = stat(cx, share, &path).await?;
+        return Err(if fi.is_dir { NtStatus::FILE_IS_A_DIRECTORY } else { NtStatus::NO_SUCH_FILE });
+    }
     let (dir, pattern) = SharePath::parse_pattern(&r.file_name)?;
     if !wildcard::has_wildcards(&pattern) {
         let path = dir.join(&pattern)?;
@@ -210,8 +217,9 @@ pub(crate) async fn rmdir(cx: &Cx, rc: &Rc, r: DeleteDirectoryRequest) -> HResul
         return Err(NtStatus::NOT_A_DIRECTORY);
     }
     let shared = cx.with(|i| i.shared.clone());
+    // Samba opens the directory for DELETE sharing read, write and delete.
     if shared.is_open((share, fi.file_id)) {
-        shared.check_unlink((share, fi.file_id))?;
+        shared.check_rename((share, fi.file_id))?;
     }
     cx.fs(share, FsCall::Rmdir { path }).await?;
     Ok(Answer::ok(DeleteDirectoryResponse))
