@@ -175,8 +175,16 @@ fn mode_with_attributes(mode: u32, a: u32) -> u32 {
     if a & (ext_attr::HIDDEN | ext_attr::SYSTEM) != 0 {
         mode &= !0o100;
     }
-    mode = if a & ext_attr::HIDDEN != 0 { mode | 0o001 } else { mode & !0o001 };
-    mode = if a & ext_attr::SYSTEM != 0 { mode | 0o010 } else { mode & !0o010 };
+    mode = if a & ext_attr::HIDDEN != 0 {
+        mode | 0o001
+    } else {
+        mode & !0o001
+    };
+    mode = if a & ext_attr::SYSTEM != 0 {
+        mode | 0o010
+    } else {
+        mode & !0o010
+    };
     mode
 }
 

@@ -17,14 +17,18 @@ fn every_auth(a: Adapter) {
         let tag = format!("{a:?}-{name}");
         let mut s = connect(a, smbd.port, config(auth, smb_testkit::PASS, false))
             .unwrap_or_else(|e| panic!("{tag}: connect: {e}\n{}", smbd.log()));
-        assert_eq!(s.info().guest, false, "{tag}: not a guest session");
+        assert!(!s.info().guest, "{tag}: not a guest session");
         list_get_put(s.as_mut(), &smbd.share_dir(), &big, &tag);
     }
     // A wrong password: the logon failure status, for every authenticated variant.
     for (name, auth) in AUTHS.iter().filter(|(_, a)| a.is_some()) {
         match connect(a, smbd.port, config(*auth, "wrong", false)) {
             Ok(_) => panic!("{a:?}-{name}: a wrong password was accepted"),
-            Err(e) => assert_eq!(e.status(), Some(NtStatus::LOGON_FAILURE), "{a:?}-{name}: {e}"),
+            Err(e) => assert_eq!(
+                e.status(),
+                Some(NtStatus::LOGON_FAILURE),
+                "{a:?}-{name}: {e}"
+            ),
         }
     }
 }
@@ -61,11 +65,21 @@ fn reads_beyond_4_gib_of_a_sparse_file() {
         f.write_all(&marker).unwrap();
     }
     for a in ADAPTERS {
-        let mut s = connect(a, smbd.port, config(Some(AuthMethod::Ntlmssp), smb_testkit::PASS, false)).unwrap();
+        let mut s = connect(
+            a,
+            smbd.port,
+            config(Some(AuthMethod::Ntlmssp), smb_testkit::PASS, false),
+        )
+        .unwrap();
         let t = s.tree("share").unwrap();
         assert_eq!(s.stat(t, "sparse.bin").unwrap().size, 5u64 << 30);
-        let got = s.read_at(t, "sparse.bin", off - 1000, marker.len() + 1000).unwrap();
-        assert!(got[..1000].iter().all(|&b| b == 0), "{a:?}: the hole reads as zeros");
+        let got = s
+            .read_at(t, "sparse.bin", off - 1000, marker.len() + 1000)
+            .unwrap();
+        assert!(
+            got[..1000].iter().all(|&b| b == 0),
+            "{a:?}: the hole reads as zeros"
+        );
         assert!(got[1000..] == marker[..], "{a:?}: the data beyond 4 GiB");
     }
 }
@@ -75,16 +89,22 @@ fn signs_when_smbd_requires_it() {
     if !smb_testkit::peers_available(&["smbd", "smbpasswd"]) {
         return;
     }
-    let smbd = Smbd::start(&SmbdOptions { extra_global: vec!["server signing = mandatory".into()] });
+    let smbd = Smbd::start(&SmbdOptions {
+        extra_global: vec!["server signing = mandatory".into()],
+    });
     let big = common::populate(&smbd.share_dir(), 300, 2 * 1024 * 1024 + 5);
     for a in ADAPTERS {
         // Only the extended-security logons: smbd 4.17 signs raw (non-extended) NTLMv2,
         // NTLMv1 and LM sessions with a key that does not match its own clients either
         // (smbclient with `client use spnego=no` and `client signing=required` fails with
         // "BAD SIG: seq 1" against it).
-        for (name, auth) in [("ntlmssp", AuthMethod::Ntlmssp), ("ntlmssp-v1", AuthMethod::NtlmsspV1)] {
+        for (name, auth) in [
+            ("ntlmssp", AuthMethod::Ntlmssp),
+            ("ntlmssp-v1", AuthMethod::NtlmsspV1),
+        ] {
             let tag = format!("signed-{a:?}-{name}");
-            let mut s = connect(a, smbd.port, config(Some(auth), smb_testkit::PASS, false)).unwrap_or_else(|e| panic!("{tag}: {e}"));
+            let mut s = connect(a, smbd.port, config(Some(auth), smb_testkit::PASS, false))
+                .unwrap_or_else(|e| panic!("{tag}: {e}"));
             assert!(s.info().signing, "{tag}: the session is signed");
             list_get_put(s.as_mut(), &smbd.share_dir(), &big, &tag);
         }
@@ -113,29 +133,63 @@ fn smb_command_every_auth_against_smbd() {
     std::fs::write(&src, &up).unwrap();
     let p = smbd.port;
     for (name, auth) in AUTHS {
-        let base = if auth.is_some() { format!("smb://smbtest:smbpass@127.0.0.1:{p}/share") } else { format!("smb://127.0.0.1:{p}/share") };
-        let auth_args: Vec<&str> = if auth.is_some() { vec!["--auth", name] } else { vec![] };
+        let base = if auth.is_some() {
+            format!("smb://smbtest:smbpass@127.0.0.1:{p}/share")
+        } else {
+            format!("smb://127.0.0.1:{p}/share")
+        };
+        let auth_args: Vec<&str> = if auth.is_some() {
+            vec!["--auth", name]
+        } else {
+            vec![]
+        };
         let run = |sub: &str, rest: &[&str]| {
             let mut v = vec![sub];
             v.extend_from_slice(&auth_args);
             v.extend_from_slice(rest);
             let o = smb(&v);
-            assert!(o.status.success(), "{name}: smb {v:?}: {}", smb_testkit::text(&o));
+            assert!(
+                o.status.success(),
+                "{name}: smb {v:?}: {}",
+                smb_testkit::text(&o)
+            );
             o
         };
         let ls = run("ls", &[&format!("{base}/many")]);
         let out = String::from_utf8_lossy(&ls.stdout);
-        assert_eq!(out.lines().filter(|l| l.contains("file-")).count(), 300, "{name}: ls");
+        assert_eq!(
+            out.lines().filter(|l| l.contains("file-")).count(),
+            300,
+            "{name}: ls"
+        );
         let dst = local.path().join(format!("got-{name}.bin"));
         run("get", &[&format!("{base}/big.bin"), dst.to_str().unwrap()]);
         assert!(std::fs::read(&dst).unwrap() == big, "{name}: get");
-        run("put", &[src.to_str().unwrap(), &format!("{base}/put-{name}.bin")]);
-        assert!(std::fs::read(smbd.share_dir().join(format!("put-{name}.bin"))).unwrap() == up, "{name}: put");
+        run(
+            "put",
+            &[src.to_str().unwrap(), &format!("{base}/put-{name}.bin")],
+        );
+        assert!(
+            std::fs::read(smbd.share_dir().join(format!("put-{name}.bin"))).unwrap() == up,
+            "{name}: put"
+        );
     }
     let o = smb(&["ls", &format!("smb://smbtest:wrong@127.0.0.1:{p}/share")]);
     assert_eq!(o.status.code(), Some(4));
-    assert!(smb_testkit::text(&o).contains("logon failure: wrong user name or password"), "{}", smb_testkit::text(&o));
-    let o = smb(&["get", &format!("smb://smbtest:smbpass@127.0.0.1:{p}/share/nope.txt"), "-"]);
+    assert!(
+        smb_testkit::text(&o).contains("logon failure: wrong user name or password"),
+        "{}",
+        smb_testkit::text(&o)
+    );
+    let o = smb(&[
+        "get",
+        &format!("smb://smbtest:smbpass@127.0.0.1:{p}/share/nope.txt"),
+        "-",
+    ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(smb_testkit::text(&o).contains("not found"), "{}", smb_testkit::text(&o));
+    assert!(
+        smb_testkit::text(&o).contains("not found"),
+        "{}",
+        smb_testkit::text(&o)
+    );
 }

@@ -15,7 +15,11 @@ fn server_config() -> ServerConfig {
     let mut accounts = MemoryAccounts::new();
     accounts.add(smb_testkit::USER, smb_testkit::PASS);
     let mut c = ServerConfig::new(vec![ShareConfig::new("share")], Arc::new(accounts));
-    c.policy = AuthPolicy { allow_ntlmv1: true, allow_lm: true, allow_guest: true };
+    c.policy = AuthPolicy {
+        allow_ntlmv1: true,
+        allow_lm: true,
+        allow_guest: true,
+    };
     c
 }
 
@@ -24,35 +28,52 @@ fn start(a: Adapter, dir: &Path) -> (u16, Box<dyn FnOnce()>) {
     let fs = Arc::new(smb_blocking::LocalFs::new(&[(dir.to_path_buf(), false)]).unwrap());
     match a {
         Adapter::Blocking => {
-            let s = smb_blocking::server::Server::bind("127.0.0.1:0", server_config(), fs, Default::default()).unwrap();
+            let s = smb_blocking::server::Server::bind(
+                "127.0.0.1:0",
+                server_config(),
+                fs,
+                Default::default(),
+            )
+            .unwrap();
             let port = s.local_addr().unwrap().port();
             let stop = s.stop_handle().unwrap();
             let t = std::thread::spawn(move || s.run());
-            (port, Box::new(move || {
-                stop.stop();
-                let _ = t.join();
-            }))
+            (
+                port,
+                Box::new(move || {
+                    stop.stop();
+                    let _ = t.join();
+                }),
+            )
         }
         Adapter::Tokio => {
             let rt = tokio::runtime::Runtime::new().unwrap();
-            let s = rt.block_on(smb_tokio::Server::bind("127.0.0.1:0", server_config(), fs)).unwrap();
+            let s = rt
+                .block_on(smb_tokio::Server::bind("127.0.0.1:0", server_config(), fs))
+                .unwrap();
             let port = s.local_addr().unwrap().port();
             let stop = s.stop_handle();
             let t = std::thread::spawn(move || rt.block_on(s.run()));
-            (port, Box::new(move || {
-                stop.stop();
-                let _ = t.join();
-            }))
+            (
+                port,
+                Box::new(move || {
+                    stop.stop();
+                    let _ = t.join();
+                }),
+            )
         }
         Adapter::Smol => {
             let s = smb_smol::Server::bind(([127, 0, 0, 1], 0), server_config(), fs).unwrap();
             let port = s.local_addr().unwrap().port();
             let stop = s.stop_handle();
             let t = std::thread::spawn(move || smol::block_on(s.run()));
-            (port, Box::new(move || {
-                stop.stop();
-                let _ = t.join();
-            }))
+            (
+                port,
+                Box::new(move || {
+                    stop.stop();
+                    let _ = t.join();
+                }),
+            )
         }
     }
 }
@@ -66,32 +87,63 @@ fn every_client_adapter_against_every_server_adapter() {
         for client in ADAPTERS {
             for (name, auth) in AUTHS {
                 let tag = format!("{client:?}-client-{server:?}-server-{name}");
-                let mut s = connect(client, port, config(auth, smb_testkit::PASS, false)).unwrap_or_else(|e| panic!("{tag}: {e}"));
+                let mut s = connect(client, port, config(auth, smb_testkit::PASS, false))
+                    .unwrap_or_else(|e| panic!("{tag}: {e}"));
                 list_get_put(s.as_mut(), dir.path(), &big, &tag);
             }
             // Signing asked for by the client.
             let tag = format!("{client:?}-client-{server:?}-server-signed");
-            let mut s = connect(client, port, config(Some(AuthMethod::Ntlmssp), smb_testkit::PASS, true)).unwrap();
+            let mut s = connect(
+                client,
+                port,
+                config(Some(AuthMethod::Ntlmssp), smb_testkit::PASS, true),
+            )
+            .unwrap();
             assert!(s.info().signing, "{tag}");
             list_get_put(s.as_mut(), dir.path(), &big, &tag);
             // Names: mkdir, rename, delete, rmdir; errors leave the session usable.
-            let mut s = connect(client, port, config(Some(AuthMethod::Ntlmssp), smb_testkit::PASS, false)).unwrap();
+            let mut s = connect(
+                client,
+                port,
+                config(Some(AuthMethod::Ntlmssp), smb_testkit::PASS, false),
+            )
+            .unwrap();
             let t = s.tree("share").unwrap();
             let d = format!("dir-{client:?}");
             s.mkdir(t, &d).unwrap();
             s.put(t, &format!("{d}/a.txt"), b"hello").unwrap();
-            s.rename(t, &format!("{d}/a.txt"), &format!("{d}/b.txt")).unwrap();
-            assert_eq!(std::fs::read(dir.path().join(&d).join("b.txt")).unwrap(), b"hello");
-            assert_eq!(s.rmdir(t, &d).unwrap_err().status(), Some(NtStatus::DIRECTORY_NOT_EMPTY));
-            assert!(s.delete(t, &format!("{d}/nope.txt")).unwrap_err().is_not_found());
+            s.rename(t, &format!("{d}/a.txt"), &format!("{d}/b.txt"))
+                .unwrap();
+            assert_eq!(
+                std::fs::read(dir.path().join(&d).join("b.txt")).unwrap(),
+                b"hello"
+            );
+            assert_eq!(
+                s.rmdir(t, &d).unwrap_err().status(),
+                Some(NtStatus::DIRECTORY_NOT_EMPTY)
+            );
+            assert!(
+                s.delete(t, &format!("{d}/nope.txt"))
+                    .unwrap_err()
+                    .is_not_found()
+            );
             s.delete(t, &format!("{d}/b.txt")).unwrap();
             s.rmdir(t, &d).unwrap();
             assert!(!dir.path().join(&d).exists());
-            assert_eq!(s.tree("nosuchshare").unwrap_err().status(), Some(NtStatus::BAD_NETWORK_NAME));
+            assert_eq!(
+                s.tree("nosuchshare").unwrap_err().status(),
+                Some(NtStatus::BAD_NETWORK_NAME)
+            );
             assert_eq!(s.stat(t, "big.bin").unwrap().size, big.len() as u64);
             s.logoff().unwrap();
             // A wrong password.
-            let e = connect(client, port, config(Some(AuthMethod::Ntlmssp), "wrong", false)).err().expect("wrong password accepted");
+            let e = connect(
+                client,
+                port,
+                config(Some(AuthMethod::Ntlmssp), "wrong", false),
+            )
+            .err()
+            .expect("wrong password accepted");
             assert_eq!(e.status(), Some(NtStatus::LOGON_FAILURE));
         }
         stop();

@@ -48,13 +48,28 @@ fn smbclient_every_auth_variant() {
         let out = text(&o);
         assert!(o.status.success(), "{name}: {out}");
         assert!(!out.contains("NT_STATUS_"), "{name}: {out}");
-        assert_eq!(out.lines().filter(|l| l.contains("file-0")).count(), 300, "{name}: 300-file listing\n{out}");
+        assert_eq!(
+            out.lines().filter(|l| l.contains("file-0")).count(),
+            300,
+            "{name}: 300-file listing\n{out}"
+        );
         let got = std::fs::read(local.path().join(format!("got-{name}.bin"))).unwrap();
         assert_eq!(checksum(&got), checksum(&big), "{name}: get");
         let moved = std::fs::read(share.join(format!("d-{name}")).join("moved.bin")).unwrap();
         assert!(moved == up, "{name}: put + rename");
-        let o = smbclient(srv.port, "share", creds, &extra, &format!("del d-{name}\\moved.bin; rmdir d-{name}"), local.path());
-        assert!(o.status.success() && !text(&o).contains("NT_STATUS_"), "{name}: {}", text(&o));
+        let o = smbclient(
+            srv.port,
+            "share",
+            creds,
+            &extra,
+            &format!("del d-{name}\\moved.bin; rmdir d-{name}"),
+            local.path(),
+        );
+        assert!(
+            o.status.success() && !text(&o).contains("NT_STATUS_"),
+            "{name}: {}",
+            text(&o)
+        );
         assert!(!share.join(format!("d-{name}")).exists(), "{name}: rmdir");
     }
 }
@@ -66,24 +81,61 @@ fn smbclient_errors() {
     let o = smbclient(srv.port, "share", "smbtest%wrong", &[], "ls", dir.path());
     assert!(!o.status.success());
     assert!(text(&o).contains("NT_STATUS_LOGON_FAILURE"), "{}", text(&o));
-    let o = smbclient(srv.port, "share", "smbtest%smbpass", &[], "del missing.txt", dir.path());
+    let o = smbclient(
+        srv.port,
+        "share",
+        "smbtest%smbpass",
+        &[],
+        "del missing.txt",
+        dir.path(),
+    );
     let t = text(&o);
-    assert!(t.contains("NT_STATUS_NO_SUCH_FILE") || t.contains("NT_STATUS_OBJECT_NAME_NOT_FOUND"), "{t}");
-    let o = smbclient(srv.port, "nosuchshare", "smbtest%smbpass", &[], "ls", dir.path());
-    assert!(text(&o).contains("NT_STATUS_BAD_NETWORK_NAME"), "{}", text(&o));
+    assert!(
+        t.contains("NT_STATUS_NO_SUCH_FILE") || t.contains("NT_STATUS_OBJECT_NAME_NOT_FOUND"),
+        "{t}"
+    );
+    let o = smbclient(
+        srv.port,
+        "nosuchshare",
+        "smbtest%smbpass",
+        &[],
+        "ls",
+        dir.path(),
+    );
+    assert!(
+        text(&o).contains("NT_STATUS_BAD_NETWORK_NAME"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
 fn smbclient_lists_shares() {
     let Some(srv) = serve() else { return };
     let o = std::process::Command::new("smbclient")
-        .args(["-L", "//127.0.0.1", "-p", &srv.port.to_string(), "-m", "NT1", "--option=client min protocol=NT1"])
+        .args([
+            "-L",
+            "//127.0.0.1",
+            "-p",
+            &srv.port.to_string(),
+            "-m",
+            "NT1",
+            "--option=client min protocol=NT1",
+        ])
         .args(["-U", "smbtest%smbpass"])
         .output()
         .unwrap();
     let t = text(&o);
-    assert!(t.lines().any(|l| l.trim_start().starts_with("share") && l.contains("Disk")), "{t}");
-    assert!(t.lines().any(|l| l.trim_start().starts_with("IPC$") && l.contains("IPC")), "{t}");
+    assert!(
+        t.lines()
+            .any(|l| l.trim_start().starts_with("share") && l.contains("Disk")),
+        "{t}"
+    );
+    assert!(
+        t.lines()
+            .any(|l| l.trim_start().starts_with("IPC$") && l.contains("IPC")),
+        "{t}"
+    );
 }
 
 #[test]
@@ -94,7 +146,14 @@ fn smbclient_reads_1_gib() {
     let want = checksum(&data);
     drop(data);
     let dir = smb_testkit::TempDir::new("gig");
-    let o = smbclient(srv.port, "share", "smbtest%smbpass", &[], "get gig.bin gig.bin", dir.path());
+    let o = smbclient(
+        srv.port,
+        "share",
+        "smbtest%smbpass",
+        &[],
+        "get gig.bin gig.bin",
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", text(&o));
     let got = std::fs::read(dir.path().join("gig.bin")).unwrap();
     assert_eq!(got.len(), 1 << 30);

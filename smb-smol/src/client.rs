@@ -8,16 +8,17 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
-use smb_blocking::clock::{Clock, seed};
-use smb_proto::client::{
-    ClientConfig, ClientConnection, ClientEvent, ConnectionError, FileId, FileStat, FsStat, OpenOptions, Opened,
-    ReadData, Reply, RequestId, SessionInfo, ShareEntry, SmbError, Times, TreeId,
-};
 use async_io::{Async, Timer};
+use bytes::Bytes;
 use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
 use futures_lite::future;
 use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+use smb_blocking::clock::{Clock, seed};
+use smb_proto::client::{
+    ClientConfig, ClientConnection, ClientEvent, ConnectionError, FileId, FileStat, FsStat,
+    OpenOptions, Opened, ReadData, Reply, RequestId, SessionInfo, ShareEntry, SmbError, Times,
+    TreeId,
+};
 use std::net::{TcpStream, ToSocketAddrs};
 
 type Op = Box<dyn FnOnce(&mut ClientConnection, smb_proto::time::Now) -> RequestId + Send>;
@@ -37,7 +38,9 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("session", &self.session).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,8 +54,14 @@ enum Wake {
     Timer,
 }
 
-async fn driver(stream: Async<TcpStream>, mut conn: ClientConnection, clock: Clock, rx: async_channel::Receiver<Command>) {
-    let mut waiting: HashMap<RequestId, async_channel::Sender<Result<Reply, SmbError>>> = HashMap::new();
+async fn driver(
+    stream: Async<TcpStream>,
+    mut conn: ClientConnection,
+    clock: Clock,
+    rx: async_channel::Receiver<Command>,
+) {
+    let mut waiting: HashMap<RequestId, async_channel::Sender<Result<Reply, SmbError>>> =
+        HashMap::new();
     let mut buf = vec![0u8; 512 * 1024];
     let mut rx_open = true;
     let mut broken = false;
@@ -136,7 +145,11 @@ async fn driver(stream: Async<TcpStream>, mut conn: ClientConnection, clock: Clo
 
 impl Client {
     /// Connects (with a time limit) and performs the handshake.
-    pub async fn connect(addr: impl ToSocketAddrs, config: ClientConfig, connect_timeout: Duration) -> Result<Self, SmbError> {
+    pub async fn connect(
+        addr: impl ToSocketAddrs,
+        config: ClientConfig,
+        connect_timeout: Duration,
+    ) -> Result<Self, SmbError> {
         let addrs: Vec<_> = addr.to_socket_addrs().map_err(|_| gone())?.collect();
         let mut last = gone();
         for a in addrs {
@@ -155,13 +168,19 @@ impl Client {
     }
 
     /// Performs the handshake on a connected socket and starts the driver task.
-    pub async fn handshake(stream: Async<TcpStream>, config: ClientConfig) -> Result<Self, SmbError> {
+    pub async fn handshake(
+        stream: Async<TcpStream>,
+        config: ClientConfig,
+    ) -> Result<Self, SmbError> {
         let _ = stream.get_ref().set_nodelay(true);
         let clock = Clock::new();
         let conn = ClientConnection::new(config, clock.now(), seed());
         let (tx, rx) = async_channel::bounded(64);
         smol::spawn(driver(stream, conn, clock, rx)).detach();
-        let mut c = Client { tx, session: SessionInfo::default() };
+        let mut c = Client {
+            tx,
+            session: SessionInfo::default(),
+        };
         match c.call(Box::new(|conn, now| conn.connect(now))).await? {
             Reply::Connected(s) => {
                 c.session = s;
@@ -173,14 +192,20 @@ impl Client {
 
     async fn call(&self, op: Op) -> Result<Reply, SmbError> {
         let (reply, rx) = async_channel::bounded(1);
-        self.tx.send(Command { op, reply }).await.map_err(|_| gone())?;
+        self.tx
+            .send(Command { op, reply })
+            .await
+            .map_err(|_| gone())?;
         rx.recv().await.map_err(|_| gone())?
     }
 
     /// Connects to a share.
     pub async fn tree_connect(&self, share: &str) -> Result<TreeId, SmbError> {
         let s = share.to_string();
-        match self.call(Box::new(move |c, now| c.tree_connect(now, &s))).await? {
+        match self
+            .call(Box::new(move |c, now| c.tree_connect(now, &s)))
+            .await?
+        {
             Reply::Tree(t) => Ok(t),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
@@ -188,29 +213,59 @@ impl Client {
 
     /// Disconnects a tree.
     pub async fn tree_disconnect(&self, tree: TreeId) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.tree_disconnect(now, tree))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.tree_disconnect(now, tree)))
+            .await
+            .map(|_| ())
     }
 
     /// Opens a file.
-    pub async fn open(&self, tree: TreeId, path: &str, opts: OpenOptions) -> Result<Opened, SmbError> {
+    pub async fn open(
+        &self,
+        tree: TreeId,
+        path: &str,
+        opts: OpenOptions,
+    ) -> Result<Opened, SmbError> {
         let p = path.to_string();
-        match self.call(Box::new(move |c, now| c.open(now, tree, &p, opts))).await? {
+        match self
+            .call(Box::new(move |c, now| c.open(now, tree, &p, opts)))
+            .await?
+        {
             Reply::Opened(o) => Ok(o),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
     }
 
     /// Reads up to `len` bytes at `offset` (many reads in flight).
-    pub async fn read(&self, tree: TreeId, fid: FileId, offset: u64, len: u64) -> Result<ReadData, SmbError> {
-        match self.call(Box::new(move |c, now| c.read(now, tree, fid, offset, len))).await? {
+    pub async fn read(
+        &self,
+        tree: TreeId,
+        fid: FileId,
+        offset: u64,
+        len: u64,
+    ) -> Result<ReadData, SmbError> {
+        match self
+            .call(Box::new(move |c, now| c.read(now, tree, fid, offset, len)))
+            .await?
+        {
             Reply::Read(d) => Ok(d),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
     }
 
     /// Writes at `offset` (many writes in flight).
-    pub async fn write(&self, tree: TreeId, fid: FileId, offset: u64, data: Bytes) -> Result<u64, SmbError> {
-        match self.call(Box::new(move |c, now| c.write(now, tree, fid, offset, data))).await? {
+    pub async fn write(
+        &self,
+        tree: TreeId,
+        fid: FileId,
+        offset: u64,
+        data: Bytes,
+    ) -> Result<u64, SmbError> {
+        match self
+            .call(Box::new(move |c, now| {
+                c.write(now, tree, fid, offset, data)
+            }))
+            .await?
+        {
             Reply::Written(n) => Ok(n),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
@@ -218,18 +273,25 @@ impl Client {
 
     /// Closes a file.
     pub async fn close(&self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.close(now, tree, fid))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.close(now, tree, fid)))
+            .await
+            .map(|_| ())
     }
 
     /// Flushes a file.
     pub async fn flush(&self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.flush(now, tree, fid))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.flush(now, tree, fid)))
+            .await
+            .map(|_| ())
     }
 
     /// Lists a directory.
     pub async fn list(&self, tree: TreeId, path: &str) -> Result<Vec<FileStat>, SmbError> {
         let p = path.to_string();
-        match self.call(Box::new(move |c, now| c.list(now, tree, &p))).await? {
+        match self
+            .call(Box::new(move |c, now| c.list(now, tree, &p)))
+            .await?
+        {
             Reply::Dir(v) => Ok(v),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
@@ -238,7 +300,10 @@ impl Client {
     /// Information about a path.
     pub async fn stat(&self, tree: TreeId, path: &str) -> Result<FileStat, SmbError> {
         let p = path.to_string();
-        match self.call(Box::new(move |c, now| c.stat(now, tree, &p))).await? {
+        match self
+            .call(Box::new(move |c, now| c.stat(now, tree, &p)))
+            .await?
+        {
             Reply::Stat(s) => Ok(s),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
@@ -246,45 +311,69 @@ impl Client {
 
     /// Information about an open file.
     pub async fn stat_file(&self, tree: TreeId, fid: FileId) -> Result<FileStat, SmbError> {
-        match self.call(Box::new(move |c, now| c.stat_file(now, tree, fid))).await? {
+        match self
+            .call(Box::new(move |c, now| c.stat_file(now, tree, fid)))
+            .await?
+        {
             Reply::Stat(s) => Ok(s),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
     }
 
     /// Sets times and/or size of a path.
-    pub async fn set_info(&self, tree: TreeId, path: &str, times: Option<Times>, size: Option<u64>) -> Result<(), SmbError> {
+    pub async fn set_info(
+        &self,
+        tree: TreeId,
+        path: &str,
+        times: Option<Times>,
+        size: Option<u64>,
+    ) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.set_info(now, tree, &p, times, size))).await.map(|_| ())
+        self.call(Box::new(move |c, now| {
+            c.set_info(now, tree, &p, times, size)
+        }))
+        .await
+        .map(|_| ())
     }
 
     /// Deletes a file.
     pub async fn delete(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.delete(now, tree, &p))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.delete(now, tree, &p)))
+            .await
+            .map(|_| ())
     }
 
     /// Renames.
     pub async fn rename(&self, tree: TreeId, from: &str, to: &str) -> Result<(), SmbError> {
         let (a, b) = (from.to_string(), to.to_string());
-        self.call(Box::new(move |c, now| c.rename(now, tree, &a, &b))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.rename(now, tree, &a, &b)))
+            .await
+            .map(|_| ())
     }
 
     /// Creates a directory.
     pub async fn mkdir(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.mkdir(now, tree, &p))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.mkdir(now, tree, &p)))
+            .await
+            .map(|_| ())
     }
 
     /// Removes a directory.
     pub async fn rmdir(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.rmdir(now, tree, &p))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.rmdir(now, tree, &p)))
+            .await
+            .map(|_| ())
     }
 
     /// File-system sizes.
     pub async fn fs_info(&self, tree: TreeId) -> Result<FsStat, SmbError> {
-        match self.call(Box::new(move |c, now| c.fs_info(now, tree))).await? {
+        match self
+            .call(Box::new(move |c, now| c.fs_info(now, tree)))
+            .await?
+        {
             Reply::FsStat(s) => Ok(s),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
@@ -309,7 +398,9 @@ impl Client {
 
     /// Ends the session.
     pub async fn logoff(&self) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.logoff(now))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.logoff(now)))
+            .await
+            .map(|_| ())
     }
 
     /// Copies a whole remote file into `out` with many reads in flight; returns the bytes
@@ -325,7 +416,11 @@ impl Client {
         let mut off = 0u64;
         let window: u64 = 16 * 1024 * 1024;
         let r = loop {
-            let want = if o.stat.size > off { (o.stat.size - off).min(window) } else { window };
+            let want = if o.stat.size > off {
+                (o.stat.size - off).min(window)
+            } else {
+                window
+            };
             let d = match self.read(tree, o.fid, off, want).await {
                 Ok(d) => d,
                 Err(e) => break Err(e),
@@ -378,7 +473,10 @@ impl Client {
             if n == 0 {
                 break Ok(off);
             }
-            match self.write(tree, o.fid, off, Bytes::copy_from_slice(&buf[..n])).await {
+            match self
+                .write(tree, o.fid, off, Bytes::copy_from_slice(&buf[..n]))
+                .await
+            {
                 Ok(w) => off += w,
                 Err(e) => break Err(e),
             }
@@ -391,9 +489,21 @@ impl Client {
     }
 
     /// Opens a file as `AsyncRead + AsyncWrite + AsyncSeek`.
-    pub async fn open_file(&self, tree: TreeId, path: &str, opts: OpenOptions) -> Result<File, SmbError> {
+    pub async fn open_file(
+        &self,
+        tree: TreeId,
+        path: &str,
+        opts: OpenOptions,
+    ) -> Result<File, SmbError> {
         let o = self.open(tree, path, opts).await?;
-        Ok(File { client: self.clone(), tree, fid: o.fid, pos: 0, size: o.stat.size, pending: None })
+        Ok(File {
+            client: self.clone(),
+            tree,
+            fid: o.fid,
+            pos: 0,
+            size: o.stat.size,
+            pending: None,
+        })
     }
 }
 
@@ -443,16 +553,26 @@ impl File {
 }
 
 fn to_io(e: SmbError) -> io::Error {
-    let kind = if e.is_not_found() { io::ErrorKind::NotFound } else { io::ErrorKind::Other };
+    let kind = if e.is_not_found() {
+        io::ErrorKind::NotFound
+    } else {
+        io::ErrorKind::Other
+    };
     io::Error::new(kind, e.to_string())
 }
 
 impl AsyncRead for File {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         if self.pending.is_none() {
             let (c, t, f, pos) = (self.client.clone(), self.tree, self.fid, self.pos);
             let want = buf.len().min(4 * 1024 * 1024) as u64;
-            self.pending = Some(Box::pin(async move { c.read(t, f, pos, want).await.map(PendingOut::Read) }));
+            self.pending = Some(Box::pin(async move {
+                c.read(t, f, pos, want).await.map(PendingOut::Read)
+            }));
         }
         match self.poll_pending(cx) {
             Poll::Pending => Poll::Pending,
@@ -473,11 +593,17 @@ impl AsyncRead for File {
 }
 
 impl AsyncWrite for File {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if self.pending.is_none() {
             let (c, t, f, pos) = (self.client.clone(), self.tree, self.fid, self.pos);
             let data = Bytes::copy_from_slice(buf);
-            self.pending = Some(Box::pin(async move { c.write(t, f, pos, data).await.map(PendingOut::Written) }));
+            self.pending = Some(Box::pin(async move {
+                c.write(t, f, pos, data).await.map(PendingOut::Written)
+            }));
         }
         match self.poll_pending(cx) {
             Poll::Pending => Poll::Pending,
@@ -494,7 +620,9 @@ impl AsyncWrite for File {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.pending.is_none() {
             let (c, t, f) = (self.client.clone(), self.tree, self.fid);
-            self.pending = Some(Box::pin(async move { c.flush(t, f).await.map(|()| PendingOut::Done) }));
+            self.pending = Some(Box::pin(async move {
+                c.flush(t, f).await.map(|()| PendingOut::Done)
+            }));
         }
         match self.poll_pending(cx) {
             Poll::Pending => Poll::Pending,
@@ -508,7 +636,11 @@ impl AsyncWrite for File {
 }
 
 impl AsyncSeek for File {
-    fn poll_seek(mut self: Pin<&mut Self>, cx: &mut Context<'_>, pos: io::SeekFrom) -> Poll<io::Result<u64>> {
+    fn poll_seek(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        pos: io::SeekFrom,
+    ) -> Poll<io::Result<u64>> {
         match pos {
             io::SeekFrom::Start(p) => {
                 self.pos = p;
@@ -519,12 +651,17 @@ impl AsyncSeek for File {
                     self.pos = p;
                     Poll::Ready(Ok(p))
                 }
-                None => Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))),
+                None => Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "seek before the start",
+                ))),
             },
             io::SeekFrom::End(d) => {
                 if self.pending.is_none() {
                     let (c, t, f) = (self.client.clone(), self.tree, self.fid);
-                    self.pending = Some(Box::pin(async move { c.stat_file(t, f).await.map(|s| PendingOut::Size(s.size)) }));
+                    self.pending = Some(Box::pin(async move {
+                        c.stat_file(t, f).await.map(|s| PendingOut::Size(s.size))
+                    }));
                 }
                 match self.poll_pending(cx) {
                     Poll::Pending => Poll::Pending,
@@ -536,10 +673,15 @@ impl AsyncSeek for File {
                                 self.pos = p;
                                 Poll::Ready(Ok(p))
                             }
-                            None => Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))),
+                            None => Poll::Ready(Err(io::Error::new(
+                                io::ErrorKind::InvalidInput,
+                                "seek before the start",
+                            ))),
                         }
                     }
-                    Poll::Ready(Ok(_)) => Poll::Ready(Err(io::Error::other("another operation is in progress"))),
+                    Poll::Ready(Ok(_)) => {
+                        Poll::Ready(Err(io::Error::other("another operation is in progress")))
+                    }
                 }
             }
         }

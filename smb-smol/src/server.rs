@@ -40,7 +40,11 @@ impl StopHandle {
 
 impl Server {
     /// Binds a listener.
-    pub fn bind(addr: impl Into<SocketAddr>, config: ServerConfig, fs: Arc<dyn FileSystem + Send + Sync>) -> std::io::Result<Self> {
+    pub fn bind(
+        addr: impl Into<SocketAddr>,
+        config: ServerConfig,
+        fs: Arc<dyn FileSystem + Send + Sync>,
+    ) -> std::io::Result<Self> {
         let (stop_tx, stop_rx) = async_channel::bounded(1);
         Ok(Self {
             listener: Async::<TcpListener>::bind(addr)?,
@@ -89,14 +93,21 @@ impl Server {
                 let _ = self.stop_rx.recv().await;
                 None
             };
-            let Some(r) = future::or(accept, stop).await else { break };
+            let Some(r) = future::or(accept, stop).await else {
+                break;
+            };
             let Ok((stream, _)) = r else { continue };
             if self.live.load(Ordering::SeqCst) >= self.max_connections {
                 drop(stream);
                 continue;
             }
             self.live.fetch_add(1, Ordering::SeqCst);
-            let (config, fs, shared, live) = (self.config.clone(), self.fs.clone(), self.shared.clone(), self.live.clone());
+            let (config, fs, shared, live) = (
+                self.config.clone(),
+                self.fs.clone(),
+                self.shared.clone(),
+                self.live.clone(),
+            );
             let transport = self.transport;
             let stop = self.stop_rx.clone();
             smol::spawn(async move {

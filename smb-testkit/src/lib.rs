@@ -22,7 +22,8 @@ pub const PASS: &str = "smbpass";
 
 /// True when `prog` is on the PATH.
 pub fn have(prog: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(prog).is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(prog).is_file()))
 }
 
 /// Whether the real-peer tests can run; prints why not. Panics when they cannot run but
@@ -44,7 +45,11 @@ pub fn peers_available(progs: &[&str]) -> bool {
 pub fn free_port() -> u16 {
     static LOCK: Mutex<()> = Mutex::new(());
     let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A temporary folder, removed on drop.
@@ -96,13 +101,21 @@ fn ensure_unix_user() {
         return;
     }
     for _ in 0..20 {
-        let exists = Command::new("id").arg(USER).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        let exists = Command::new("id")
+            .arg(USER)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
         if exists {
             *done = true;
             return;
         }
         // Several test binaries may race here; useradd holds a lock on /etc/passwd.
-        let _ = Command::new("useradd").args(["-M", "-s", "/usr/sbin/nologin", USER]).stderr(Stdio::null()).status();
+        let _ = Command::new("useradd")
+            .args(["-M", "-s", "/usr/sbin/nologin", USER])
+            .stderr(Stdio::null())
+            .status();
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("cannot create the Unix account {USER} that smbd needs (run as root)");
@@ -130,7 +143,9 @@ impl Smbd {
         ensure_unix_user();
         let dir = TempDir::new("smbd");
         let d = dir.path();
-        for s in ["private", "lock", "state", "cache", "pid", "log", "ncalrpc", "share"] {
+        for s in [
+            "private", "lock", "state", "cache", "pid", "log", "ncalrpc", "share",
+        ] {
             fs::create_dir_all(d.join(s)).unwrap();
         }
         let mut last = String::new();
@@ -150,16 +165,33 @@ impl Smbd {
             );
             fs::write(d.join("smb.conf"), conf).unwrap();
             let mut p = Command::new("smbpasswd")
-                .args(["-c", &d.join("smb.conf").to_string_lossy(), "-a", "-s", USER])
+                .args([
+                    "-c",
+                    &d.join("smb.conf").to_string_lossy(),
+                    "-a",
+                    "-s",
+                    USER,
+                ])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("smbpasswd");
-            p.stdin.take().unwrap().write_all(format!("{PASS}\n{PASS}\n").as_bytes()).unwrap();
+            p.stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{PASS}\n{PASS}\n").as_bytes())
+                .unwrap();
             let out = p.wait_with_output().unwrap();
-            assert!(out.status.success(), "smbpasswd: {}", String::from_utf8_lossy(&out.stderr));
-            let st = Command::new("smbd").args(["-D", "-s", &d.join("smb.conf").to_string_lossy()]).status().expect("smbd");
+            assert!(
+                out.status.success(),
+                "smbpasswd: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let st = Command::new("smbd")
+                .args(["-D", "-s", &d.join("smb.conf").to_string_lossy()])
+                .status()
+                .expect("smbd");
             assert!(st.success(), "smbd did not start");
             if wait_for_port(port, Duration::from_secs(10)) {
                 return Self { dir, port };
@@ -253,7 +285,10 @@ pub fn smbclient_variant(name: &str) -> &'static [&'static str] {
         "ntlmssp" => &[],
         "ntlmv2" => &["--option=client use spnego=no"],
         "ntlmssp-v1" => &["--option=client ntlmv2 auth=no"],
-        "ntlm" => &["--option=client ntlmv2 auth=no", "--option=client use spnego=no"],
+        "ntlm" => &[
+            "--option=client ntlmv2 auth=no",
+            "--option=client use spnego=no",
+        ],
         "lm" => &[
             "--option=client ntlmv2 auth=no",
             "--option=client lanman auth=yes",
@@ -265,10 +300,25 @@ pub fn smbclient_variant(name: &str) -> &'static [&'static str] {
 }
 
 /// Runs `smbclient //127.0.0.1/SHARE -p PORT -m NT1 ... -U CREDS EXTRA -c CMDS` in `cwd`.
-pub fn smbclient(port: u16, share: &str, creds: &str, extra: &[&str], cmds: &str, cwd: &Path) -> Output {
+pub fn smbclient(
+    port: u16,
+    share: &str,
+    creds: &str,
+    extra: &[&str],
+    cmds: &str,
+    cwd: &Path,
+) -> Output {
     Command::new("smbclient")
         .arg(format!("//127.0.0.1/{share}"))
-        .args(["-p", &port.to_string(), "-m", "NT1", "--option=client min protocol=NT1", "-U", creds])
+        .args([
+            "-p",
+            &port.to_string(),
+            "-m",
+            "NT1",
+            "--option=client min protocol=NT1",
+            "-U",
+            creds,
+        ])
         .args(extra)
         .args(["-c", cmds])
         .current_dir(cwd)
@@ -293,10 +343,16 @@ pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
 
 /// A 64-bit FNV-1a checksum.
 pub fn checksum(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// Output as text, for assertions and failure messages.
 pub fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }

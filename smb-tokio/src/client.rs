@@ -10,8 +10,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use smb_blocking::clock::{Clock, seed};
 use smb_proto::client::{
-    ClientConfig, ClientConnection, ClientEvent, ConnectionError, FileId, FileStat, FsStat, OpenOptions, Opened,
-    ReadData, Reply, RequestId, SessionInfo, ShareEntry, SmbError, Times, TreeId,
+    ClientConfig, ClientConnection, ClientEvent, ConnectionError, FileId, FileStat, FsStat,
+    OpenOptions, Opened, ReadData, Reply, RequestId, SessionInfo, ShareEntry, SmbError, Times,
+    TreeId,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -34,7 +35,9 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("session", &self.session).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
     }
 }
 
@@ -42,7 +45,12 @@ fn gone() -> SmbError {
     SmbError::Connection(ConnectionError::Closed)
 }
 
-async fn driver(mut stream: TcpStream, mut conn: ClientConnection, clock: Clock, mut rx: mpsc::Receiver<Command>) {
+async fn driver(
+    mut stream: TcpStream,
+    mut conn: ClientConnection,
+    clock: Clock,
+    mut rx: mpsc::Receiver<Command>,
+) {
     let mut waiting: HashMap<RequestId, oneshot::Sender<Result<Reply, SmbError>>> = HashMap::new();
     let mut buf = vec![0u8; 512 * 1024];
     let mut rx_open = true;
@@ -84,7 +92,9 @@ async fn driver(mut stream: TcpStream, mut conn: ClientConnection, clock: Clock,
             // Every handle is gone.
             return;
         }
-        let deadline = conn.poll_timeout().map(|t| tokio::time::Instant::from_std(clock.to_std(t)));
+        let deadline = conn
+            .poll_timeout()
+            .map(|t| tokio::time::Instant::from_std(clock.to_std(t)));
         let sleep = async {
             match deadline {
                 Some(d) => tokio::time::sleep_until(d).await,
@@ -115,7 +125,11 @@ async fn driver(mut stream: TcpStream, mut conn: ClientConnection, clock: Clock,
 
 impl Client {
     /// Connects (with a time limit) and performs the handshake.
-    pub async fn connect(addr: impl ToSocketAddrs, config: ClientConfig, connect_timeout: Duration) -> Result<Self, SmbError> {
+    pub async fn connect(
+        addr: impl ToSocketAddrs,
+        config: ClientConfig,
+        connect_timeout: Duration,
+    ) -> Result<Self, SmbError> {
         let stream = tokio::time::timeout(connect_timeout, TcpStream::connect(addr))
             .await
             .map_err(|_| SmbError::Timeout)?
@@ -130,7 +144,10 @@ impl Client {
         let conn = ClientConnection::new(config, clock.now(), seed());
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(driver(stream, conn, clock, rx));
-        let mut c = Client { tx, session: SessionInfo::default() };
+        let mut c = Client {
+            tx,
+            session: SessionInfo::default(),
+        };
         match c.call(Box::new(|conn, now| conn.connect(now))).await? {
             Reply::Connected(s) => {
                 c.session = s;
@@ -142,14 +159,20 @@ impl Client {
 
     async fn call(&self, op: Op) -> Result<Reply, SmbError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Command { op, reply }).await.map_err(|_| gone())?;
+        self.tx
+            .send(Command { op, reply })
+            .await
+            .map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
 
     /// Connects to a share.
     pub async fn tree_connect(&self, share: &str) -> Result<TreeId, SmbError> {
         let s = share.to_string();
-        match self.call(Box::new(move |c, now| c.tree_connect(now, &s))).await? {
+        match self
+            .call(Box::new(move |c, now| c.tree_connect(now, &s)))
+            .await?
+        {
             Reply::Tree(t) => Ok(t),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
@@ -157,29 +180,59 @@ impl Client {
 
     /// Disconnects a tree.
     pub async fn tree_disconnect(&self, tree: TreeId) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.tree_disconnect(now, tree))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.tree_disconnect(now, tree)))
+            .await
+            .map(|_| ())
     }
 
     /// Opens a file.
-    pub async fn open(&self, tree: TreeId, path: &str, opts: OpenOptions) -> Result<Opened, SmbError> {
+    pub async fn open(
+        &self,
+        tree: TreeId,
+        path: &str,
+        opts: OpenOptions,
+    ) -> Result<Opened, SmbError> {
         let p = path.to_string();
-        match self.call(Box::new(move |c, now| c.open(now, tree, &p, opts))).await? {
+        match self
+            .call(Box::new(move |c, now| c.open(now, tree, &p, opts)))
+            .await?
+        {
             Reply::Opened(o) => Ok(o),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
     }
 
     /// Reads up to `len` bytes at `offset` (many reads in flight).
-    pub async fn read(&self, tree: TreeId, fid: FileId, offset: u64, len: u64) -> Result<ReadData, SmbError> {
-        match self.call(Box::new(move |c, now| c.read(now, tree, fid, offset, len))).await? {
+    pub async fn read(
+        &self,
+        tree: TreeId,
+        fid: FileId,
+        offset: u64,
+        len: u64,
+    ) -> Result<ReadData, SmbError> {
+        match self
+            .call(Box::new(move |c, now| c.read(now, tree, fid, offset, len)))
+            .await?
+        {
             Reply::Read(d) => Ok(d),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
     }
 
     /// Writes at `offset` (many writes in flight).
-    pub async fn write(&self, tree: TreeId, fid: FileId, offset: u64, data: Bytes) -> Result<u64, SmbError> {
-        match self.call(Box::new(move |c, now| c.write(now, tree, fid, offset, data))).await? {
+    pub async fn write(
+        &self,
+        tree: TreeId,
+        fid: FileId,
+        offset: u64,
+        data: Bytes,
+    ) -> Result<u64, SmbError> {
+        match self
+            .call(Box::new(move |c, now| {
+                c.write(now, tree, fid, offset, data)
+            }))
+            .await?
+        {
             Reply::Written(n) => Ok(n),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
@@ -187,18 +240,25 @@ impl Client {
 
     /// Closes a file.
     pub async fn close(&self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.close(now, tree, fid))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.close(now, tree, fid)))
+            .await
+            .map(|_| ())
     }
 
     /// Flushes a file.
     pub async fn flush(&self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.flush(now, tree, fid))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.flush(now, tree, fid)))
+            .await
+            .map(|_| ())
     }
 
     /// Lists a directory.
     pub async fn list(&self, tree: TreeId, path: &str) -> Result<Vec<FileStat>, SmbError> {
         let p = path.to_string();
-        match self.call(Box::new(move |c, now| c.list(now, tree, &p))).await? {
+        match self
+            .call(Box::new(move |c, now| c.list(now, tree, &p)))
+            .await?
+        {
             Reply::Dir(v) => Ok(v),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
@@ -207,7 +267,10 @@ impl Client {
     /// Information about a path.
     pub async fn stat(&self, tree: TreeId, path: &str) -> Result<FileStat, SmbError> {
         let p = path.to_string();
-        match self.call(Box::new(move |c, now| c.stat(now, tree, &p))).await? {
+        match self
+            .call(Box::new(move |c, now| c.stat(now, tree, &p)))
+            .await?
+        {
             Reply::Stat(s) => Ok(s),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
@@ -215,45 +278,69 @@ impl Client {
 
     /// Information about an open file.
     pub async fn stat_file(&self, tree: TreeId, fid: FileId) -> Result<FileStat, SmbError> {
-        match self.call(Box::new(move |c, now| c.stat_file(now, tree, fid))).await? {
+        match self
+            .call(Box::new(move |c, now| c.stat_file(now, tree, fid)))
+            .await?
+        {
             Reply::Stat(s) => Ok(s),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
     }
 
     /// Sets times and/or size of a path.
-    pub async fn set_info(&self, tree: TreeId, path: &str, times: Option<Times>, size: Option<u64>) -> Result<(), SmbError> {
+    pub async fn set_info(
+        &self,
+        tree: TreeId,
+        path: &str,
+        times: Option<Times>,
+        size: Option<u64>,
+    ) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.set_info(now, tree, &p, times, size))).await.map(|_| ())
+        self.call(Box::new(move |c, now| {
+            c.set_info(now, tree, &p, times, size)
+        }))
+        .await
+        .map(|_| ())
     }
 
     /// Deletes a file.
     pub async fn delete(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.delete(now, tree, &p))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.delete(now, tree, &p)))
+            .await
+            .map(|_| ())
     }
 
     /// Renames.
     pub async fn rename(&self, tree: TreeId, from: &str, to: &str) -> Result<(), SmbError> {
         let (a, b) = (from.to_string(), to.to_string());
-        self.call(Box::new(move |c, now| c.rename(now, tree, &a, &b))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.rename(now, tree, &a, &b)))
+            .await
+            .map(|_| ())
     }
 
     /// Creates a directory.
     pub async fn mkdir(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.mkdir(now, tree, &p))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.mkdir(now, tree, &p)))
+            .await
+            .map(|_| ())
     }
 
     /// Removes a directory.
     pub async fn rmdir(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.rmdir(now, tree, &p))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.rmdir(now, tree, &p)))
+            .await
+            .map(|_| ())
     }
 
     /// File-system sizes.
     pub async fn fs_info(&self, tree: TreeId) -> Result<FsStat, SmbError> {
-        match self.call(Box::new(move |c, now| c.fs_info(now, tree))).await? {
+        match self
+            .call(Box::new(move |c, now| c.fs_info(now, tree)))
+            .await?
+        {
             Reply::FsStat(s) => Ok(s),
             _ => Err(SmbError::Protocol("unexpected reply")),
         }
@@ -278,7 +365,9 @@ impl Client {
 
     /// Ends the session.
     pub async fn logoff(&self) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.logoff(now))).await.map(|_| ())
+        self.call(Box::new(move |c, now| c.logoff(now)))
+            .await
+            .map(|_| ())
     }
 
     /// Copies a whole remote file into `out` with many reads in flight; returns the bytes
@@ -294,7 +383,11 @@ impl Client {
         let mut off = 0u64;
         let window: u64 = 16 * 1024 * 1024;
         let r = loop {
-            let want = if o.stat.size > off { (o.stat.size - off).min(window) } else { window };
+            let want = if o.stat.size > off {
+                (o.stat.size - off).min(window)
+            } else {
+                window
+            };
             let d = match self.read(tree, o.fid, off, want).await {
                 Ok(d) => d,
                 Err(e) => break Err(e),
@@ -347,7 +440,10 @@ impl Client {
             if n == 0 {
                 break Ok(off);
             }
-            match self.write(tree, o.fid, off, Bytes::copy_from_slice(&buf[..n])).await {
+            match self
+                .write(tree, o.fid, off, Bytes::copy_from_slice(&buf[..n]))
+                .await
+            {
                 Ok(w) => off += w,
                 Err(e) => break Err(e),
             }
@@ -360,9 +456,21 @@ impl Client {
     }
 
     /// Opens a file as `AsyncRead + AsyncWrite + AsyncSeek`.
-    pub async fn open_file(&self, tree: TreeId, path: &str, opts: OpenOptions) -> Result<File, SmbError> {
+    pub async fn open_file(
+        &self,
+        tree: TreeId,
+        path: &str,
+        opts: OpenOptions,
+    ) -> Result<File, SmbError> {
         let o = self.open(tree, path, opts).await?;
-        Ok(File { client: self.clone(), tree, fid: o.fid, pos: 0, size: o.stat.size, pending: None })
+        Ok(File {
+            client: self.clone(),
+            tree,
+            fid: o.fid,
+            pos: 0,
+            size: o.stat.size,
+            pending: None,
+        })
     }
 }
 
@@ -412,16 +520,26 @@ impl File {
 }
 
 fn to_io(e: SmbError) -> io::Error {
-    let kind = if e.is_not_found() { io::ErrorKind::NotFound } else { io::ErrorKind::Other };
+    let kind = if e.is_not_found() {
+        io::ErrorKind::NotFound
+    } else {
+        io::ErrorKind::Other
+    };
     io::Error::new(kind, e.to_string())
 }
 
 impl AsyncRead for File {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         if self.pending.is_none() {
             let (c, t, f, pos) = (self.client.clone(), self.tree, self.fid, self.pos);
             let want = buf.remaining().min(4 * 1024 * 1024) as u64;
-            self.pending = Some(Box::pin(async move { c.read(t, f, pos, want).await.map(PendingOut::Read) }));
+            self.pending = Some(Box::pin(async move {
+                c.read(t, f, pos, want).await.map(PendingOut::Read)
+            }));
         }
         match self.poll_pending(cx) {
             Poll::Pending => Poll::Pending,
@@ -442,11 +560,17 @@ impl AsyncRead for File {
 }
 
 impl AsyncWrite for File {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if self.pending.is_none() {
             let (c, t, f, pos) = (self.client.clone(), self.tree, self.fid, self.pos);
             let data = Bytes::copy_from_slice(buf);
-            self.pending = Some(Box::pin(async move { c.write(t, f, pos, data).await.map(PendingOut::Written) }));
+            self.pending = Some(Box::pin(async move {
+                c.write(t, f, pos, data).await.map(PendingOut::Written)
+            }));
         }
         match self.poll_pending(cx) {
             Poll::Pending => Poll::Pending,
@@ -463,7 +587,9 @@ impl AsyncWrite for File {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.pending.is_none() {
             let (c, t, f) = (self.client.clone(), self.tree, self.fid);
-            self.pending = Some(Box::pin(async move { c.flush(t, f).await.map(|()| PendingOut::Done) }));
+            self.pending = Some(Box::pin(async move {
+                c.flush(t, f).await.map(|()| PendingOut::Done)
+            }));
         }
         match self.poll_pending(cx) {
             Poll::Pending => Poll::Pending,
@@ -481,11 +607,16 @@ impl AsyncSeek for File {
         match pos {
             io::SeekFrom::Start(p) => self.pos = p,
             io::SeekFrom::Current(d) => {
-                self.pos = self.pos.checked_add_signed(d).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+                self.pos = self.pos.checked_add_signed(d).ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidInput, "seek before the start")
+                })?;
             }
             io::SeekFrom::End(d) => {
                 let (c, t, f) = (self.client.clone(), self.tree, self.fid);
-                let size = Box::pin(async move { c.stat_file(t, f).await.map(|s| PendingOut::Size(s.size)) });
+                let size =
+                    Box::pin(
+                        async move { c.stat_file(t, f).await.map(|s| PendingOut::Size(s.size)) },
+                    );
                 self.pending = Some(size);
                 // The offset is applied once the size is known.
                 self.pos = d as u64;
@@ -506,7 +637,10 @@ impl AsyncSeek for File {
                         self.pos = p;
                         Poll::Ready(Ok(p))
                     }
-                    None => Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))),
+                    None => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "seek before the start",
+                    ))),
                 }
             }
             Poll::Ready(Ok(_)) => Poll::Ready(Ok(self.pos)),

@@ -37,7 +37,11 @@ impl StopHandle {
 
 impl Server {
     /// Binds a listener.
-    pub async fn bind(addr: &str, config: ServerConfig, fs: Arc<dyn FileSystem + Send + Sync>) -> std::io::Result<Self> {
+    pub async fn bind(
+        addr: &str,
+        config: ServerConfig,
+        fs: Arc<dyn FileSystem + Send + Sync>,
+    ) -> std::io::Result<Self> {
         let (stop_tx, _) = watch::channel(false);
         Ok(Self {
             listener: TcpListener::bind(addr).await?,
@@ -168,7 +172,9 @@ pub async fn serve_connection(
             conn.shutdown(clock.now());
             continue;
         }
-        let deadline = conn.poll_timeout().map(|t| tokio::time::Instant::from_std(clock.to_std(t)));
+        let deadline = conn
+            .poll_timeout()
+            .map(|t| tokio::time::Instant::from_std(clock.to_std(t)));
         let sleep = async {
             match deadline {
                 Some(d) => tokio::time::sleep_until(d).await,

@@ -5,7 +5,9 @@ use std::io::{Read, Seek, SeekFrom};
 use std::time::Duration;
 
 use smb_proto::auth::{AuthMethod, Credentials};
-use smb_proto::client::{ClientConfig, FileStat, OpenOptions, SessionInfo, SigningPolicy, SmbError, TreeId};
+use smb_proto::client::{
+    ClientConfig, FileStat, OpenOptions, SessionInfo, SigningPolicy, SmbError, TreeId,
+};
 
 /// The adapters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +33,11 @@ pub fn config(auth: Option<AuthMethod>, password: &str, signing: bool) -> Client
     ClientConfig {
         credentials: auth.map(|_| Credentials::new(smb_testkit::USER, "", password)),
         auth: auth.unwrap_or_default(),
-        signing: if signing { SigningPolicy::Required } else { SigningPolicy::IfRequired },
+        signing: if signing {
+            SigningPolicy::Required
+        } else {
+            SigningPolicy::IfRequired
+        },
         request_timeout: Duration::from_secs(60),
         ..Default::default()
     }
@@ -63,7 +69,11 @@ pub fn connect(a: Adapter, port: u16, cfg: ClientConfig) -> Result<Box<dyn Sessi
             &smb_blocking::client::ConnectOptions { connect_timeout: t },
         )?),
         Adapter::Tokio => {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
             let c = rt.block_on(smb_tokio::Client::connect(addr, cfg, t))?;
             Box::new(TokioSession { rt, c })
         }
@@ -94,7 +104,9 @@ impl Session for smb_blocking::client::Client {
         self.upload(t, path, &mut &data[..], &mut |_| {})
     }
     fn read_at(&mut self, t: TreeId, path: &str, off: u64, len: usize) -> Result<Vec<u8>, String> {
-        let mut f = self.open_file(t, path, OpenOptions::read()).map_err(|e| e.to_string())?;
+        let mut f = self
+            .open_file(t, path, OpenOptions::read())
+            .map_err(|e| e.to_string())?;
         f.seek(SeekFrom::Start(off)).map_err(|e| e.to_string())?;
         let mut v = vec![0u8; len];
         f.read_exact(&mut v).map_err(|e| e.to_string())?;
@@ -142,13 +154,20 @@ impl Session for TokioSession {
         Ok(v)
     }
     fn put(&mut self, t: TreeId, path: &str, data: &[u8]) -> Result<u64, SmbError> {
-        self.rt.block_on(self.c.upload(t, path, &mut &data[..], |_| {}))
+        self.rt
+            .block_on(self.c.upload(t, path, &mut &data[..], |_| {}))
     }
     fn read_at(&mut self, t: TreeId, path: &str, off: u64, len: usize) -> Result<Vec<u8>, String> {
         use tokio::io::{AsyncReadExt, AsyncSeekExt};
         self.rt.block_on(async {
-            let mut f = self.c.open_file(t, path, OpenOptions::read()).await.map_err(|e| e.to_string())?;
-            f.seek(SeekFrom::Start(off)).await.map_err(|e| e.to_string())?;
+            let mut f = self
+                .c
+                .open_file(t, path, OpenOptions::read())
+                .await
+                .map_err(|e| e.to_string())?;
+            f.seek(SeekFrom::Start(off))
+                .await
+                .map_err(|e| e.to_string())?;
             let mut v = vec![0u8; len];
             f.read_exact(&mut v).await.map_err(|e| e.to_string())?;
             f.close().await.map_err(|e| e.to_string())?;
@@ -204,8 +223,14 @@ impl Session for SmolSession {
     fn read_at(&mut self, t: TreeId, path: &str, off: u64, len: usize) -> Result<Vec<u8>, String> {
         use futures_lite::io::{AsyncReadExt, AsyncSeekExt};
         on(async {
-            let mut f = self.c.open_file(t, path, OpenOptions::read()).await.map_err(|e| e.to_string())?;
-            f.seek(SeekFrom::Start(off)).await.map_err(|e| e.to_string())?;
+            let mut f = self
+                .c
+                .open_file(t, path, OpenOptions::read())
+                .await
+                .map_err(|e| e.to_string())?;
+            f.seek(SeekFrom::Start(off))
+                .await
+                .map_err(|e| e.to_string())?;
             let mut v = vec![0u8; len];
             f.read_exact(&mut v).await.map_err(|e| e.to_string())?;
             f.close().await.map_err(|e| e.to_string())?;
@@ -234,7 +259,11 @@ impl Session for SmolSession {
 
 /// Names in a listing, without `.` and `..`.
 pub fn names(v: &[FileStat]) -> Vec<String> {
-    let mut n: Vec<String> = v.iter().filter(|s| s.name != "." && s.name != "..").map(|s| s.name.clone()).collect();
+    let mut n: Vec<String> = v
+        .iter()
+        .filter(|s| s.name != "." && s.name != "..")
+        .map(|s| s.name.clone())
+        .collect();
     n.sort();
     n
 }
@@ -244,7 +273,11 @@ pub fn names(v: &[FileStat]) -> Vec<String> {
 pub fn populate(dir: &std::path::Path, n: usize, big: usize) -> Vec<u8> {
     std::fs::create_dir_all(dir.join("many")).unwrap();
     for i in 0..n {
-        std::fs::write(dir.join("many").join(format!("file-{i:04}.txt")), format!("file {i}\n")).unwrap();
+        std::fs::write(
+            dir.join("many").join(format!("file-{i:04}.txt")),
+            format!("file {i}\n"),
+        )
+        .unwrap();
     }
     let data = smb_testkit::pattern(big, 7);
     std::fs::write(dir.join("big.bin"), &data).unwrap();
@@ -253,19 +286,36 @@ pub fn populate(dir: &std::path::Path, n: usize, big: usize) -> Vec<u8> {
 
 /// The whole scenario of the client issue on one connection: list 300, get, put.
 pub fn list_get_put(s: &mut dyn Session, share_dir: &std::path::Path, big: &[u8], tag: &str) {
-    let t = s.tree("share").unwrap_or_else(|e| panic!("{tag}: tree connect: {e}"));
-    let l = s.list(t, "many").unwrap_or_else(|e| panic!("{tag}: list: {e}"));
+    let t = s
+        .tree("share")
+        .unwrap_or_else(|e| panic!("{tag}: tree connect: {e}"));
+    let l = s
+        .list(t, "many")
+        .unwrap_or_else(|e| panic!("{tag}: list: {e}"));
     let n = names(&l);
     assert_eq!(n.len(), 300, "{tag}: listing");
     assert_eq!(n[0], "file-0000.txt");
     assert_eq!(n[299], "file-0299.txt");
-    let got = s.get(t, "big.bin").unwrap_or_else(|e| panic!("{tag}: get: {e}"));
+    let got = s
+        .get(t, "big.bin")
+        .unwrap_or_else(|e| panic!("{tag}: get: {e}"));
     assert_eq!(got.len(), big.len(), "{tag}: size");
-    assert_eq!(smb_testkit::checksum(&got), smb_testkit::checksum(big), "{tag}: checksum");
+    assert_eq!(
+        smb_testkit::checksum(&got),
+        smb_testkit::checksum(big),
+        "{tag}: checksum"
+    );
     let up = smb_testkit::pattern(3 * 1024 * 1024 + 17, tag.len() as u64);
     let name = format!("up-{tag}.bin");
-    assert_eq!(s.put(t, &name, &up).unwrap_or_else(|e| panic!("{tag}: put: {e}")), up.len() as u64);
+    assert_eq!(
+        s.put(t, &name, &up)
+            .unwrap_or_else(|e| panic!("{tag}: put: {e}")),
+        up.len() as u64
+    );
     let on_disk = std::fs::read(share_dir.join(&name)).unwrap();
-    assert!(on_disk == up, "{tag}: the uploaded file differs on the server's disk");
+    assert!(
+        on_disk == up,
+        "{tag}: the uploaded file differs on the server's disk"
+    );
     s.logoff().unwrap_or_else(|e| panic!("{tag}: logoff: {e}"));
 }

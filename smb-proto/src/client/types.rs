@@ -145,6 +145,14 @@ impl OpenOptions {
         }
     }
 
+    /// Open a file for reading and writing, creating it when missing.
+    pub fn create_or_open() -> Self {
+        Self {
+            disposition: Disposition::OpenIf,
+            ..Self::read_write()
+        }
+    }
+
     /// Open an existing file for reading and writing.
     pub fn read_write() -> Self {
         Self {

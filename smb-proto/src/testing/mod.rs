@@ -2,3 +2,8 @@
 //! the corpus-replay tests, an in-memory file system, and in-memory client/server pairs.
 
 pub mod fuzz;
+pub mod memfs;
+pub mod pair;
+
+pub use memfs::MemFs;
+pub use pair::{Pair, SimOptions};

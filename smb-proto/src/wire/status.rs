@@ -77,6 +77,7 @@ nt_statuses! {
     ACCOUNT_DISABLED = 0xC000_0072, "account disabled";
     RANGE_NOT_LOCKED = 0xC000_007E, "range not locked";
     DISK_FULL = 0xC000_007F, "disk full";
+    UNEXPECTED_IO_ERROR = 0xC000_00E9, "unexpected I/O error";
     INSUFFICIENT_RESOURCES = 0xC000_009A, "insufficient resources";
     INTERNAL_ERROR = 0xC000_00E5, "internal error";
     MEDIA_WRITE_PROTECTED = 0xC000_00A2, "media write protected";

@@ -99,7 +99,11 @@ pub(crate) async fn delete(cx: &Cx, rc: &Rc, r: DeleteRequest) -> HResult {
         // `DIR\..` names a directory (or escapes the share: a syntax error).
         let path = SharePath::parse(&r.file_name)?;
         let fi = stat(cx, share, &path).await?;
-        return Err(if fi.is_dir { NtStatus::FILE_IS_A_DIRECTORY } else { NtStatus::NO_SUCH_FILE });
+        return Err(if fi.is_dir {
+            NtStatus::FILE_IS_A_DIRECTORY
+        } else {
+            NtStatus::NO_SUCH_FILE
+        });
     }
     let (dir, pattern) = SharePath::parse_pattern(&r.file_name)?;
     if !wildcard::has_wildcards(&pattern) {
