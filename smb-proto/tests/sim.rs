@@ -465,3 +465,18 @@ fn simulate(seed: u64) {
     }
     assert_eq!(p.fs.open_handles(), 0, "seed {seed}: handles left open");
 }
+
+/// The fuzz target `server` starts from a recorded handshake: replayed to a fresh server,
+/// it must reach the same state (a session, a tree and one open file).
+#[test]
+fn recorded_handshake_replays_to_an_open_file() {
+    let mut p = Pair::new(
+        0,
+        smb_proto::testing::pair::in_order(),
+        client_config(),
+        server_config(),
+        std::sync::Arc::new(smb_proto::testing::pair::fixture()),
+    );
+    p.feed_server(smb_proto::testing::fuzz::handshake_prefix());
+    assert_eq!(p.fs.open_handles(), 1);
+}

@@ -130,6 +130,17 @@ pub fn seed() -> std::io::Result<usize> {
             }
         }
     }
+    for (target, seeds) in [
+        ("server", smb_proto::testing::fuzz::server_seeds()),
+        ("client", smb_proto::testing::fuzz::client_seeds()),
+    ] {
+        let dir = root.join("fuzz/corpus").join(target);
+        std::fs::create_dir_all(&dir)?;
+        for (i, s) in seeds.iter().enumerate() {
+            std::fs::write(dir.join(format!("seed-session-{i}")), s)?;
+            n += 1;
+        }
+    }
     Ok(n)
 }
 

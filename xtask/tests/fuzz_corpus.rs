@@ -29,3 +29,13 @@ fn decode_corpus() {
 fn auth_corpus() {
     assert!(replay("auth", smb_proto::testing::fuzz::auth) >= 10);
 }
+
+#[test]
+fn server_corpus() {
+    assert!(replay("server", smb_proto::testing::fuzz::server) >= 3);
+}
+
+#[test]
+fn client_corpus() {
+    assert!(replay("client", smb_proto::testing::fuzz::client) >= 2);
+}

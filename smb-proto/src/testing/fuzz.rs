@@ -92,3 +92,135 @@ pub fn auth(data: &[u8]) {
     let _ = c.authenticate_token(data, 0, &mut crate::rng::Rng::from_seed([0; 32]));
     let _ = c.finish(data);
 }
+
+/// What a client sent to reach a session with a tree and an open file (see
+/// [`pair::session`](super::pair::session)); replayed to a fresh server built the same
+/// way, it reaches the same state.
+pub fn handshake_prefix() -> &'static [u8] {
+    static PREFIX: spin::Once<alloc::vec::Vec<u8>> = spin::Once::new();
+    PREFIX.call_once(|| super::pair::session().0.client_bytes)
+}
+
+fn fresh_server_pair() -> super::pair::Pair {
+    use super::pair::{Pair, client_config, fixture, in_order, server_config};
+    Pair::new(
+        0,
+        in_order(),
+        client_config(),
+        server_config(),
+        alloc::sync::Arc::new(fixture()),
+    )
+}
+
+/// Target `server`: a whole server connection over an in-memory file system, fed
+/// arbitrary client bytes. The first byte picks the chunk size and whether the bytes
+/// follow a valid handshake (logon, tree connect, open) so that file operations are
+/// reached. Afterwards the connection must wind down cleanly.
+pub fn server(data: &[u8]) {
+    let Some((&ctl, rest)) = data.split_first() else {
+        return;
+    };
+    let mut p = fresh_server_pair();
+    if ctl & 1 == 1 {
+        p.feed_server(handshake_prefix());
+    }
+    let chunk = 1 + usize::from(ctl >> 1) * 97;
+    for piece in rest.chunks(chunk) {
+        p.feed_server(piece);
+    }
+    p.skip(core::time::Duration::from_secs(3600));
+    p.serve_all();
+    p.server.handle_eof(p.now);
+    p.serve_all();
+    assert!(
+        p.server.is_finished(),
+        "the server connection did not finish after end of stream"
+    );
+    assert_eq!(
+        p.fs.open_handles(),
+        0,
+        "handles left open after the connection ended"
+    );
+}
+
+/// Target `client`: a logged-on client connection with several operations in flight
+/// (a large read, a write, a listing, a stat, an echo) fed arbitrary server bytes. Every
+/// operation must finish (with a result or an error) once the stream ends.
+pub fn client(data: &[u8]) {
+    let Some((&ctl, rest)) = data.split_first() else {
+        return;
+    };
+    let (mut p, ids) = client_with_operations();
+    let chunk = 1 + usize::from(ctl) * 61;
+    for piece in rest.chunks(chunk) {
+        p.feed_client(piece);
+    }
+    p.client.handle_eof(p.now);
+    p.feed_client(&[]);
+    for id in ids {
+        assert!(p.done.contains_key(&id), "operation {id:?} never finished");
+    }
+}
+
+fn client_with_operations() -> (super::pair::Pair, alloc::vec::Vec<crate::client::RequestId>) {
+    let (mut p, t, fid) = super::pair::session();
+    let now = p.now;
+    let ids = alloc::vec![
+        p.client.read(now, t, fid, 0, 200_000),
+        p.client
+            .write(now, t, fid, 5, Bytes::from_static(&[1u8; 5000])),
+        p.client.list(now, t, "dir\\*"),
+        p.client.stat(now, t, "dir\\inner.bin"),
+        p.client.echo(now, Bytes::from_static(b"fuzz")),
+    ];
+    (p, ids)
+}
+
+/// Seeds for `server`: the recorded client side of a session doing a bit of everything,
+/// with and without the handshake prefix.
+pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
+    let (mut p, t, fid) = super::pair::session();
+    let skip = p.client_bytes.len();
+    let now = p.now;
+    let ops = [
+        p.client.read(now, t, fid, 0, 100),
+        p.client.write(now, t, fid, 3, Bytes::from_static(b"abc")),
+        p.client.list(now, t, "*"),
+        p.client.stat(now, t, "dir\\sub\\deep.txt"),
+        p.client.mkdir(now, t, "newdir"),
+        p.client
+            .rename(now, t, "dir\\sub\\deep.txt", "newdir\\moved.txt"),
+        p.client.delete(now, t, "newdir\\moved.txt"),
+        p.client.rmdir(now, t, "newdir"),
+        p.client.fs_info(now, t),
+        p.client.shares(now),
+        p.client.close(now, t, fid),
+        p.client.logoff(now),
+    ];
+    for id in ops {
+        let _ = p.wait(id);
+    }
+    let after = p.client_bytes[skip..].to_vec();
+    let mut with_prefix = alloc::vec![0x01u8];
+    with_prefix.extend_from_slice(&after);
+    let mut whole = alloc::vec![0x00u8];
+    whole.extend_from_slice(&p.client_bytes);
+    let mut small = alloc::vec![0x02u8];
+    small.extend_from_slice(&p.client_bytes);
+    alloc::vec![with_prefix, whole, small]
+}
+
+/// Seeds for `client`: the server's real answers to the operations in flight.
+pub fn client_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
+    let (mut p, ids) = client_with_operations();
+    let skip = p.server_bytes.len();
+    for id in ids {
+        let _ = p.wait(id);
+    }
+    let answers = &p.server_bytes[skip..];
+    let mut a = alloc::vec![0xFFu8];
+    a.extend_from_slice(answers);
+    let mut b = alloc::vec![0x00u8];
+    b.extend_from_slice(answers);
+    alloc::vec![a, b]
+}

@@ -320,6 +320,44 @@ impl Pair {
         self.collect();
     }
 
+    /// Feeds bytes to the server as if the client sent them, runs every file-system
+    /// operation it asks for, and throws its answers away.
+    pub fn feed_server(&mut self, bytes: &[u8]) {
+        let _ = self.server.handle_input(self.now, bytes);
+        self.serve_all();
+    }
+
+    /// Runs the server's pending file-system operations until none is left; drops bytes.
+    pub fn serve_all(&mut self) {
+        loop {
+            self.collect();
+            self.s2c.clear();
+            self.c2s.clear();
+            if self.pending_fs.is_empty() {
+                break;
+            }
+            let req = self.pending_fs.remove(0);
+            let r = self.fs.dispatch(&req);
+            self.server.complete(self.now, req.id, r);
+        }
+    }
+
+    /// Feeds bytes to the client as if the server sent them; drops what it sends back.
+    pub fn feed_client(&mut self, bytes: &[u8]) {
+        let _ = self.client.handle_input(self.now, bytes);
+        self.collect();
+        self.c2s.clear();
+        self.s2c.clear();
+    }
+
+    /// Fires every deadline up to `d` from now on both sides.
+    pub fn skip(&mut self, d: Duration) {
+        self.now = self.now.advance(d);
+        self.client.handle_timeout(self.now);
+        self.server.handle_timeout(self.now);
+        self.collect();
+    }
+
     /// Finishes the file-system operations the server still waits for (after a drop).
     pub fn drain_fs(&mut self) {
         while !self.pending_fs.is_empty() {
@@ -329,4 +367,53 @@ impl Pair {
             self.collect();
         }
     }
+}
+
+/// Options without randomness in the scheduler (for recording and replaying sessions).
+pub fn in_order() -> SimOptions {
+    SimOptions {
+        split: false,
+        reorder_fs: false,
+        delay_fs: false,
+        fail_per_mille: 0,
+        fail_if: None,
+    }
+}
+
+/// The files every fuzzed or recorded session starts with.
+pub fn fixture() -> MemFs {
+    let mut fs = MemFs::new();
+    fs.max_file_size = 1 << 20;
+    fs.put("file.txt", b"hello, world\n");
+    fs.put("dir/inner.bin", &[7u8; 3000]);
+    fs.put("dir/sub/deep.txt", b"deep");
+    fs
+}
+
+/// A logged-on pair (seed 0, in order) with share `share` connected and `file.txt` open
+/// for reading and writing: the tree and the file.
+pub fn session() -> (Pair, crate::client::TreeId, crate::client::FileId) {
+    let mut p = Pair::new(
+        0,
+        in_order(),
+        client_config(),
+        server_config(),
+        Arc::new(fixture()),
+    );
+    let id = p.client.connect(p.now);
+    p.wait(id).expect("logon");
+    let id = p.client.tree_connect(p.now, "share");
+    let Ok(Reply::Tree(t)) = p.wait(id) else {
+        panic!("tree connect")
+    };
+    let id = p.client.open(
+        p.now,
+        t,
+        "file.txt",
+        crate::client::OpenOptions::read_write(),
+    );
+    let Ok(Reply::Opened(o)) = p.wait(id) else {
+        panic!("open")
+    };
+    (p, t, o.fid)
 }
