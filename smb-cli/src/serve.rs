@@ -127,5 +127,21 @@ fn serve(a: ServeArgs) -> Result<(), String> {
             addr.port()
         );
     }
-    server.run().map_err(|e| e.to_string())
+    // SIGTERM / Ctrl-C: stop accepting, let requests in flight finish, close every
+    // handle (flushing), then exit.
+    let stop = server.stop_handle().map_err(|e| e.to_string())?;
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ])
+    .map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            eprintln!("smb serve: stopping: finishing requests in flight");
+            stop.stop();
+        }
+    });
+    server.run().map_err(|e| e.to_string())?;
+    eprintln!("smb serve: stopped");
+    Ok(())
 }

@@ -38,7 +38,11 @@ fn status(frame: &[u8]) -> u32 {
 fn sessions_per_connection() {
     // Record an anonymous, non-extended logon (one SESSION_SETUP without secrets), then
     // replay its SESSION_SETUP to a fresh server more times than allowed.
-    let anon = ClientConfig { credentials: None, auth: AuthMethod::Ntlm, ..client_config() };
+    let anon = ClientConfig {
+        credentials: None,
+        auth: AuthMethod::Ntlm,
+        ..client_config()
+    };
     let mut p = pair_with(|_| {}, anon.clone());
     let id = p.client.connect(p.now);
     p.wait(id).unwrap();
@@ -108,10 +112,14 @@ fn searches_per_connection() {
     let id = p.client.connect(p.now);
     p.wait(id).unwrap();
     let id = p.client.tree_connect(p.now, "share");
-    let Ok(Reply::Tree(t)) = p.wait(id) else { panic!() };
+    let Ok(Reply::Tree(t)) = p.wait(id) else {
+        panic!()
+    };
     for _ in 0..5 {
         let id = p.client.list(p.now, t, "dir\\*");
-        let Ok(Reply::Dir(v)) = p.wait(id) else { panic!() };
+        let Ok(Reply::Dir(v)) = p.wait(id) else {
+            panic!()
+        };
         assert!(v.iter().any(|s| s.name == "inner.bin"));
     }
 }
@@ -124,7 +132,9 @@ fn searches_left_open_hit_the_limit() {
     let id = rec.client.connect(rec.now);
     rec.wait(id).unwrap();
     let id = rec.client.tree_connect(rec.now, "share");
-    let Ok(Reply::Tree(t)) = rec.wait(id) else { panic!() };
+    let Ok(Reply::Tree(t)) = rec.wait(id) else {
+        panic!()
+    };
     let before = rec.client_bytes.len();
     let id = rec.client.list(rec.now, t, "*");
     rec.wait(id).unwrap();
@@ -159,7 +169,10 @@ fn oversized_frame_closes_at_once() {
 
 #[test]
 fn idle_connections_are_closed() {
-    let mut p = pair_with(|c| c.limits.idle_timeout = Duration::from_secs(60), client_config());
+    let mut p = pair_with(
+        |c| c.limits.idle_timeout = Duration::from_secs(60),
+        client_config(),
+    );
     let id = p.client.connect(p.now);
     p.wait(id).unwrap();
     p.skip(Duration::from_secs(30));
@@ -167,12 +180,18 @@ fn idle_connections_are_closed() {
     assert!(p.wait(id).is_ok(), "30 s idle is fine");
     p.skip(Duration::from_secs(61));
     p.serve_all();
-    assert!(p.server.is_finished() || p.server.is_closing(), "closed after the idle timeout");
+    assert!(
+        p.server.is_finished() || p.server.is_closing(),
+        "closed after the idle timeout"
+    );
 }
 
 #[test]
 fn half_received_frames_time_out() {
-    let mut p = pair_with(|c| c.limits.frame_timeout = Duration::from_secs(10), client_config());
+    let mut p = pair_with(
+        |c| c.limits.frame_timeout = Duration::from_secs(10),
+        client_config(),
+    );
     // Four bytes of a 100-byte frame, then nothing (slowloris).
     p.feed_server(&[0x00, 0x00, 0x00, 100, 0xFF, b'S']);
     p.skip(Duration::from_secs(11));
@@ -182,7 +201,10 @@ fn half_received_frames_time_out() {
 
 #[test]
 fn logon_must_happen_in_time() {
-    let mut p = pair_with(|c| c.limits.login_timeout = Duration::from_secs(20), client_config());
+    let mut p = pair_with(
+        |c| c.limits.login_timeout = Duration::from_secs(20),
+        client_config(),
+    );
     // Nothing at all is sent.
     p.skip(Duration::from_secs(21));
     p.serve_all();
@@ -195,14 +217,26 @@ fn writes_are_bounded_by_the_backend() {
     // the connection goes on.
     let mut fs = MemFs::new();
     fs.max_file_size = 10_000;
-    let mut p = Pair::new(0, in_order(), client_config(), server_config(), Arc::new(fs));
+    let mut p = Pair::new(
+        0,
+        in_order(),
+        client_config(),
+        server_config(),
+        Arc::new(fs),
+    );
     let id = p.client.connect(p.now);
     p.wait(id).unwrap();
     let id = p.client.tree_connect(p.now, "share");
-    let Ok(Reply::Tree(t)) = p.wait(id) else { panic!() };
+    let Ok(Reply::Tree(t)) = p.wait(id) else {
+        panic!()
+    };
     let id = p.client.open(p.now, t, "x", OpenOptions::create());
-    let Ok(Reply::Opened(o)) = p.wait(id) else { panic!() };
-    let id = p.client.write(p.now, t, o.fid, 9000, Bytes::from(vec![1u8; 5000]));
+    let Ok(Reply::Opened(o)) = p.wait(id) else {
+        panic!()
+    };
+    let id = p
+        .client
+        .write(p.now, t, o.fid, 9000, Bytes::from(vec![1u8; 5000]));
     let e: SmbError = p.wait(id).unwrap_err();
     assert_eq!(e.status(), Some(NtStatus::DISK_FULL));
     let id = p.client.echo(p.now, Bytes::from_static(b"ok"));
