@@ -127,6 +127,12 @@ impl Client {
         }
     }
 
+    /// A second handle to the socket, e.g. to abort the connection from another thread
+    /// (`shutdown`): every operation waiting then fails with a connection error.
+    pub fn try_clone_socket(&self) -> io::Result<TcpStream> {
+        self.stream.try_clone()
+    }
+
     fn send_all(&mut self) {
         while let Some(t) = self.conn.poll_transmit() {
             if self.broken {

@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod fuzz;
+pub mod load;
 pub mod logins;
 pub mod pcap;
 pub mod summary;

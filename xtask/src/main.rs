@@ -30,6 +30,18 @@ enum Cmd {
     },
     /// Write fuzz corpus seeds from the captures (fuzz/corpus/<target>/seed-*).
     FuzzSeed,
+    /// Many concurrent clients against `smb serve`, checksums everywhere, then a fault run.
+    Load {
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 500)]
+        clients: usize,
+        /// Clients aborted mid-write and mid-read in the fault run.
+        #[arg(long, default_value_t = 40)]
+        faults: usize,
+        /// Bytes of each client's own file.
+        #[arg(long, default_value_t = 256 * 1024)]
+        file_size: usize,
+    },
     /// Run fuzz targets (all, or one) for a time each; prints executions per target.
     Fuzz {
         /// decode | auth | server | client (default: all).
@@ -46,6 +58,27 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Cmd::Load {
+            clients,
+            faults,
+            file_size,
+        } => {
+            let o = xtask::load::LoadOptions {
+                clients,
+                faults,
+                file_size,
+            };
+            match xtask::load::run(&xtask::fuzz::repo_root(), &o) {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Cmd::FuzzSeed => match xtask::fuzz::seed() {
             Ok(n) => {
                 println!("{n} seed files written under fuzz/corpus/");
