@@ -43,6 +43,7 @@ pub struct Client {
     buf: Vec<u8>,
     done: HashMap<RequestId, Result<Reply, SmbError>>,
     broken: bool,
+    read_timeout: Option<Duration>,
     /// What the handshake negotiated.
     pub session: SessionInfo,
 }
@@ -115,6 +116,7 @@ impl Client {
             buf: vec![0u8; 512 * 1024],
             done: HashMap::new(),
             broken: false,
+            read_timeout: None,
             session: SessionInfo::default(),
         };
         let id = c.conn.connect(c.clock.now());
@@ -197,7 +199,15 @@ impl Client {
                 .map(|t| self.clock.until(t))
                 .unwrap_or(Duration::from_secs(1))
                 .clamp(Duration::from_millis(1), Duration::from_secs(5));
-            let _ = self.stream.set_read_timeout(Some(timeout));
+            // One setsockopt only when the deadline moves by more than 50 ms: a deadline
+            // a little late is harmless (the core checks times itself).
+            if self
+                .read_timeout
+                .is_none_or(|t| t.abs_diff(timeout) > Duration::from_millis(50))
+            {
+                let _ = self.stream.set_read_timeout(Some(timeout));
+                self.read_timeout = Some(timeout);
+            }
             match self.stream.read(&mut self.buf) {
                 Ok(0) => {
                     self.broken = true;
@@ -418,31 +428,55 @@ impl Client {
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64, SmbError> {
         let o = self.open(tree, path, OpenOptions::read())?;
-        let mut off = 0u64;
+        // Two windows in flight: while one is written out, the next is on the wire, so
+        // the pipe never drains at a window boundary.
         let window: u64 = 16 * 1024 * 1024;
+        let size = o.stat.size;
+        let mut next = 0u64;
+        let mut inflight: std::collections::VecDeque<(u64, u64, RequestId)> = Default::default();
+        let mut off = 0u64;
         let r = loop {
-            let want = if o.stat.size > off {
-                (o.stat.size - off).min(window)
-            } else {
-                window
+            while inflight.len() < 2 && next < size {
+                let want = (size - next).min(window);
+                let id = self.conn.read(self.clock.now(), tree, o.fid, next, want);
+                inflight.push_back((next, want, id));
+                next += want;
+            }
+            let (at, want, id) = match inflight.pop_front() {
+                Some(x) => x,
+                None => {
+                    // Past the size seen at open: read on until the end (the file may
+                    // have grown).
+                    let id = self.conn.read(self.clock.now(), tree, o.fid, off, window);
+                    (off, window, id)
+                }
             };
-            let d = match self.read(tree, o.fid, off, want) {
-                Ok(d) => d,
+            let d = match self.wait(id) {
+                Ok(Reply::Read(d)) => d,
+                Ok(_) => break Err(SmbError::Protocol("unexpected reply")),
                 Err(e) => break Err(e),
             };
-            if d.is_empty() {
-                break Ok(off);
-            }
+            debug_assert_eq!(at, off);
             for c in &d.chunks {
                 if let Err(e) = out.write_all(c) {
-                    let _ = self.close(tree, o.fid);
                     let _ = e;
+                    for (_, _, id) in inflight.drain(..) {
+                        let _ = self.wait(id);
+                    }
+                    let _ = self.close(tree, o.fid);
                     return Err(SmbError::Usage("cannot write the local file"));
                 }
             }
             off += d.len() as u64;
             progress(off);
-            if (d.len() as u64) < want && off >= o.stat.size {
+            if (d.len() as u64) < want {
+                // End of file (earlier than the size at open, or after growth).
+                for (_, _, id) in inflight.drain(..) {
+                    let _ = self.wait(id);
+                }
+                break Ok(off);
+            }
+            if inflight.is_empty() && next >= size && d.is_empty() {
                 break Ok(off);
             }
         };
@@ -461,30 +495,54 @@ impl Client {
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64, SmbError> {
         let o = self.open(tree, path, OpenOptions::create())?;
+        // Two windows in flight: the next one is read from `input` while the server
+        // works through the previous one. Each window's buffer becomes the payload of its
+        // WRITE_ANDX requests without a copy.
+        let window = 16 * 1024 * 1024;
         let mut off = 0u64;
-        let mut buf = vec![0u8; 16 * 1024 * 1024];
+        let mut acked = 0u64;
+        let mut eof = false;
+        let mut inflight: std::collections::VecDeque<(u64, RequestId)> = Default::default();
         let r = loop {
-            let mut n = 0;
-            while n < buf.len() {
-                match input.read(&mut buf[n..]) {
-                    Ok(0) => break,
-                    Ok(k) => n += k,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            while inflight.len() < 2 && !eof {
+                let mut buf = Vec::with_capacity(window);
+                match input.take(window as u64).read_to_end(&mut buf) {
+                    Ok(_) => {}
                     Err(_) => {
+                        for (_, id) in inflight.drain(..) {
+                            let _ = self.wait(id);
+                        }
                         let _ = self.close(tree, o.fid);
                         return Err(SmbError::Usage("cannot read the local file"));
                     }
                 }
+                if buf.len() < window {
+                    eof = true;
+                }
+                if buf.is_empty() {
+                    break;
+                }
+                let n = buf.len() as u64;
+                let id = self
+                    .conn
+                    .write(self.clock.now(), tree, o.fid, off, Bytes::from(buf));
+                inflight.push_back((n, id));
+                off += n;
             }
-            if n == 0 {
-                break Ok(off);
-            }
-            match self.write(tree, o.fid, off, Bytes::copy_from_slice(&buf[..n])) {
-                Ok(w) => off += w,
+            let Some((n, id)) = inflight.pop_front() else {
+                break Ok(acked);
+            };
+            match self.wait(id) {
+                Ok(Reply::Written(w)) if w == n => acked += w,
+                Ok(Reply::Written(_)) => break Err(SmbError::Protocol("short write")),
+                Ok(_) => break Err(SmbError::Protocol("unexpected reply")),
                 Err(e) => break Err(e),
             }
-            progress(off);
+            progress(acked);
         };
+        for (_, id) in inflight.drain(..) {
+            let _ = self.wait(id);
+        }
         let c = self.close(tree, o.fid);
         let n = r?;
         c?;

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::{Dir, OpenOptions};
 use smb_proto::server::fs::{
@@ -186,6 +186,46 @@ fn mode_with_attributes(mode: u32, a: u32) -> u32 {
         mode & !0o010
     };
     mode
+}
+
+/// Read buffers come back here when the reply that carried them has been sent, so a
+/// long read reuses the same memory instead of allocating (and faulting in) fresh pages
+/// for every READ_ANDX.
+static READ_POOL: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+const READ_POOL_MAX: usize = 256;
+const READ_POOL_BUFFER_MAX: usize = 1 << 20;
+
+fn pooled_buffer(len: usize) -> Vec<u8> {
+    if len <= READ_POOL_BUFFER_MAX
+        && let Ok(mut pool) = READ_POOL.lock()
+        && let Some(i) = pool.iter().rposition(|b| b.capacity() >= len)
+    {
+        let mut b = pool.swap_remove(i);
+        b.clear();
+        return b;
+    }
+    Vec::with_capacity(len)
+}
+
+/// The owner of a read buffer inside the `Bytes` of a reply; returns it to the pool.
+struct Pooled(Vec<u8>);
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let b = std::mem::take(&mut self.0);
+        if b.capacity() <= READ_POOL_BUFFER_MAX
+            && let Ok(mut pool) = READ_POOL.lock()
+            && pool.len() < READ_POOL_MAX
+        {
+            pool.push(b);
+        }
+    }
 }
 
 fn name_of(rel: &Path) -> String {
@@ -447,18 +487,21 @@ impl FileSystem for LocalFs {
     fn read(&self, handle: Handle, offset: u64, len: u32) -> Result<Bytes, NtStatus> {
         let (_, _, f) = self.get(handle)?;
         let f = f.ok_or(NtStatus::INVALID_DEVICE_REQUEST)?;
-        let mut buf = BytesMut::zeroed(len as usize);
-        let mut got = 0;
-        while got < buf.len() {
-            match f.read_at(&mut buf[got..], offset + got as u64) {
+        // pread straight into the spare capacity of a fresh vector: no zeroing, no copy
+        // (the vector becomes the reply's payload).
+        let len = len as usize;
+        let mut buf = pooled_buffer(len);
+        while buf.len() < len {
+            let at = offset + buf.len() as u64;
+            match rustix::io::pread(&*f, rustix::buffer::spare_capacity(&mut buf), at) {
                 Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(st(e)),
+                Ok(_) => {}
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(st(io::Error::from(e))),
             }
         }
-        buf.truncate(got);
-        Ok(buf.freeze())
+        buf.truncate(len);
+        Ok(Bytes::from_owner(Pooled(buf)))
     }
 
     fn write(

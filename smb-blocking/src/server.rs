@@ -156,7 +156,9 @@ pub fn serve_connection(
     let mut conn =
         ServerConnection::new(config, shared, transport, clock.now(), crate::clock::seed());
     stream.set_nodelay(true)?;
-    let mut buf = vec![0u8; 256 * 1024];
+    // Small while the connection is quiet (idle sessions cost little), larger once a
+    // read fills it (bulk transfers).
+    let mut buf = vec![0u8; 8 * 1024];
     let mut closed = false;
     let mut write_ok = true;
     loop {
@@ -197,6 +199,9 @@ pub fn serve_connection(
             Ok(0) => conn.handle_eof(clock.now()),
             Ok(n) => {
                 let _ = conn.handle_input(clock.now(), &buf[..n]);
+                if n == buf.len() && buf.len() < 256 * 1024 {
+                    buf.resize(256 * 1024, 0);
+                }
             }
             Err(e)
                 if matches!(

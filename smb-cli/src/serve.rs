@@ -21,6 +21,15 @@ pub enum SigningArg {
     Required,
 }
 
+/// Server engines.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Engine {
+    /// smb-tokio: async connections, file operations on tokio's blocking pool.
+    Tokio,
+    /// smb-blocking: a thread per connection.
+    Threads,
+}
+
 /// `smb serve` arguments.
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -45,6 +54,10 @@ pub struct ServeArgs {
     /// Accept LM responses.
     #[arg(long)]
     pub allow_lm: bool,
+    /// How connections are served: `tokio` (async tasks, file operations on a thread
+    /// pool) or `threads` (one thread per connection).
+    #[arg(long, value_enum, default_value = "tokio")]
+    pub engine: Engine,
     /// Message signing.
     #[arg(long, value_enum, default_value = "on")]
     pub signing: SigningArg,
@@ -113,35 +126,60 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         SigningArg::On => SigningMode::Enabled,
         SigningArg::Required => SigningMode::Required,
     };
-    let server = Server::bind(&a.listen, config, Arc::new(fs), ServerOptions::default())
-        .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
-    let addr = server.local_addr().map_err(|e| e.to_string())?;
-    println!("smb serve: listening on {addr}");
-    for s in &shares {
-        println!(
-            "  share {:<12} {}  smbclient //{}/{} -p {} -m NT1 --option='client min protocol=NT1' -U USER",
-            s.name,
-            if s.read_only { "(read-only)" } else { "" },
-            addr.ip(),
-            s.name,
-            addr.port()
-        );
-    }
+    let fs: Arc<dyn smb_proto::server::fs::FileSystem + Send + Sync> = Arc::new(fs);
+    let print = |addr: std::net::SocketAddr| {
+        println!("smb serve: listening on {addr}");
+        for s in &shares {
+            println!(
+                "  share {:<12} {}  smbclient //{}/{} -p {} -m NT1 --option='client min protocol=NT1' -U USER",
+                s.name,
+                if s.read_only { "(read-only)" } else { "" },
+                addr.ip(),
+                s.name,
+                addr.port()
+            );
+        }
+    };
     // SIGTERM / Ctrl-C: stop accepting, let requests in flight finish, close every
     // handle (flushing), then exit.
-    let stop = server.stop_handle().map_err(|e| e.to_string())?;
     let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
     ])
     .map_err(|e| format!("cannot install signal handlers: {e}"))?;
-    std::thread::spawn(move || {
-        if signals.forever().next().is_some() {
-            eprintln!("smb serve: stopping: finishing requests in flight");
-            stop.stop();
+    let on_signal = move |stop: Box<dyn FnOnce() + Send>| {
+        std::thread::spawn(move || {
+            if signals.forever().next().is_some() {
+                eprintln!("smb serve: stopping: finishing requests in flight");
+                stop();
+            }
+        });
+    };
+    match a.engine {
+        Engine::Threads => {
+            let server = Server::bind(&a.listen, config, fs, ServerOptions::default())
+                .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+            print(server.local_addr().map_err(|e| e.to_string())?);
+            let stop = server.stop_handle().map_err(|e| e.to_string())?;
+            on_signal(Box::new(move || stop.stop()));
+            server.run().map_err(|e| e.to_string())?;
         }
-    });
-    server.run().map_err(|e| e.to_string())?;
+        Engine::Tokio => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the runtime: {e}"))?;
+            rt.block_on(async {
+                let server = smb_tokio::Server::bind(&a.listen, config, fs)
+                    .await
+                    .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+                print(server.local_addr().map_err(|e| e.to_string())?);
+                let stop = server.stop_handle();
+                on_signal(Box::new(move || stop.stop()));
+                server.run().await.map_err(|e| e.to_string())
+            })?;
+        }
+    }
     eprintln!("smb serve: stopped");
     Ok(())
 }

@@ -99,7 +99,6 @@ pub fn get(
                 } else {
                     let mut f = fs::File::create(&lpath).map_err(|err| local_err(&lpath, err))?;
                     bytes += get_one(&mut c, t, &rpath, &mut f, e.size, quiet)?;
-                    f.sync_all().map_err(|err| local_err(&lpath, err))?;
                     files += 1;
                 }
             }
@@ -131,7 +130,6 @@ pub fn get(
             }
             let mut f = fs::File::create(&p).map_err(|e| local_err(&p, e))?;
             get_one(&mut c, t, &url.path, &mut f, st.size, quiet)?;
-            f.sync_all().map_err(|e| local_err(&p, e))?;
         }
     }
     Ok(())

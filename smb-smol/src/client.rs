@@ -413,30 +413,48 @@ impl Client {
         mut progress: impl FnMut(u64),
     ) -> Result<u64, SmbError> {
         let o = self.open(tree, path, OpenOptions::read()).await?;
-        let mut off = 0u64;
+        // Two windows in flight (each a task), so the pipe never drains at a boundary.
         let window: u64 = 16 * 1024 * 1024;
+        let size = o.stat.size;
+        let mut next = 0u64;
+        let mut inflight = std::collections::VecDeque::new();
+        let mut off = 0u64;
         let r = loop {
-            let want = if o.stat.size > off {
-                (o.stat.size - off).min(window)
-            } else {
-                window
+            while inflight.len() < 2 && next < size {
+                let want = (size - next).min(window);
+                let c = self.clone();
+                let fid = o.fid;
+                let at = next;
+                inflight.push_back((
+                    want,
+                    smol::spawn(async move { c.read(tree, fid, at, want).await }),
+                ));
+                next += want;
+            }
+            let (want, res) = match inflight.pop_front() {
+                Some((want, task)) => (want, task.await),
+                // Past the size seen at open: read on until the end.
+                None => (window, self.read(tree, o.fid, off, window).await),
             };
-            let d = match self.read(tree, o.fid, off, want).await {
+            let d = match res {
                 Ok(d) => d,
                 Err(e) => break Err(e),
             };
-            if d.is_empty() {
-                break Ok(off);
-            }
             for c in &d.chunks {
                 if out.write_all(c).await.is_err() {
+                    for (_, t) in inflight.drain(..) {
+                        let _ = t.await;
+                    }
                     let _ = self.close(tree, o.fid).await;
                     return Err(SmbError::Usage("cannot write the local file"));
                 }
             }
             off += d.len() as u64;
             progress(off);
-            if (d.len() as u64) < want && off >= o.stat.size {
+            if (d.len() as u64) < want {
+                for (_, t) in inflight.drain(..) {
+                    let _ = t.await;
+                }
                 break Ok(off);
             }
         };

@@ -146,7 +146,9 @@ pub async fn serve_connection(
     let mut conn = ServerConnection::new(config, shared, transport, clock.now(), seed());
     let _ = stream.get_ref().set_nodelay(true);
     let (done_tx, done_rx) = async_channel::unbounded::<(FsOpId, FsResult)>();
-    let mut buf = vec![0u8; 256 * 1024];
+    // Small while the connection is quiet (idle sessions cost little), larger once a
+    // read fills it (bulk transfers).
+    let mut buf = vec![0u8; 8 * 1024];
     let mut closed = false;
     let mut broken = false;
     let mut stopping = stop.is_closed();
@@ -224,6 +226,9 @@ pub async fn serve_connection(
             }
             Wake::Read(Ok(n)) => {
                 let _ = conn.handle_input(clock.now(), &buf[..n]);
+                if n == buf.len() && buf.len() < 256 * 1024 {
+                    buf.resize(256 * 1024, 0);
+                }
             }
             Wake::Done(Some((id, r))) => conn.complete(clock.now(), id, r),
             Wake::Done(None) => {}

@@ -126,7 +126,9 @@ pub async fn serve_connection(
     let mut conn = ServerConnection::new(config, shared, transport, clock.now(), seed());
     let _ = stream.set_nodelay(true);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(FsOpId, FsResult)>();
-    let mut buf = vec![0u8; 256 * 1024];
+    // Small while the connection is quiet (idle sessions cost little), larger once a
+    // read fills it (bulk transfers).
+    let mut buf = vec![0u8; 8 * 1024];
     let mut closed = false;
     let mut broken = false;
     let mut stopping = *stop.borrow();
@@ -190,6 +192,9 @@ pub async fn serve_connection(
                 }
                 Ok(n) => {
                     let _ = conn.handle_input(clock.now(), &buf[..n]);
+                    if n == buf.len() && buf.len() < 256 * 1024 {
+                        buf.resize(256 * 1024, 0);
+                    }
                 }
             },
             Some((id, r)) = done_rx.recv() => conn.complete(clock.now(), id, r),

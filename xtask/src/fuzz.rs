@@ -158,8 +158,13 @@ pub fn run(target: &str, secs: u64, jobs: u32) -> Result<u64, String> {
         .arg(&corpus)
         .arg("--")
         .arg(format!("-max_total_time={secs}"))
-        .arg(format!("-jobs={jobs}"))
-        .arg(format!("-workers={jobs}"))
+        // One job runs in-process (its statistics come on stderr); several jobs run as
+        // workers that log to fuzz-N.log, so only one multi-job run at a time.
+        .args(if jobs > 1 {
+            vec![format!("-jobs={jobs}"), format!("-workers={jobs}")]
+        } else {
+            Vec::new()
+        })
         .arg("-print_final_stats=1")
         .output()
         .map_err(|e| {
@@ -168,7 +173,7 @@ pub fn run(target: &str, secs: u64, jobs: u32) -> Result<u64, String> {
     let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stdout));
     // With -jobs, each worker logs to fuzz-N.log in the fuzz directory.
-    for i in 0..jobs {
+    for i in 0..if jobs > 1 { jobs } else { 0 } {
         if let Ok(l) = std::fs::read_to_string(root.join(format!("fuzz/fuzz-{i}.log"))) {
             text.push_str(&l);
             let _ = std::fs::remove_file(root.join(format!("fuzz/fuzz-{i}.log")));

@@ -1,9 +1,11 @@
 //! The project's own tooling, run as `cargo xtask ...`.
 
+pub mod bench;
 pub mod decode;
 pub mod fuzz;
 pub mod load;
 pub mod logins;
 pub mod pcap;
+pub mod png;
 pub mod summary;
 pub mod tcp;

@@ -30,6 +30,18 @@ enum Cmd {
     },
     /// Write fuzz corpus seeds from the captures (fuzz/corpus/<target>/seed-*).
     FuzzSeed,
+    /// Our server and client side by side with Samba; writes target/bench/bench.{md,png}.
+    Bench {
+        /// Interleaved rounds per comparison.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Size of the big file in MiB.
+        #[arg(long, default_value_t = 1024)]
+        big_mib: usize,
+        /// Idle sessions for the memory comparison (0: skip).
+        #[arg(long, default_value_t = 1000)]
+        idle_sessions: usize,
+    },
     /// Many concurrent clients against `smb serve`, checksums everywhere, then a fault run.
     Load {
         /// Concurrent clients.
@@ -58,6 +70,28 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Cmd::Bench {
+            rounds,
+            big_mib,
+            idle_sessions,
+        } => {
+            let o = xtask::bench::BenchOptions {
+                rounds,
+                big_mib,
+                idle_sessions,
+            };
+            match xtask::bench::run(&xtask::fuzz::repo_root(), &o) {
+                Ok((_, md)) => {
+                    print!("{md}");
+                    println!("written: target/bench/bench.md, target/bench/bench.png");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("bench: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Cmd::Load {
             clients,
             faults,

@@ -1,0 +1,29 @@
+//! Downloads a remote file to a local one with the tokio client.
+//!
+//! `cargo run --release -p smb-tokio --example tokio_get -- HOST:PORT SHARE PATH LOCAL USER PASSWORD`
+
+use std::time::Duration;
+
+use smb_proto::auth::Credentials;
+use smb_proto::client::ClientConfig;
+use smb_tokio::Client;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let a: Vec<String> = std::env::args().collect();
+    if a.len() < 7 {
+        eprintln!("usage: tokio_get HOST:PORT SHARE PATH LOCAL USER PASSWORD");
+        std::process::exit(2);
+    }
+    let config = ClientConfig {
+        credentials: Some(Credentials::new(&a[5], "", &a[6])),
+        ..Default::default()
+    };
+    let c = Client::connect(a[1].as_str(), config, Duration::from_secs(5)).await?;
+    let tree = c.tree_connect(&a[2]).await?;
+    let mut out = tokio::fs::File::create(&a[4]).await?;
+    let n = c.download(tree, &a[3], &mut out, |_| {}).await?;
+    c.logoff().await?;
+    println!("{n} bytes");
+    Ok(())
+}

@@ -1,0 +1,610 @@
+//! `cargo xtask bench`: our server and client side by side with Samba on loopback, each
+//! comparison interleaved (ours, Samba, ours, Samba, ...) for several rounds; medians,
+//! ratios, a markdown table and a PNG chart under `target/bench/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use smb_testkit::{ChildServer, Smbd, SmbdOptions, TempDir};
+
+use crate::png::Image;
+
+/// Settings of a run.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Rounds per comparison (at least 5 for the report).
+    pub rounds: usize,
+    /// Size of the big file, MiB.
+    pub big_mib: usize,
+    /// Idle sessions for the memory comparison (0 skips it).
+    pub idle_sessions: usize,
+}
+
+/// One row of the table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// What is compared.
+    pub name: String,
+    /// Our side.
+    pub ours: String,
+    /// Samba's side.
+    pub theirs: String,
+    /// Our median (seconds, or MiB for memory).
+    pub ours_median: f64,
+    /// Samba's median.
+    pub theirs_median: f64,
+    /// The goal for the ratio (Samba / ours), if any.
+    pub target: Option<f64>,
+    /// Unit of the medians.
+    pub unit: &'static str,
+}
+
+impl Row {
+    /// How many times better we are (time or memory: Samba / ours).
+    pub fn ratio(&self) -> f64 {
+        self.theirs_median / self.ours_median
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn timed(cmd: &mut Command) -> Result<f64, String> {
+    let t0 = Instant::now();
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{cmd:?}: {e}"))?;
+    let secs = t0.elapsed().as_secs_f64();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() || text.contains("NT_STATUS_") {
+        return Err(format!(
+            "{cmd:?} failed: {}",
+            text.lines().rev().take(3).collect::<Vec<_>>().join(" | ")
+        ));
+    }
+    Ok(secs)
+}
+
+fn smbclient(port: u16, cmds: &str, cwd: &Path) -> Command {
+    let mut c = Command::new("smbclient");
+    c.arg("//127.0.0.1/share")
+        .args([
+            "-p",
+            &port.to_string(),
+            "-U",
+            "smbtest%smbpass",
+            "-m",
+            "NT1",
+            "--option=client min protocol=NT1",
+        ])
+        .args(["-c", cmds])
+        .current_dir(cwd);
+    c
+}
+
+struct Env {
+    smb: PathBuf,
+    examples: PathBuf,
+    smbd: Smbd,
+    ours: ChildServer,
+    local: TempDir,
+}
+
+impl Env {
+    fn url(&self, path: &str) -> String {
+        format!(
+            "smb://smbtest:smbpass@127.0.0.1:{}/share/{path}",
+            self.smbd.port
+        )
+    }
+    fn smb(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(&self.smb);
+        c.args(args).current_dir(self.local.path());
+        c
+    }
+}
+
+fn raise_fd_limit() {
+    let want = 16_384;
+    if let Ok(l) = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .maximum
+        .ok_or(())
+    {
+        let _ = rustix::process::setrlimit(
+            rustix::process::Resource::Nofile,
+            rustix::process::Rlimit {
+                current: Some(want.min(l)),
+                maximum: Some(l),
+            },
+        );
+    }
+}
+
+fn prepare(root: &Path, o: &BenchOptions) -> Result<Env, String> {
+    raise_fd_limit();
+    for (args, what) in [
+        (vec!["build", "--release", "--bin", "smb"], "smb"),
+        (
+            vec![
+                "build",
+                "--release",
+                "--examples",
+                "-p",
+                "smb-blocking",
+                "-p",
+                "smb-tokio",
+                "-p",
+                "smb-smol",
+            ],
+            "examples",
+        ),
+    ] {
+        let st = Command::new("cargo")
+            .args(&args)
+            .current_dir(root)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !st.success() {
+            return Err(format!("building {what} failed"));
+        }
+    }
+    let smbd = Smbd::start(&SmbdOptions::default());
+    let ours = ChildServer::start_smb_serve(&root.join("target/release/smb"), &[]);
+    let big = smb_testkit::pattern(o.big_mib << 20, 42);
+    for dir in [smbd.share_dir(), ours.share_dir().to_path_buf()] {
+        std::fs::write(dir.join("big.bin"), &big).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(dir.join("small")).map_err(|e| e.to_string())?;
+        for i in 0..1000 {
+            std::fs::write(
+                dir.join("small").join(format!("s{i:04}.bin")),
+                &big[i * 4096..(i + 1) * 4096],
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        std::fs::create_dir_all(dir.join("many")).map_err(|e| e.to_string())?;
+        for i in 0..10_000 {
+            std::fs::write(dir.join("many").join(format!("entry-{i:05}.txt")), b"")
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let local = TempDir::new("bench");
+    std::fs::write(local.path().join("big.bin"), &big).map_err(|e| e.to_string())?;
+    Ok(Env {
+        smb: root.join("target/release/smb"),
+        examples: root.join("target/release/examples"),
+        smbd,
+        ours,
+        local,
+    })
+}
+
+type Runner<'a> = Box<dyn Fn() -> Result<f64, String> + 'a>;
+
+fn compare(
+    name: &str,
+    ours: (&str, Runner<'_>),
+    theirs: (&str, Runner<'_>),
+    rounds: usize,
+    target: Option<f64>,
+) -> Result<Row, String> {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    // One warm-up each (page cache, smbd forks), then interleaved rounds.
+    (ours.1)()?;
+    (theirs.1)()?;
+    for _ in 0..rounds {
+        a.push((ours.1)()?);
+        b.push((theirs.1)()?);
+    }
+    let row = Row {
+        name: name.into(),
+        ours: ours.0.into(),
+        theirs: theirs.0.into(),
+        ours_median: median(&mut a),
+        theirs_median: median(&mut b),
+        target,
+        unit: "s",
+    };
+    eprintln!(
+        "  {:<44} ours {:>8.3} s  Samba {:>8.3} s  ratio {:.2}",
+        row.name,
+        row.ours_median,
+        row.theirs_median,
+        row.ratio()
+    );
+    Ok(row)
+}
+
+fn rss_kib_of(pred: impl Fn(u32, &str) -> bool) -> u64 {
+    let mut total = 0;
+    if let Ok(rd) = std::fs::read_dir("/proc") {
+        for e in rd.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if pred(pid, &cmdline)
+                && let Some(p) = crate::load::proc_status(pid)
+            {
+                total += p.rss_kib;
+            }
+        }
+    }
+    total
+}
+
+fn idle_sessions(port: u16, n: usize) -> Result<Vec<smb_blocking::client::Client>, String> {
+    let config = smb_proto::client::ClientConfig {
+        credentials: Some(smb_proto::auth::Credentials::new(
+            smb_testkit::USER,
+            "",
+            smb_testkit::PASS,
+        )),
+        ..Default::default()
+    };
+    let mut v = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut c = smb_blocking::client::Client::connect(
+            ("127.0.0.1", port),
+            config.clone(),
+            &Default::default(),
+        )
+        .map_err(|e| format!("idle session {i}: {e}"))?;
+        c.tree_connect("share")
+            .map_err(|e| format!("idle session {i}: {e}"))?;
+        v.push(c);
+    }
+    Ok(v)
+}
+
+/// Runs every comparison; returns the rows, the TCP ceiling (seconds for the big size)
+/// and the rendered markdown.
+pub fn run(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> {
+    let env = prepare(root, o)?;
+    let (sp, op) = (env.smbd.port, env.ours.port);
+    let dl = env.local.path().to_path_buf();
+    let r = o.rounds;
+    let mut rows = Vec::new();
+    let gib = if o.big_mib == 1024 {
+        "1 GiB".to_string()
+    } else {
+        format!("{} MiB", o.big_mib)
+    };
+    eprintln!("bench: {} rounds each, big file {gib}", r);
+
+    rows.push(compare(
+        &format!("1. read {gib}: smbclient from each server"),
+        (
+            "smbclient <- smb serve",
+            Box::new(|| timed(&mut smbclient(op, "get big.bin /dev/null", &dl))),
+        ),
+        (
+            "smbclient <- smbd",
+            Box::new(|| timed(&mut smbclient(sp, "get big.bin /dev/null", &dl))),
+        ),
+        r,
+        Some(1.25),
+    )?);
+    rows.push(compare(
+        &format!("2. read {gib} from smbd: each client"),
+        (
+            "smb get <- smbd",
+            Box::new(|| timed(&mut env.smb(&["get", &env.url("big.bin"), "/dev/null"]))),
+        ),
+        (
+            "smbclient <- smbd",
+            Box::new(|| timed(&mut smbclient(sp, "get big.bin /dev/null", &dl))),
+        ),
+        r,
+        Some(1.25),
+    )?);
+    for ex in ["blocking_get", "tokio_get", "smol_get"] {
+        let exe = env.examples.join(ex);
+        let addr = format!("127.0.0.1:{sp}");
+        rows.push(compare(
+            &format!("2. read {gib} from smbd: {ex} example"),
+            (
+                ex,
+                Box::new(move || {
+                    timed(Command::new(&exe).args([
+                        addr.as_str(),
+                        "share",
+                        "big.bin",
+                        "/dev/null",
+                        "smbtest",
+                        "smbpass",
+                    ]))
+                }),
+            ),
+            (
+                "smbclient <- smbd",
+                Box::new(|| timed(&mut smbclient(sp, "get big.bin /dev/null", &dl))),
+            ),
+            r,
+            None,
+        )?);
+    }
+    rows.push(compare(
+        &format!("3. write {gib}: smbclient to each server"),
+        (
+            "smbclient -> smb serve",
+            Box::new(|| timed(&mut smbclient(op, "put big.bin up.bin", &dl))),
+        ),
+        (
+            "smbclient -> smbd",
+            Box::new(|| timed(&mut smbclient(sp, "put big.bin up.bin", &dl))),
+        ),
+        r,
+        Some(1.25),
+    )?);
+    let src = dl.join("big.bin").to_string_lossy().into_owned();
+    rows.push(compare(
+        &format!("3. write {gib} to smbd: each client"),
+        (
+            "smb put -> smbd",
+            Box::new(|| timed(&mut env.smb(&["put", &src, &env.url("up2.bin")]))),
+        ),
+        (
+            "smbclient -> smbd",
+            Box::new(|| timed(&mut smbclient(sp, "put big.bin up2.bin", &dl))),
+        ),
+        r,
+        Some(1.25),
+    )?);
+    let small_cmd = "prompt off; recurse off; cd small; lcd small-out; mget *";
+    std::fs::create_dir_all(dl.join("small-out")).map_err(|e| e.to_string())?;
+    rows.push(compare(
+        "4. 1000 files of 4 KiB: smbclient from each server",
+        (
+            "smbclient <- smb serve",
+            Box::new(|| timed(&mut smbclient(op, small_cmd, &dl))),
+        ),
+        (
+            "smbclient <- smbd",
+            Box::new(|| timed(&mut smbclient(sp, small_cmd, &dl))),
+        ),
+        r,
+        Some(1.5),
+    )?);
+    let small_dst = dl.join("small-smb").to_string_lossy().into_owned();
+    rows.push(compare(
+        "4. 1000 files of 4 KiB from smbd: each client",
+        (
+            "smb get -r <- smbd",
+            Box::new(|| {
+                let _ = std::fs::remove_dir_all(&small_dst);
+                timed(&mut env.smb(&["get", "-r", &env.url("small"), &small_dst]))
+            }),
+        ),
+        (
+            "smbclient mget <- smbd",
+            Box::new(|| timed(&mut smbclient(sp, small_cmd, &dl))),
+        ),
+        r,
+        Some(1.5),
+    )?);
+    rows.push(compare(
+        "5. list 10,000 entries: smbclient from each server",
+        (
+            "smbclient <- smb serve",
+            Box::new(|| timed(&mut smbclient(op, "ls many\\*", &dl))),
+        ),
+        (
+            "smbclient <- smbd",
+            Box::new(|| timed(&mut smbclient(sp, "ls many\\*", &dl))),
+        ),
+        r,
+        None,
+    )?);
+    rows.push(compare(
+        "5. list 10,000 entries from smbd: each client",
+        (
+            "smb ls <- smbd",
+            Box::new(|| timed(&mut env.smb(&["ls", &env.url("many")]))),
+        ),
+        (
+            "smbclient ls <- smbd",
+            Box::new(|| timed(&mut smbclient(sp, "ls many\\*", &dl))),
+        ),
+        r,
+        None,
+    )?);
+    // 6. The raw TCP ceiling for the same number of bytes.
+    let mut tcp = Vec::new();
+    for _ in 0..r {
+        let out = Command::new(env.examples.join("tcp_ceiling"))
+            .arg(o.big_mib.to_string())
+            .output()
+            .map_err(|e| e.to_string())?;
+        tcp.push(
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<f64>()
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    let tcp = median(&mut tcp);
+    eprintln!("  6. raw TCP {gib}: {tcp:.3} s");
+    // 7. Idle sessions.
+    let mut mem_row = None;
+    if o.idle_sessions > 0 {
+        let n = o.idle_sessions;
+        // A fresh `smb serve`, so that memory kept by the transfers above does not count.
+        let fresh = ChildServer::start_smb_serve(&env.smb, &[]);
+        let ours_pid = fresh.pid();
+        let before_ours = crate::load::proc_status(ours_pid).map_or(0, |p| p.rss_kib);
+        let held = idle_sessions(fresh.port, n)?;
+        std::thread::sleep(Duration::from_millis(500));
+        let ours_kib = crate::load::proc_status(ours_pid).map_or(0, |p| p.rss_kib);
+        drop(held);
+        let conf = env
+            .smbd
+            .share_dir()
+            .parent()
+            .map(|p| p.join("smb.conf").to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let held = idle_sessions(sp, n)?;
+        std::thread::sleep(Duration::from_millis(500));
+        let smbd_kib = rss_kib_of(|_, cmd| cmd.contains(&conf));
+        drop(held);
+        eprintln!(
+            "  7. {n} idle sessions: smb serve {} MiB (was {} MiB), smbd processes summed {} MiB",
+            ours_kib / 1024,
+            before_ours / 1024,
+            smbd_kib / 1024
+        );
+        mem_row = Some(Row {
+            name: format!("7. RSS with {n} idle sessions"),
+            ours: "smb serve".into(),
+            theirs: "smbd (all processes)".into(),
+            ours_median: ours_kib as f64 / 1024.0,
+            theirs_median: smbd_kib as f64 / 1024.0,
+            target: None,
+            unit: "MiB",
+        });
+    }
+    let md = render(&rows, mem_row.as_ref(), tcp, o, &gib);
+    if let Some(m) = mem_row {
+        rows.push(m);
+    }
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("bench.md"), &md).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("bench.png"), chart(&rows).png()).map_err(|e| e.to_string())?;
+    Ok((rows, md))
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let samba = Command::new("smbd")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!(
+        "{cores} cores, {cpu}, Linux {}, Samba {}",
+        kernel.trim(),
+        samba.trim_start_matches("Version ")
+    )
+}
+
+fn render(rows: &[Row], mem: Option<&Row>, tcp: f64, o: &BenchOptions, gib: &str) -> String {
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let mut s = format!(
+        "Benchmark of {date} on {} (loopback; one noisy machine: read the ratios, not the absolute numbers). \
+         `cargo xtask bench` — {} rounds per comparison, interleaved, medians; ratio = Samba / ours (above 1: we are faster or smaller).\n\n",
+        machine(),
+        o.rounds
+    );
+    s += "| comparison | ours | median | Samba | median | ratio | target |\n|---|---|---:|---|---:|---:|---:|\n";
+    for r in rows.iter().chain(mem) {
+        let t = match r.target {
+            Some(t) if r.ratio() >= t => format!(">= {t:.2} met"),
+            Some(t) => format!(">= {t:.2} MISSED"),
+            None => "-".into(),
+        };
+        s += &format!(
+            "| {} | {} | {:.3} {} | {} | {:.3} {} | {:.2}x | {} |\n",
+            r.name,
+            r.ours,
+            r.ours_median,
+            r.unit,
+            r.theirs,
+            r.theirs_median,
+            r.unit,
+            r.ratio(),
+            t
+        );
+    }
+    s += &format!("| 6. raw TCP, one stream, {gib} | tcp_ceiling | {tcp:.3} s | | | | |\n");
+    for r in rows.iter().filter(|r| {
+        r.name.starts_with("1.") || r.name.starts_with("2. read") && r.ours.starts_with("smb get")
+    }) {
+        s += &format!(
+            "\n{} ({}): {:.0} % of the raw TCP figure (target >= 60 %).",
+            r.name,
+            r.ours,
+            100.0 * tcp / r.ours_median
+        );
+    }
+    if let Some(m) = mem {
+        s += &format!(
+            "\n\n{}: smb serve {:.1} MiB in all (target < 64 MiB: {}), smbd {:.1} MiB summed over its processes.",
+            m.name,
+            m.ours_median,
+            if m.ours_median < 64.0 {
+                "met"
+            } else {
+                "MISSED"
+            },
+            m.theirs_median
+        );
+    }
+    s + "\n"
+}
+
+fn chart(rows: &[Row]) -> Image {
+    let bar_h = 26;
+    let left = 560;
+    let width = 1100;
+    let h = 60 + rows.len() * (bar_h + 10) + 30;
+    let mut img = Image::new(width, h);
+    img.text(
+        10,
+        12,
+        "RATIO SAMBA / OURS (RIGHT OF THE LINE AT 1: WE ARE FASTER OR SMALLER)",
+        2,
+        [0, 0, 0],
+    );
+    let max = rows.iter().map(Row::ratio).fold(2.0f64, f64::max).min(4.0);
+    let scale = (width - left - 80) as f64 / max;
+    let x1 = left + scale as usize;
+    for (i, r) in rows.iter().enumerate() {
+        let y = 50 + i * (bar_h + 10);
+        let label: String = r.name.chars().take(44).collect();
+        img.text(10, y + 6, &label, 2, [40, 40, 40]);
+        let w = (r.ratio().min(max) * scale) as usize;
+        let color = match r.target {
+            Some(t) if r.ratio() < t => [200, 60, 60],
+            _ if r.ratio() >= 1.0 => [60, 140, 60],
+            _ => [200, 140, 40],
+        };
+        img.rect(left, y, w.max(1), bar_h, color);
+        img.text(
+            left + w + 6,
+            y + 6,
+            &format!("{:.2}X", r.ratio()),
+            2,
+            [0, 0, 0],
+        );
+    }
+    img.rect(x1, 40, 2, h - 60, [0, 0, 0]);
+    img
+}
