@@ -6,6 +6,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 mod client_cmd;
 mod serve;
+mod shell;
 mod transfer;
 mod url;
 
@@ -119,6 +120,13 @@ enum Cmd {
         #[command(flatten)]
         o: ClientOpts,
     },
+    /// An interactive prompt on a share (ls, cd, get, put, mkdir, rm, exit...).
+    Shell {
+        /// smb://.../SHARE[/PATH]
+        url: String,
+        #[command(flatten)]
+        o: ClientOpts,
+    },
     /// Print shell completions.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -135,6 +143,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.cmd {
         Cmd::Serve(_) | Cmd::Completions { .. } => unreachable!(),
         Cmd::Ls { url, o } => client_cmd::ls(&parse(url)?, o),
+        Cmd::Shell { url, o } => shell::run(&parse(url)?, o),
         Cmd::Get {
             url,
             local,

@@ -11,7 +11,8 @@ use smb_proto::auth::{AuthPolicy, MemoryAccounts};
 use smb_proto::server::{ServerConfig, ShareConfig, SigningMode};
 
 /// Signing modes on the command line.
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SigningArg {
     /// Never sign.
     Off,
@@ -22,7 +23,8 @@ pub enum SigningArg {
 }
 
 /// Server engines.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Engine {
     /// smb-tokio: async connections, file operations on tokio's blocking pool.
     Tokio,
@@ -33,9 +35,13 @@ pub enum Engine {
 /// `smb serve` arguments.
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, default_value = "0.0.0.0:445")]
-    pub listen: String,
+    /// Settings from a TOML file (see smb-serve.example.toml); options given on the
+    /// command line add to it (shares, users) or override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on [default: 0.0.0.0:445].
+    #[arg(long)]
+    pub listen: Option<String>,
     /// A writable share: NAME=PATH (repeatable).
     #[arg(long = "share", value_name = "NAME=PATH")]
     pub shares: Vec<String>,
@@ -56,11 +62,12 @@ pub struct ServeArgs {
     pub allow_lm: bool,
     /// How connections are served: `tokio` (async tasks, file operations on a thread
     /// pool) or `threads` (one thread per connection).
-    #[arg(long, value_enum, default_value = "tokio")]
-    pub engine: Engine,
-    /// Message signing.
-    #[arg(long, value_enum, default_value = "on")]
-    pub signing: SigningArg,
+    /// [default: tokio]
+    #[arg(long, value_enum)]
+    pub engine: Option<Engine>,
+    /// Message signing [default: on].
+    #[arg(long, value_enum)]
+    pub signing: Option<SigningArg>,
 }
 
 fn split_share(s: &str) -> Result<(String, PathBuf), String> {
@@ -71,6 +78,96 @@ fn split_share(s: &str) -> Result<(String, PathBuf), String> {
         return Err(format!("share name {n:?}: 1 to 12 characters"));
     }
     Ok((n.to_string(), PathBuf::from(p)))
+}
+
+/// The TOML configuration file (every field optional).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address and port.
+    pub listen: Option<String>,
+    /// Server engine.
+    pub engine: Option<Engine>,
+    /// Signing.
+    pub signing: Option<SigningArg>,
+    /// Anonymous and guest logins.
+    #[serde(default)]
+    pub guest: bool,
+    /// NTLMv1 and NTLM2 session responses.
+    #[serde(default)]
+    pub allow_ntlmv1: bool,
+    /// LM responses.
+    #[serde(default)]
+    pub allow_lm: bool,
+    /// NetBIOS name of the server.
+    pub server_name: Option<String>,
+    /// Workgroup or domain name.
+    pub workgroup: Option<String>,
+    /// Shares.
+    #[serde(default, rename = "share")]
+    pub shares: Vec<FileShare>,
+    /// Accounts.
+    #[serde(default, rename = "user")]
+    pub users: Vec<FileUser>,
+    /// Limits.
+    #[serde(default)]
+    pub limits: FileLimits,
+}
+
+/// A `[[share]]` table.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileShare {
+    /// Share name (1 to 12 characters).
+    pub name: String,
+    /// The folder.
+    pub path: PathBuf,
+    /// Refuse changes.
+    #[serde(default)]
+    pub read_only: bool,
+    /// Remark shown in share listings.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// A `[[user]]` table.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileUser {
+    /// User name.
+    pub name: String,
+    /// Password.
+    pub password: String,
+}
+
+/// The `[limits]` table.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileLimits {
+    /// Connections served at once.
+    pub max_connections: Option<usize>,
+    /// Sessions per connection.
+    pub max_sessions: Option<usize>,
+    /// Trees per connection.
+    pub max_trees: Option<usize>,
+    /// Open files per connection.
+    pub max_open_files: Option<usize>,
+    /// Open searches per connection.
+    pub max_searches: Option<usize>,
+    /// Largest frame, in bytes.
+    pub max_frame: Option<usize>,
+    /// Close connections idle for this many seconds.
+    pub idle_timeout_secs: Option<u64>,
+    /// Close connections whose frame stays half-received this long (slowloris).
+    pub frame_timeout_secs: Option<u64>,
+    /// Close connections that have not logged on within this long.
+    pub login_timeout_secs: Option<u64>,
+}
+
+/// Reads and checks a configuration file.
+pub fn load_config(path: &std::path::Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Runs `smb serve`.
@@ -85,8 +182,29 @@ pub fn run(a: ServeArgs) -> ExitCode {
 }
 
 fn serve(a: ServeArgs) -> Result<(), String> {
+    let file = match &a.config {
+        Some(p) => load_config(p)?,
+        None => FileConfig::default(),
+    };
+    let listen = a.listen.clone().or(file.listen.clone()).unwrap_or_else(|| "0.0.0.0:445".into());
+    let engine = a.engine.or(file.engine).unwrap_or(Engine::Tokio);
+    let signing = a.signing.or(file.signing).unwrap_or(SigningArg::On);
     let mut shares = Vec::new();
     let mut roots = Vec::new();
+    for sh in &file.shares {
+        if sh.name.is_empty() || sh.name.len() > 12 {
+            return Err(format!("share name {:?}: 1 to 12 characters", sh.name));
+        }
+        if !sh.path.is_dir() {
+            return Err(format!("share {}: {} is not a folder", sh.name, sh.path.display()));
+        }
+        shares.push(ShareConfig {
+            name: sh.name.clone(),
+            read_only: sh.read_only,
+            comment: sh.comment.clone(),
+        });
+        roots.push((sh.path.clone(), sh.read_only));
+    }
     for (s, ro) in a
         .shares
         .iter()
@@ -105,9 +223,12 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         roots.push((path, ro));
     }
     if shares.is_empty() {
-        return Err("no share: give at least one --share NAME=PATH".into());
+        return Err("no share: give at least one --share NAME=PATH (or [[share]] in --config)".into());
     }
     let mut accounts = MemoryAccounts::new();
+    for u in &file.users {
+        accounts.add(&u.name, &u.password);
+    }
     for u in &a.users {
         let (n, p) = u
             .split_once(':')
@@ -117,11 +238,44 @@ fn serve(a: ServeArgs) -> Result<(), String> {
     let fs = LocalFs::new(&roots).map_err(|e| format!("cannot open a share folder: {e}"))?;
     let mut config = ServerConfig::new(shares.clone(), Arc::new(accounts));
     config.policy = AuthPolicy {
-        allow_ntlmv1: a.allow_ntlmv1,
-        allow_lm: a.allow_lm,
-        allow_guest: a.guest,
+        allow_ntlmv1: a.allow_ntlmv1 || file.allow_ntlmv1,
+        allow_lm: a.allow_lm || file.allow_lm,
+        allow_guest: a.guest || file.guest,
     };
-    config.signing = match a.signing {
+    if let Some(n) = &file.server_name {
+        config.server_name = n.to_uppercase();
+    }
+    if let Some(w) = &file.workgroup {
+        config.domain = w.to_uppercase();
+    }
+    let l = &file.limits;
+    let lim = &mut config.limits;
+    if let Some(v) = l.max_sessions {
+        lim.max_sessions = v;
+    }
+    if let Some(v) = l.max_trees {
+        lim.max_trees = v;
+    }
+    if let Some(v) = l.max_open_files {
+        lim.max_open_files = v;
+    }
+    if let Some(v) = l.max_searches {
+        lim.max_searches = v;
+    }
+    if let Some(v) = l.max_frame {
+        lim.max_frame = v;
+    }
+    if let Some(v) = l.idle_timeout_secs {
+        lim.idle_timeout = std::time::Duration::from_secs(v);
+    }
+    if let Some(v) = l.frame_timeout_secs {
+        lim.frame_timeout = std::time::Duration::from_secs(v);
+    }
+    if let Some(v) = l.login_timeout_secs {
+        lim.login_timeout = std::time::Duration::from_secs(v);
+    }
+    let max_connections = l.max_connections.unwrap_or(1024);
+    config.signing = match signing {
         SigningArg::Off => SigningMode::Off,
         SigningArg::On => SigningMode::Enabled,
         SigningArg::Required => SigningMode::Required,
@@ -155,10 +309,11 @@ fn serve(a: ServeArgs) -> Result<(), String> {
             }
         });
     };
-    match a.engine {
+    match engine {
         Engine::Threads => {
-            let server = Server::bind(&a.listen, config, fs, ServerOptions::default())
-                .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+            let opts = ServerOptions { max_connections, ..ServerOptions::default() };
+            let server = Server::bind(&listen, config, fs, opts)
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
             print(server.local_addr().map_err(|e| e.to_string())?);
             let stop = server.stop_handle().map_err(|e| e.to_string())?;
             on_signal(Box::new(move || stop.stop()));
@@ -170,9 +325,10 @@ fn serve(a: ServeArgs) -> Result<(), String> {
                 .build()
                 .map_err(|e| format!("cannot start the runtime: {e}"))?;
             rt.block_on(async {
-                let server = smb_tokio::Server::bind(&a.listen, config, fs)
+                let mut server = smb_tokio::Server::bind(&listen, config, fs)
                     .await
-                    .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+                    .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+                server.set_max_connections(max_connections);
                 print(server.local_addr().map_err(|e| e.to_string())?);
                 let stop = server.stop_handle();
                 on_signal(Box::new(move || stop.stop()));

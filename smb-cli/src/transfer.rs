@@ -82,7 +82,9 @@ pub fn get(
             .filter(|s| !s.is_empty())
             .unwrap_or(&url.share)
             .to_string();
-        let top = dest.join(&root_name);
+        // As `cp -r`: an existing LOCAL-DIR receives the tree inside it; a new one
+        // becomes the copy.
+        let top = if local.is_some() && !dest.exists() { dest.clone() } else { dest.join(&root_name) };
         let mut stack = vec![(url.path.clone(), top)];
         while let Some((remote, localdir)) = stack.pop() {
             fs::create_dir_all(&localdir).map_err(|e| local_err(&localdir, e))?;
