@@ -14,7 +14,8 @@
 //! Attributes: directories report DIRECTORY, files ARCHIVE; a file whose owner-write bit
 //! is clear reports READONLY (and setting READONLY clears the write bits). Dot-files are
 //! not reported HIDDEN; HIDDEN and SYSTEM set by a client are kept in execute bits
-//! (see [`mode_to_hidden_system`]).
+//! (others-execute without owner-execute means HIDDEN, group-execute without
+//! owner-execute SYSTEM).
 
 use std::collections::HashMap;
 use std::io;

@@ -115,14 +115,14 @@ enum Cmd {
     },
     /// List the shares of a server.
     Shares {
-        /// smb://[USER@]HOST[:PORT]
+        #[arg(help = "smb://[USER@]HOST[:PORT]")]
         url: String,
         #[command(flatten)]
         o: ClientOpts,
     },
     /// An interactive prompt on a share (ls, cd, get, put, mkdir, rm, exit...).
     Shell {
-        /// smb://.../SHARE[/PATH]
+        #[arg(help = "smb://.../SHARE[/PATH]")]
         url: String,
         #[command(flatten)]
         o: ClientOpts,

@@ -186,7 +186,11 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         Some(p) => load_config(p)?,
         None => FileConfig::default(),
     };
-    let listen = a.listen.clone().or(file.listen.clone()).unwrap_or_else(|| "0.0.0.0:445".into());
+    let listen = a
+        .listen
+        .clone()
+        .or(file.listen.clone())
+        .unwrap_or_else(|| "0.0.0.0:445".into());
     let engine = a.engine.or(file.engine).unwrap_or(Engine::Tokio);
     let signing = a.signing.or(file.signing).unwrap_or(SigningArg::On);
     let mut shares = Vec::new();
@@ -196,7 +200,11 @@ fn serve(a: ServeArgs) -> Result<(), String> {
             return Err(format!("share name {:?}: 1 to 12 characters", sh.name));
         }
         if !sh.path.is_dir() {
-            return Err(format!("share {}: {} is not a folder", sh.name, sh.path.display()));
+            return Err(format!(
+                "share {}: {} is not a folder",
+                sh.name,
+                sh.path.display()
+            ));
         }
         shares.push(ShareConfig {
             name: sh.name.clone(),
@@ -223,7 +231,9 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         roots.push((path, ro));
     }
     if shares.is_empty() {
-        return Err("no share: give at least one --share NAME=PATH (or [[share]] in --config)".into());
+        return Err(
+            "no share: give at least one --share NAME=PATH (or [[share]] in --config)".into(),
+        );
     }
     let mut accounts = MemoryAccounts::new();
     for u in &file.users {
@@ -311,7 +321,10 @@ fn serve(a: ServeArgs) -> Result<(), String> {
     };
     match engine {
         Engine::Threads => {
-            let opts = ServerOptions { max_connections, ..ServerOptions::default() };
+            let opts = ServerOptions {
+                max_connections,
+                ..ServerOptions::default()
+            };
             let server = Server::bind(&listen, config, fs, opts)
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
             print(server.local_addr().map_err(|e| e.to_string())?);

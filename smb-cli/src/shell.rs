@@ -31,7 +31,11 @@ const HELP: &str = "commands:
 /// Joins `p` to the current directory `cwd` (both `/`-separated, relative to the share).
 fn resolve(cwd: &str, p: &str) -> String {
     let p = p.replace('\\', "/");
-    let mut parts: Vec<&str> = if p.starts_with('/') { Vec::new() } else { cwd.split('/').filter(|s| !s.is_empty()).collect() };
+    let mut parts: Vec<&str> = if p.starts_with('/') {
+        Vec::new()
+    } else {
+        cwd.split('/').filter(|s| !s.is_empty()).collect()
+    };
     for c in p.split('/') {
         match c {
             "" | "." => {}
@@ -84,7 +88,8 @@ struct Shell {
 impl Shell {
     fn run_line(&mut self, w: &[String]) -> Result<bool, String> {
         let arg = |i: usize| w.get(i).map(String::as_str);
-        let need = |i: usize| arg(i).ok_or_else(|| format!("{}: missing argument (try help)", w[0]));
+        let need =
+            |i: usize| arg(i).ok_or_else(|| format!("{}: missing argument (try help)", w[0]));
         match w[0].as_str() {
             "exit" | "quit" | "q" => return Ok(false),
             "help" | "?" => println!("{HELP}"),
@@ -93,7 +98,14 @@ impl Shell {
                 let p = resolve(&self.cwd, arg(1).unwrap_or(""));
                 let v = self.c.list(self.t, &p).map_err(|e| explain(&e).message)?;
                 for e in v {
-                    println!("{}{} {:>14}  {}  {}", if e.is_dir { 'd' } else { '-' }, if e.attributes & 1 != 0 { 'r' } else { 'w' }, e.size, fmt_time(e.written), e.name);
+                    println!(
+                        "{}{} {:>14}  {}  {}",
+                        if e.is_dir { 'd' } else { '-' },
+                        if e.attributes & 1 != 0 { 'r' } else { 'w' },
+                        e.size,
+                        fmt_time(e.written),
+                        e.name
+                    );
                 }
             }
             "cd" => {
@@ -108,23 +120,36 @@ impl Shell {
             }
             "get" => {
                 let r = resolve(&self.cwd, need(1)?);
-                let local = arg(2).map(str::to_string).unwrap_or_else(|| r.rsplit('/').next().unwrap_or("file").to_string());
+                let local = arg(2)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| r.rsplit('/').next().unwrap_or("file").to_string());
                 let mut f = fs::File::create(&local).map_err(|e| format!("{local}: {e}"))?;
-                let n = self.c.download(self.t, &r, &mut f, &mut |_| {}).map_err(|e| explain(&e).message)?;
+                let n = self
+                    .c
+                    .download(self.t, &r, &mut f, &mut |_| {})
+                    .map_err(|e| explain(&e).message)?;
                 println!("{r} -> {local}: {n} bytes");
             }
             "put" => {
                 let local = need(1)?;
-                let name = Path::new(local).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = Path::new(local)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let r = resolve(&self.cwd, arg(2).unwrap_or(&name));
                 let mut f = fs::File::open(local).map_err(|e| format!("{local}: {e}"))?;
-                let n = self.c.upload(self.t, &r, &mut f, &mut |_| {}).map_err(|e| explain(&e).message)?;
+                let n = self
+                    .c
+                    .upload(self.t, &r, &mut f, &mut |_| {})
+                    .map_err(|e| explain(&e).message)?;
                 println!("{local} -> {r}: {n} bytes");
             }
             "cat" => {
                 let r = resolve(&self.cwd, need(1)?);
                 let mut out = io::stdout().lock();
-                self.c.download(self.t, &r, &mut out, &mut |_| {}).map_err(|e| explain(&e).message)?;
+                self.c
+                    .download(self.t, &r, &mut out, &mut |_| {})
+                    .map_err(|e| explain(&e).message)?;
                 let _ = out.flush();
             }
             "mkdir" | "md" => {
@@ -141,12 +166,20 @@ impl Shell {
             }
             "mv" | "rename" => {
                 let (a, b) = (resolve(&self.cwd, need(1)?), resolve(&self.cwd, need(2)?));
-                self.c.rename(self.t, &a, &b).map_err(|e| explain(&e).message)?;
+                self.c
+                    .rename(self.t, &a, &b)
+                    .map_err(|e| explain(&e).message)?;
             }
             "stat" => {
                 let p = resolve(&self.cwd, need(1)?);
                 let s = self.c.stat(self.t, &p).map_err(|e| explain(&e).message)?;
-                println!("{}: {} bytes, {}, written {}", p, s.size, if s.is_dir { "directory" } else { "file" }, fmt_time(s.written));
+                println!(
+                    "{}: {} bytes, {}, written {}",
+                    p,
+                    s.size,
+                    if s.is_dir { "directory" } else { "file" },
+                    fmt_time(s.written)
+                );
             }
             other => return Err(format!("{other}: unknown command (try help)")),
         }
@@ -157,8 +190,14 @@ impl Shell {
 /// Runs the prompt until `exit` or end of input.
 pub fn run(url: &SmbUrl, o: &ClientOpts) -> Result<(), Failure> {
     let (c, t) = connect_share(url, o)?;
-    let mut sh = Shell { c, t, cwd: resolve("", &url.path), share: url.share.clone() };
-    let mut rl = DefaultEditor::new().map_err(|e| Failure::usage(format!("cannot start the prompt: {e}")))?;
+    let mut sh = Shell {
+        c,
+        t,
+        cwd: resolve("", &url.path),
+        share: url.share.clone(),
+    };
+    let mut rl = DefaultEditor::new()
+        .map_err(|e| Failure::usage(format!("cannot start the prompt: {e}")))?;
     loop {
         let prompt = format!("smb: \\{}> ", sh.cwd.replace('/', "\\"));
         match rl.readline(&prompt) {
@@ -198,7 +237,10 @@ mod tests {
 
     #[test]
     fn words_split_with_quotes() {
-        assert_eq!(words(r#"put "my file.txt" x"#), vec!["put", "my file.txt", "x"]);
+        assert_eq!(
+            words(r#"put "my file.txt" x"#),
+            vec!["put", "my file.txt", "x"]
+        );
         assert_eq!(words("  ls   "), vec!["ls"]);
         assert_eq!(words(r#"get """#), vec!["get", ""]);
     }

@@ -84,7 +84,11 @@ pub fn get(
             .to_string();
         // As `cp -r`: an existing LOCAL-DIR receives the tree inside it; a new one
         // becomes the copy.
-        let top = if local.is_some() && !dest.exists() { dest.clone() } else { dest.join(&root_name) };
+        let top = if local.is_some() && !dest.exists() {
+            dest.clone()
+        } else {
+            dest.join(&root_name)
+        };
         let mut stack = vec![(url.path.clone(), top)];
         while let Some((remote, localdir)) = stack.pop() {
             fs::create_dir_all(&localdir).map_err(|e| local_err(&localdir, e))?;

@@ -5,7 +5,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn smb(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_smb")).args(args).env_remove("SMB_PASSWORD").stdin(Stdio::null()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_smb"))
+        .args(args)
+        .env_remove("SMB_PASSWORD")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }
 
 fn serve() -> smb_testkit::ChildServer {
@@ -16,8 +21,25 @@ fn serve() -> smb_testkit::ChildServer {
 fn help_lists_every_subcommand() {
     let o = smb(&["--help"]);
     let out = String::from_utf8_lossy(&o.stdout);
-    for c in ["serve", "ls", "get", "put", "cat", "rm", "mkdir", "rmdir", "mv", "stat", "shares", "shell", "completions"] {
-        assert!(out.lines().any(|l| l.trim_start().starts_with(c)), "{c} missing from --help:\n{out}");
+    for c in [
+        "serve",
+        "ls",
+        "get",
+        "put",
+        "cat",
+        "rm",
+        "mkdir",
+        "rmdir",
+        "mv",
+        "stat",
+        "shares",
+        "shell",
+        "completions",
+    ] {
+        assert!(
+            out.lines().any(|l| l.trim_start().starts_with(c)),
+            "{c} missing from --help:\n{out}"
+        );
         let h = smb(&[c, "--help"]);
         assert!(h.status.success(), "{c} --help");
     }
@@ -43,13 +65,29 @@ fn progress_bar_on_a_terminal() {
         srv.port,
         dst.display()
     );
-    let o = Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().unwrap();
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}");
-    assert!(out.contains('%'), "no percentage in the terminal output: {out:?}");
-    assert!(std::fs::read(&dst).unwrap() == data, "the file is identical");
+    assert!(
+        out.contains('%'),
+        "no percentage in the terminal output: {out:?}"
+    );
+    assert!(
+        std::fs::read(&dst).unwrap() == data,
+        "the file is identical"
+    );
     // Not a terminal: no bar.
-    let o = smb(&["get", &format!("smb://smbtest:smbpass@127.0.0.1:{}/share/twenty.bin", srv.port), dst.to_str().unwrap()]);
+    let o = smb(&[
+        "get",
+        &format!(
+            "smb://smbtest:smbpass@127.0.0.1:{}/share/twenty.bin",
+            srv.port
+        ),
+        dst.to_str().unwrap(),
+    ]);
     assert!(!String::from_utf8_lossy(&o.stderr).contains('%'));
 }
 
@@ -68,9 +106,28 @@ fn clear_errors_without_panics() {
     let srv = serve();
     let base = format!("smb://smbtest:smbpass@127.0.0.1:{}", srv.port);
     for (args, code, text) in [
-        (vec!["get".to_string(), format!("{base}/share/missing.txt"), "-".into()], 1, "not found"),
-        (vec!["ls".to_string(), format!("{base}/noshare")], 1, "share"),
-        (vec!["ls".to_string(), format!("smb://smbtest:bad@127.0.0.1:{}/share", srv.port)], 4, "logon failure"),
+        (
+            vec![
+                "get".to_string(),
+                format!("{base}/share/missing.txt"),
+                "-".into(),
+            ],
+            1,
+            "not found",
+        ),
+        (
+            vec!["ls".to_string(), format!("{base}/noshare")],
+            1,
+            "share",
+        ),
+        (
+            vec![
+                "ls".to_string(),
+                format!("smb://smbtest:bad@127.0.0.1:{}/share", srv.port),
+            ],
+            4,
+            "logon failure",
+        ),
         (vec!["ls".to_string(), "http://x/y".into()], 2, "smb://"),
     ] {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -109,17 +166,34 @@ fn recursive_get_and_put_copy_trees_exactly() {
     for (i, d) in ["a", "a/b", "a/b/c", "d", "empty"].iter().enumerate() {
         std::fs::create_dir_all(src.join(d)).unwrap();
         if *d != "empty" {
-            std::fs::write(src.join(d).join(format!("f{i}.bin")), smb_testkit::pattern(1000 * i + 7, i as u64)).unwrap();
+            std::fs::write(
+                src.join(d).join(format!("f{i}.bin")),
+                smb_testkit::pattern(1000 * i + 7, i as u64),
+            )
+            .unwrap();
         }
     }
     std::fs::write(src.join("a/b/c/big.bin"), smb_testkit::pattern(3 << 20, 77)).unwrap();
     let dir = smb_testkit::TempDir::new("tree");
     let base = format!("smb://smbtest:smbpass@127.0.0.1:{}/share", srv.port);
-    let o = smb(&["get", "-r", &format!("{base}/tree"), dir.path().join("copy").to_str().unwrap()]);
+    let o = smb(&[
+        "get",
+        "-r",
+        &format!("{base}/tree"),
+        dir.path().join("copy").to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("files"), "a summary line");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("files"),
+        "a summary line"
+    );
     assert_eq!(tree_of(&dir.path().join("copy")), tree_of(&src));
-    let o = smb(&["put", "-r", dir.path().join("copy").to_str().unwrap(), &format!("{base}/back")]);
+    let o = smb(&[
+        "put",
+        "-r",
+        dir.path().join("copy").to_str().unwrap(),
+        &format!("{base}/back"),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(tree_of(&srv.share_dir().join("back")), tree_of(&src));
 }
@@ -127,13 +201,23 @@ fn recursive_get_and_put_copy_trees_exactly() {
 #[test]
 fn shares_of_smbd_and_of_smb_serve() {
     let srv = serve();
-    let o = smb(&["shares", &format!("smb://smbtest:smbpass@127.0.0.1:{}", srv.port)]);
+    let o = smb(&[
+        "shares",
+        &format!("smb://smbtest:smbpass@127.0.0.1:{}", srv.port),
+    ]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("share") && out.contains("IPC$"), "{out}");
     if smb_testkit::peers_available(&["smbd", "smbpasswd"]) {
         let smbd = smb_testkit::Smbd::start(&Default::default());
-        let o = smb(&["shares", &format!("smb://smbtest:smbpass@127.0.0.1:{}", smbd.port)]);
+        let o = smb(&[
+            "shares",
+            &format!("smb://smbtest:smbpass@127.0.0.1:{}", smbd.port),
+        ]);
         let out = String::from_utf8_lossy(&o.stdout);
-        assert!(o.status.success() && out.contains("share"), "{out}{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success() && out.contains("share"),
+            "{out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 }

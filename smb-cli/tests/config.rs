@@ -5,7 +5,11 @@ use std::process::Command;
 #[test]
 fn example_config_is_valid_and_serves() {
     // The committed example, with its paths pointed at temporary folders.
-    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../smb-serve.example.toml")).unwrap();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../smb-serve.example.toml"
+    ))
+    .unwrap();
     let dir = smb_testkit::TempDir::new("config");
     let scans = dir.path().join("scans");
     let manuals = dir.path().join("manuals");
@@ -24,23 +28,47 @@ fn example_config_is_valid_and_serves() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    assert!(smb_testkit::wait_for_port(port, std::time::Duration::from_secs(10)));
-    let smb = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_smb")).args(args).output().unwrap();
+    assert!(smb_testkit::wait_for_port(
+        port,
+        std::time::Duration::from_secs(10)
+    ));
+    let smb = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_smb"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
     let base = format!("smb://scanner:change-me@127.0.0.1:{port}");
     let o = smb(&["cat", &format!("{base}/manuals/read-me.txt")]);
-    assert_eq!(o.stdout, b"manual", "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.stdout,
+        b"manual",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let src = dir.path().join("page.pdf");
     std::fs::write(&src, b"%PDF scan").unwrap();
-    let o = smb(&["put", src.to_str().unwrap(), &format!("{base}/scans/page.pdf")]);
+    let o = smb(&[
+        "put",
+        src.to_str().unwrap(),
+        &format!("{base}/scans/page.pdf"),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(scans.join("page.pdf")).unwrap(), b"%PDF scan");
     // The read-only share refuses writes.
-    let o = smb(&["put", src.to_str().unwrap(), &format!("{base}/manuals/page.pdf")]);
+    let o = smb(&[
+        "put",
+        src.to_str().unwrap(),
+        &format!("{base}/manuals/page.pdf"),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     // Shares are listed with their comments.
     let o = smb(&["shares", &base]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("scans") && out.contains("Scanner drop folder"), "{out}");
+    assert!(
+        out.contains("scans") && out.contains("Scanner drop folder"),
+        "{out}"
+    );
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -50,7 +78,14 @@ fn unknown_keys_are_refused() {
     let dir = smb_testkit::TempDir::new("badconfig");
     let path = dir.path().join("smb.toml");
     std::fs::write(&path, "listen = \"127.0.0.1:1\"\nguset = true\n").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_smb")).args(["serve", "--config", path.to_str().unwrap()]).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_smb"))
+        .args(["serve", "--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("guset"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("guset"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

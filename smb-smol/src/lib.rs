@@ -8,6 +8,53 @@
 //!   `AsyncRead + AsyncWrite + AsyncSeek`.
 //! - [`Server`]: an async server over any
 //!   [`FileSystem`](smb_proto::server::fs::FileSystem), such as [`LocalFs`].
+//!
+//! Run here under async-std's executor (any executor works the same):
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use futures_lite::{AsyncReadExt, AsyncWriteExt};
+//! use smb_proto::auth::{Credentials, MemoryAccounts};
+//! use smb_proto::client::{ClientConfig, OpenOptions};
+//! use smb_proto::server::{ServerConfig, ShareConfig};
+//! use smb_smol::{Client, LocalFs, Server};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! async_std::task::block_on(async {
+//!     let dir = std::env::temp_dir().join(format!("smb-smol-doc-{}", std::process::id()));
+//!     std::fs::create_dir_all(&dir)?;
+//!     let mut accounts = MemoryAccounts::new();
+//!     accounts.add("alice", "secret");
+//!     let config = ServerConfig::new(vec![ShareConfig::new("docs")], Arc::new(accounts));
+//!     let fs = Arc::new(LocalFs::new(&[(dir.clone(), false)])?);
+//!     let server = Server::bind(([127, 0, 0, 1], 0), config, fs)?;
+//!     let addr = server.local_addr()?;
+//!     let stop = server.stop_handle();
+//!     let running = async_std::task::spawn(server.run());
+//!
+//!     let config = ClientConfig {
+//!         credentials: Some(Credentials::new("alice", "", "secret")),
+//!         ..Default::default()
+//!     };
+//!     let client = Client::connect(addr, config, Duration::from_secs(5)).await?;
+//!     let tree = client.tree_connect("docs").await?;
+//!     let mut f = client.open_file(tree, "hello.txt", OpenOptions::create()).await?;
+//!     f.write_all(b"hello from futures-io").await?;
+//!     f.close().await?;
+//!     let mut f = client.open_file(tree, "hello.txt", OpenOptions::read()).await?;
+//!     let mut text = String::new();
+//!     f.read_to_string(&mut text).await?;
+//!     f.close().await?;
+//!     assert_eq!(text, "hello from futures-io");
+//!     client.logoff().await?;
+//!     stop.stop();
+//!     running.await?;
+//!     std::fs::remove_dir_all(&dir)?;
+//!     Ok(())
+//! })
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod client;

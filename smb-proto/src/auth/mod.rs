@@ -3,6 +3,14 @@
 //!
 //! No clock and no random source of its own: times (FILETIME) and random bytes are
 //! parameters. Password hashes and keys zeroize on drop and never print in Debug output.
+//!
+//! ```
+//! use smb_proto::auth::NtHash;
+//! // MS-NLMP 4.2.1: the NT hash of "Password".
+//! let h = NtHash::from_password("Password");
+//! assert_eq!(smb_proto::util::hex_encode(&h.0), "a4f49c406510bdcab6824ee7c30fd852");
+//! assert_eq!(format!("{h:?}"), "NtHash(<redacted>)");
+//! ```
 
 pub mod client;
 pub(crate) mod crypto;

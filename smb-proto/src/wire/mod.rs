@@ -2,6 +2,23 @@
 //!
 //! One codec per message, shared by both roles: the client encodes requests and decodes
 //! responses with the same code the server uses to decode requests and encode responses.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use smb_proto::wire::msg::EchoRequest;
+//! use smb_proto::wire::{Command, Header, Message, Request};
+//!
+//! // Encode an ECHO request, decode it back: the same typed value.
+//! let msg = Message::<Request>::new(
+//!     Header::default(),
+//!     EchoRequest { echo_count: 1, data: Bytes::from_static(b"ping") }.into(),
+//! );
+//! let bytes = msg.encode();
+//! assert_eq!(&bytes[..4], b"\xffSMB");
+//! let back = Message::<Request>::decode(&bytes).unwrap();
+//! assert_eq!(back.command(), Command::ECHO);
+//! assert_eq!(back.encode(), bytes);
+//! ```
 
 pub mod codec;
 pub mod consts;

@@ -1,6 +1,6 @@
 //! TRANS2 subcommands: their request parameters/data and response parameters, typed.
 //!
-//! A request decodes from a [`Trans2Request`](super::Trans2Request)'s setup word and
+//! A request decodes from a [`super::Trans2Request`]'s setup word and
 //! parameter block; responses do not name their subcommand, so they decode with the
 //! request's subcommand as context.
 
