@@ -480,3 +480,53 @@ fn recorded_handshake_replays_to_an_open_file() {
     p.feed_server(smb_proto::testing::fuzz::handshake_prefix());
     assert_eq!(p.fs.open_handles(), 1);
 }
+
+/// Regression (found by the `server` fuzz target): the connection ends while the host is
+/// still opening a file, or while a request had taken a file out of the table to close
+/// it. The server must still close every handle the host hands back.
+#[test]
+fn handles_opened_after_the_connection_ended_are_closed() {
+    for seed in 0..20u64 {
+        let opts = SimOptions {
+            split: false,
+            reorder_fs: false,
+            delay_fs: false,
+            ..SimOptions::default()
+        };
+        let fs = MemFs::new();
+        fs.put("f.bin", b"data");
+        let mut s = S::new(seed, opts, client_config(), fs);
+        let t = s.tree;
+        let now = s.p.now;
+        let _open = s.p.client.open(now, t, "f.bin", OpenOptions::read());
+        while s.p.pending_fs() == 0 {
+            assert!(s.p.step());
+        }
+        s.p.drop_connection();
+        s.p.drain_fs();
+        assert_eq!(
+            s.p.fs.open_handles(),
+            0,
+            "seed {seed}: the late open was closed"
+        );
+        assert!(s.p.server.is_finished());
+        // And with a close in progress when the connection ends.
+        let fs = MemFs::new();
+        fs.put("f.bin", b"data");
+        let mut s = S::new(seed, opts, client_config(), fs);
+        let fid = s.open("f.bin", OpenOptions::read()).unwrap();
+        let now = s.p.now;
+        let _close = s.p.client.close(now, s.tree, fid);
+        while s.p.pending_fs() == 0 {
+            assert!(s.p.step());
+        }
+        s.p.drop_connection();
+        s.p.drain_fs();
+        assert_eq!(
+            s.p.fs.open_handles(),
+            0,
+            "seed {seed}: the close went through"
+        );
+        assert!(s.p.server.is_finished());
+    }
+}

@@ -143,6 +143,13 @@ pub(crate) struct Inner {
     pub fs_queue: VecDeque<FsRequest>,
     pub fs_results: BTreeMap<u64, FsResult>,
     pub op_owner: BTreeMap<u64, TaskId>,
+    /// Every request handed to (or queued for) the host and not answered yet: its share
+    /// and, for a close, the handle it closes.
+    pub op_info: BTreeMap<u64, (ShareId, Option<Handle>)>,
+    /// Handles the host holds open for this connection (from its `Opened` answers).
+    pub host_handles: BTreeMap<u64, ShareId>,
+    /// Handles a close has been asked for.
+    pub close_requested: BTreeSet<u64>,
     pub next_op: u64,
     pub current_task: Option<TaskId>,
     pub timers: BTreeMap<TaskId, Instant>,
@@ -208,6 +215,14 @@ impl Cx {
             if let Some(t) = i.current_task {
                 i.op_owner.insert(id, t);
             }
+            let closes = match &call {
+                FsCall::Close { handle, .. } => {
+                    i.close_requested.insert(handle.0);
+                    Some(*handle)
+                }
+                _ => None,
+            };
+            i.op_info.insert(id, (share, closes));
             i.fs_queue.push_back(FsRequest {
                 id: FsOpId(id),
                 share,
@@ -368,6 +383,9 @@ impl ServerConnection {
             fs_queue: VecDeque::new(),
             fs_results: BTreeMap::new(),
             op_owner: BTreeMap::new(),
+            op_info: BTreeMap::new(),
+            host_handles: BTreeMap::new(),
+            close_requested: BTreeSet::new(),
             next_op: 1,
             current_task: None,
             timers: BTreeMap::new(),
@@ -468,7 +486,7 @@ impl ServerConnection {
             && self.tasks.is_empty()
             && self
                 .cx
-                .with(|i| i.fs_queue.is_empty() && i.op_owner.is_empty())
+                .with(|i| i.fs_queue.is_empty() && i.op_owner.is_empty() && i.op_info.is_empty())
     }
 
     /// Whether the host should read more input now.
@@ -483,6 +501,16 @@ impl ServerConnection {
     pub fn complete(&mut self, now: Now, id: FsOpId, result: FsResult) {
         let task = self.cx.with(|i| {
             i.now = now;
+            // Keep track of what the host holds open, whoever waits for the answer.
+            if let Some((share, closes)) = i.op_info.remove(&id.0) {
+                if let Some(h) = closes {
+                    i.host_handles.remove(&h.0);
+                    i.close_requested.remove(&h.0);
+                }
+                if let Ok(super::fs::FsReply::Opened { handle, .. }) = &result {
+                    i.host_handles.insert(handle.0, share);
+                }
+            }
             let t = i.op_owner.remove(&id.0);
             if t.is_some() {
                 i.fs_results.insert(id.0, result);
@@ -492,6 +520,37 @@ impl ServerConnection {
         if let Some(t) = task {
             self.run(t);
         }
+        if self.closing.is_some() {
+            self.sweep_handles();
+        }
+    }
+
+    /// While closing: asks the host to close every handle it still holds for us and that
+    /// no close is on its way for (an open answered after the connection ended, or a
+    /// close that a stopped request never got to send).
+    fn sweep_handles(&mut self) {
+        self.cx.with(|i| {
+            let stray: Vec<(u64, ShareId)> = i
+                .host_handles
+                .iter()
+                .filter(|(h, _)| !i.close_requested.contains(h))
+                .map(|(h, s)| (*h, *s))
+                .collect();
+            for (h, share) in stray {
+                let id = i.next_op;
+                i.next_op += 1;
+                i.close_requested.insert(h);
+                i.op_info.insert(id, (share, Some(Handle(h))));
+                i.fs_queue.push_back(FsRequest {
+                    id: FsOpId(id),
+                    share,
+                    call: FsCall::Close {
+                        handle: Handle(h),
+                        set_written: None,
+                    },
+                });
+            }
+        });
     }
 
     /// The earliest deadline the host should wake us at.
@@ -588,13 +647,25 @@ impl ServerConnection {
         let cx = self.cx.clone();
         let handles = cx.with(|i| {
             i.timers.clear();
+            // Requests the host already has stay outstanding (it answers them; opens
+            // answered now are closed by the sweep). Requests it never saw are dropped.
             i.op_owner.clear();
             i.fs_results.clear();
-            i.fs_queue.clear();
+            for r in core::mem::take(&mut i.fs_queue) {
+                if let Some((_, Some(h))) = i.op_info.remove(&r.id.0) {
+                    i.close_requested.remove(&h.0);
+                }
+            }
             i.searches.clear();
-            core::mem::take(&mut i.files)
+            let files = core::mem::take(&mut i.files);
+            // The cleanup below closes these one after the other.
+            for f in files.values() {
+                i.close_requested.insert(f.handle.0);
+            }
+            files
         });
         if handles.is_empty() {
+            self.sweep_handles();
             return;
         }
         let id = self.tasks.spawn(async move {
@@ -606,6 +677,7 @@ impl ServerConnection {
         });
         self.cleanup = Some(id);
         self.run(id);
+        self.sweep_handles();
     }
 
     fn run(&mut self, id: TaskId) {

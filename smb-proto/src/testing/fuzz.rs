@@ -117,10 +117,19 @@ fn fresh_server_pair() -> super::pair::Pair {
 /// follow a valid handshake (logon, tree connect, open) so that file operations are
 /// reached. Afterwards the connection must wind down cleanly.
 pub fn server(data: &[u8]) {
+    server_traced(data, None);
+}
+
+/// [`server`] with a trace of every file-system request (for debugging a crash).
+pub fn server_traced(
+    data: &[u8],
+    trace: Option<fn(&crate::server::fs::FsRequest, &crate::server::fs::FsResult)>,
+) {
     let Some((&ctl, rest)) = data.split_first() else {
         return;
     };
     let mut p = fresh_server_pair();
+    p.trace = trace;
     if ctl & 1 == 1 {
         p.feed_server(handshake_prefix());
     }

@@ -100,6 +100,8 @@ pub struct Pair {
     pub server_bytes: Vec<u8>,
     dropped: bool,
     steps: u64,
+    /// Called with every file-system request and its result (for debugging).
+    pub trace: Option<fn(&FsRequest, &crate::server::fs::FsResult)>,
 }
 
 fn seed32(seed: u64, salt: u8) -> [u8; 32] {
@@ -141,6 +143,7 @@ impl Pair {
             server_bytes: Vec::new(),
             dropped: false,
             steps: 0,
+            trace: None,
         }
     }
 
@@ -310,6 +313,11 @@ impl Pair {
         while self.step() {}
     }
 
+    /// File-system requests the server waits for.
+    pub fn pending_fs(&self) -> usize {
+        self.pending_fs.len()
+    }
+
     /// Cuts the connection: bytes in flight are lost and both sides see end of stream.
     pub fn drop_connection(&mut self) {
         self.dropped = true;
@@ -338,6 +346,9 @@ impl Pair {
             }
             let req = self.pending_fs.remove(0);
             let r = self.fs.dispatch(&req);
+            if let Some(t) = self.trace {
+                t(&req, &r);
+            }
             self.server.complete(self.now, req.id, r);
         }
     }
