@@ -11,7 +11,11 @@ use smb_testkit::{TempDir, smbclient, smbclient_variant, text};
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -26,8 +30,15 @@ fn read_only_shares_refused_logons_and_links_out() {
     std::fs::write(ro.join("keep.txt"), b"unchanged").unwrap();
     std::fs::write(root.path().join("secret.txt"), b"SECRET").unwrap();
     let bin = Path::new(env!("CARGO_BIN_EXE_smb"));
-    let srv = smb_testkit::ChildServer::start_smb_serve(bin, &["--ro-share", &format!("ro={}", ro.display())]);
-    std::os::unix::fs::symlink(root.path().join("secret.txt"), srv.share_dir().join("secret-link")).unwrap();
+    let srv = smb_testkit::ChildServer::start_smb_serve(
+        bin,
+        &["--ro-share", &format!("ro={}", ro.display())],
+    );
+    std::os::unix::fs::symlink(
+        root.path().join("secret.txt"),
+        srv.share_dir().join("secret-link"),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("../../", srv.share_dir().join("up")).unwrap();
     let local = TempDir::new("hostile-local");
     std::fs::write(local.path().join("x.txt"), b"x").unwrap();
@@ -46,28 +57,67 @@ fn read_only_shares_refused_logons_and_links_out() {
     }
     for f in ["out1", "out2", "out3", "out4", "out5", "out6"] {
         let got = std::fs::read(local.path().join(f)).unwrap_or_default();
-        assert!(!got.windows(6).any(|w| w == b"SECRET"), "{f} holds the secret");
+        assert!(
+            !got.windows(6).any(|w| w == b"SECRET"),
+            "{f} holds the secret"
+        );
     }
     // The read-only share: every write is ACCESS_DENIED and changes nothing.
-    for cmd in ["put x.txt new.txt", "del keep.txt", "mkdir d", "rename keep.txt moved.txt", "put x.txt keep.txt"] {
+    for cmd in [
+        "put x.txt new.txt",
+        "del keep.txt",
+        "mkdir d",
+        "rename keep.txt moved.txt",
+        "put x.txt keep.txt",
+    ] {
         let o = smbclient(srv.port, "ro", u, &[], cmd, local.path());
-        assert!(text(&o).contains("NT_STATUS_ACCESS_DENIED"), "{cmd}: {}", text(&o));
+        assert!(
+            text(&o).contains("NT_STATUS_ACCESS_DENIED"),
+            "{cmd}: {}",
+            text(&o)
+        );
     }
-    let names: Vec<_> = std::fs::read_dir(&ro).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(&ro)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 1);
     assert_eq!(std::fs::read(ro.join("keep.txt")).unwrap(), b"unchanged");
     // Without --guest: anonymous and unknown users are refused.
     for creds in ["%", "nosuchuser%x"] {
         let o = smbclient(srv.port, "share", creds, &[], "ls", local.path());
         assert!(!o.status.success(), "{creds}: {}", text(&o));
-        assert!(text(&o).contains("NT_STATUS_LOGON_FAILURE") || text(&o).contains("NT_STATUS_ACCESS_DENIED"), "{creds}: {}", text(&o));
+        assert!(
+            text(&o).contains("NT_STATUS_LOGON_FAILURE")
+                || text(&o).contains("NT_STATUS_ACCESS_DENIED"),
+            "{creds}: {}",
+            text(&o)
+        );
     }
     // Without --allow-ntlmv1: raw NTLMv1 (and LM) are refused; NTLMv2 works.
     for v in ["ntlm", "lm"] {
-        let o = smbclient(srv.port, "share", u, smbclient_variant(v), "ls", local.path());
-        assert!(!o.status.success() && text(&o).contains("NT_STATUS_"), "{v}: {}", text(&o));
+        let o = smbclient(
+            srv.port,
+            "share",
+            u,
+            smbclient_variant(v),
+            "ls",
+            local.path(),
+        );
+        assert!(
+            !o.status.success() && text(&o).contains("NT_STATUS_"),
+            "{v}: {}",
+            text(&o)
+        );
     }
-    let o = smbclient(srv.port, "share", u, smbclient_variant("ntlmv2"), "ls", local.path());
+    let o = smbclient(
+        srv.port,
+        "share",
+        u,
+        smbclient_variant("ntlmv2"),
+        "ls",
+        local.path(),
+    );
     assert!(o.status.success(), "{}", text(&o));
 }
 
@@ -96,13 +146,23 @@ fn stalled_and_garbage_connections_do_not_hurt() {
     }
     let local = TempDir::new("flood");
     let t0 = Instant::now();
-    let o = smbclient(srv.port, "share", "smbtest%smbpass", &[], "get a.txt a.txt", local.path());
+    let o = smbclient(
+        srv.port,
+        "share",
+        "smbtest%smbpass",
+        &[],
+        "get a.txt a.txt",
+        local.path(),
+    );
     let took = t0.elapsed();
     assert!(o.status.success(), "{}", text(&o));
     assert!(took < Duration::from_secs(10), "smbclient took {took:?}");
     let rss = rss_kib(srv.pid());
     assert!(rss < 200 * 1024, "smb serve RSS {rss} KiB");
-    eprintln!("smbclient answered in {took:?}; smb serve RSS {} MiB with 250 hostile connections", rss / 1024);
+    eprintln!(
+        "smbclient answered in {took:?}; smb serve RSS {} MiB with 250 hostile connections",
+        rss / 1024
+    );
     drop(stalled);
     drop(garbage);
 }

@@ -8,7 +8,7 @@ use smb_blocking::clock::{Clock, seed};
 use smb_proto::server::fs::{FileSystem, FsOpId, FsResult};
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
@@ -128,7 +128,7 @@ pub async fn serve_connection(
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(FsOpId, FsResult)>();
     // Small while the connection is quiet (idle sessions cost little), larger once a
     // read fills it (bulk transfers).
-    let mut buf = vec![0u8; 8 * 1024];
+    let mut room = 8 * 1024;
     let mut closed = false;
     let mut broken = false;
     let mut stopping = *stop.borrow();
@@ -185,17 +185,30 @@ pub async fn serve_connection(
         };
         let reading = !broken && !closed && conn.wants_input();
         tokio::select! {
-            r = stream.read(&mut buf), if reading => match r {
-                Ok(0) | Err(_) => {
+            r = stream.readable(), if reading => match r {
+                Err(_) => {
                     broken = true;
                     conn.handle_eof(clock.now());
                 }
-                Ok(n) => {
-                    let _ = conn.handle_input(clock.now(), &buf[..n]);
-                    if n == buf.len() && buf.len() < 256 * 1024 {
-                        buf.resize(256 * 1024, 0);
+                // Read straight into the connection's input buffer: no copy. Small
+                // while the connection is quiet, larger once reads fill it.
+                Ok(()) => match stream.try_read_buf(conn.input_buffer(room)) {
+                    Ok(0) => {
+                        broken = true;
+                        conn.handle_eof(clock.now());
                     }
-                }
+                    Ok(n) => {
+                        let _ = conn.process_input(clock.now());
+                        if n >= room && room < 256 * 1024 {
+                            room = 256 * 1024;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(_) => {
+                        broken = true;
+                        conn.handle_eof(clock.now());
+                    }
+                },
             },
             Some((id, r)) = done_rx.recv() => conn.complete(clock.now(), id, r),
             _ = sleep => conn.handle_timeout(clock.now()),

@@ -430,8 +430,22 @@ impl ServerConnection {
         if let Some(e) = &self.closing {
             return Err(e.clone());
         }
-        self.cx.with(|i| i.now = now);
         self.deframer.push(data);
+        self.process_input(now)
+    }
+
+    /// The input buffer, with at least `room` bytes free, for hosts that read from the
+    /// socket straight into it; then call [`process_input`](Self::process_input).
+    pub fn input_buffer(&mut self, room: usize) -> &mut bytes::BytesMut {
+        self.deframer.input_buffer(room)
+    }
+
+    /// Processes what the host read into [`input_buffer`](Self::input_buffer).
+    pub fn process_input(&mut self, now: Now) -> Result<(), ConnectionError> {
+        if let Some(e) = &self.closing {
+            return Err(e.clone());
+        }
+        self.cx.with(|i| i.now = now);
         loop {
             match self.deframer.next_packet() {
                 Ok(Some(p)) => {

@@ -379,6 +379,15 @@ impl Deframer {
         self.buf.extend_from_slice(data);
     }
 
+    /// The buffer itself, with at least `room` bytes of spare capacity, for a host that
+    /// reads from its socket straight into it (tokio's `read_buf`, for instance) instead
+    /// of handing bytes to [`push`](Self::push): one copy less. Call
+    /// [`next_packet`](Self::next_packet) afterwards. Growth still follows what arrives.
+    pub fn input_buffer(&mut self, room: usize) -> &mut BytesMut {
+        self.buf.reserve(room);
+        &mut self.buf
+    }
+
     /// Bytes buffered and not yet returned as packets.
     pub fn buffered(&self) -> usize {
         self.buf.len()
