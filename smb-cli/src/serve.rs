@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// An account: NAME:PASSWORD (repeatable).
     #[arg(long = "user", value_name = "NAME:PASSWORD")]
     pub users: Vec<String>,
+    /// NetBIOS session service framing (port 139; implied when the port is 139). Direct
+    /// TCP (445) also accepts a session request first, as Samba does.
+    #[arg(long)]
+    pub netbios: bool,
     /// Allow anonymous and guest logins; map unknown users to guest.
     #[arg(long)]
     pub guest: bool,
@@ -285,6 +289,11 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         lim.login_timeout = std::time::Duration::from_secs(v);
     }
     let max_connections = l.max_connections.unwrap_or(1024);
+    let transport = if a.netbios || listen.ends_with(":139") {
+        smb_proto::wire::Transport::Netbios
+    } else {
+        smb_proto::wire::Transport::Direct
+    };
     config.signing = match signing {
         SigningArg::Off => SigningMode::Off,
         SigningArg::On => SigningMode::Enabled,
@@ -342,6 +351,7 @@ fn serve(a: ServeArgs) -> Result<(), String> {
                     .await
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
                 server.set_max_connections(max_connections);
+                server.set_transport(transport);
                 print(server.local_addr().map_err(|e| e.to_string())?);
                 let stop = server.stop_handle();
                 on_signal(Box::new(move || stop.stop()));

@@ -221,3 +221,63 @@ fn shares_of_smbd_and_of_smb_serve() {
         );
     }
 }
+
+#[test]
+fn netbios_session_service() {
+    // Port-139 framing on both sides.
+    let nb = smb_testkit::ChildServer::start_smb_serve(
+        Path::new(env!("CARGO_BIN_EXE_smb")),
+        &["--netbios"],
+    );
+    std::fs::write(nb.share_dir().join("n.txt"), b"netbios").unwrap();
+    let o = smb(&[
+        "cat",
+        "--netbios",
+        &format!("smb://smbtest:smbpass@127.0.0.1:{}/share/n.txt", nb.port),
+    ]);
+    assert_eq!(
+        o.stdout,
+        b"netbios",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Without the session request the server hangs up: a clear error, not a hang.
+    let o = smb(&[
+        "cat",
+        &format!("smb://smbtest:smbpass@127.0.0.1:{}/share/n.txt", nb.port),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Direct TCP accepts a session request first, as Samba does.
+    let direct = serve();
+    std::fs::write(direct.share_dir().join("d.txt"), b"direct").unwrap();
+    let o = smb(&[
+        "cat",
+        "--netbios",
+        &format!(
+            "smb://smbtest:smbpass@127.0.0.1:{}/share/d.txt",
+            direct.port
+        ),
+    ]);
+    assert_eq!(
+        o.stdout,
+        b"direct",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // And smbd does too.
+    if smb_testkit::peers_available(&["smbd", "smbpasswd"]) {
+        let smbd = smb_testkit::Smbd::start(&Default::default());
+        std::fs::write(smbd.share_dir().join("s.txt"), b"smbd").unwrap();
+        let o = smb(&[
+            "cat",
+            "--netbios",
+            &format!("smb://smbtest:smbpass@127.0.0.1:{}/share/s.txt", smbd.port),
+        ]);
+        assert_eq!(o.stdout, b"smbd", "{}", String::from_utf8_lossy(&o.stderr));
+    }
+}

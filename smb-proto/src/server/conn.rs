@@ -330,6 +330,7 @@ pub struct ServerConnection {
     deframer: Deframer,
     transport: Transport,
     netbios_done: bool,
+    session_request_seen: bool,
     out: VecDeque<Transmit>,
     out_bytes: usize,
     closing: Option<ConnectionError>,
@@ -405,6 +406,7 @@ impl ServerConnection {
             deframer: Deframer::new(transport, max_frame),
             transport,
             netbios_done: transport == Transport::Direct,
+            session_request_seen: false,
             out: VecDeque::new(),
             out_bytes: 0,
             closing: None,
@@ -748,12 +750,18 @@ impl ServerConnection {
         match p {
             NbssPacket::KeepAlive => {}
             NbssPacket::SessionRequest { called, .. } => {
-                if self.transport != Transport::Netbios || self.netbios_done {
+                // On port 139 it must come first; on direct TCP (445) it is accepted once,
+                // before any SMB message, as Samba and Windows do.
+                let direct_first = self.transport == Transport::Direct
+                    && !self.session_request_seen
+                    && !self.cx.with(|i| i.neg.done);
+                if !direct_first && (self.transport != Transport::Netbios || self.netbios_done) {
                     self.close(ConnectionError::Protocol(
                         "unexpected NetBIOS session request",
                     ));
                     return;
                 }
+                self.session_request_seen = true;
                 let (accept, name) = self.cx.with(|i| {
                     (
                         i.config.accept_any_called_name,
