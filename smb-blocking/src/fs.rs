@@ -457,7 +457,11 @@ impl FileSystem for LocalFs {
                 Err(e) => return Err(st(e)),
             };
             let dos = ext_attr::READONLY | ext_attr::HIDDEN | ext_attr::SYSTEM;
-            if action == CreateAction::Created && call.create_attributes & dos != 0 {
+            // A new file takes the attributes asked for; so does an overwritten one
+            // (Windows replaces them on overwrite and supersede).
+            if action != CreateAction::Opened
+                && (call.create_attributes & dos != 0 || action != CreateAction::Created)
+            {
                 let mut p = f.metadata().map_err(st)?.permissions();
                 p.set_mode(mode_with_attributes(p.mode(), call.create_attributes));
                 f.set_permissions(p).map_err(st)?;

@@ -199,4 +199,13 @@ torture! {
     torture_raw_mux => "raw.mux",
     torture_raw_write => "raw.write",
     torture_raw_unlink => "raw.unlink",
+    // Beyond the required fifteen: these pass too (and against smbd).
+    torture_base_openattr => "base.openattr",
+    torture_raw_read => "raw.read",
+    torture_base_fdpass => "base.fdpass",
+    torture_base_mangle => "base.mangle",
+    torture_base_ntdeny1 => "base.ntdeny1",
+    torture_base_deny3 => "base.deny3",
+    torture_base_xcopy => "base.xcopy",
+    torture_base_tcondev => "base.tcondev",
 }

@@ -106,6 +106,9 @@ pub(crate) struct OpenFile {
     pub is_dir: bool,
     pub delete_on_close: bool,
     pub pid: u32,
+    /// Offset of the last byte-range lock refused on this open (Samba's
+    /// `lock_failure_offset`): a repeat spins briefly and fails with FILE_LOCK_CONFLICT.
+    pub lock_failure: Option<u64>,
 }
 
 /// One search (FIND_FIRST2 handle).

@@ -163,6 +163,7 @@ pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtS
                 is_dir: info.is_dir,
                 delete_on_close: spec.delete_on_close,
                 pid: rc.pid(),
+                lock_failure: None,
             },
         )
     });
@@ -402,7 +403,11 @@ async fn read_fid(cx: &Cx, rc: &Rc, fid: u16, offset: u64, len: u32) -> Result<B
     if f.is_dir {
         return Err(NtStatus::INVALID_DEVICE_REQUEST);
     }
-    if f.access & (access::FILE_READ_DATA | access::FILE_EXECUTE) == 0 {
+    // Reading needs read access; execute access does only when the client says the read
+    // is for executing (FLAGS2_PAGING_IO, "read permit execute"), as on Windows.
+    let exec_ok = rc.h.flags2.has(crate::wire::Flags2::PAGING_IO);
+    if f.access & access::FILE_READ_DATA == 0 && !(exec_ok && f.access & access::FILE_EXECUTE != 0)
+    {
         return Err(NtStatus::ACCESS_DENIED);
     }
     let (shared, conn, max) = cx.with(|i| (i.shared.clone(), i.conn_id, i.config.limits.max_io));
@@ -578,6 +583,25 @@ pub(crate) async fn locking(cx: &Cx, rc: &Rc, r: LockingAndXRequest) -> HResult 
             length: l.length,
             exclusive,
         };
+        // A non-blocking lock that failed on this open at the same offset before (or one
+        // at the ancient 0xEF000000 application-bug offsets) waits a lock spin of 200 ms,
+        // and fails with FILE_LOCK_CONFLICT rather than LOCK_NOT_GRANTED, as Samba and
+        // Windows do.
+        let repeat =
+            cx.with(|i| i.files.get(&r.fid).and_then(|f| f.lock_failure)) == Some(l.offset);
+        let deadline = match deadline {
+            None if repeat || (l.offset >= 0xEF00_0000 && l.offset >> 63 == 0) => {
+                Some(cx.now().instant + Duration::from_millis(200))
+            }
+            d => d,
+        };
+        let note_failure = |cx: &Cx| {
+            cx.with(|i| {
+                if let Some(f) = i.files.get_mut(&r.fid) {
+                    f.lock_failure = Some(l.offset);
+                }
+            })
+        };
         loop {
             if !cx.with(|i| i.files.contains_key(&r.fid)) {
                 // The file was closed (e.g. PROCESS_EXIT) while we waited.
@@ -607,10 +631,12 @@ pub(crate) async fn locking(cx: &Cx, rc: &Rc, r: LockingAndXRequest) -> HResult 
                         }
                         Some(_) => {
                             release(&shared, key, &taken);
+                            note_failure(cx);
                             return Err(NtStatus::FILE_LOCK_CONFLICT);
                         }
                         None => {
                             release(&shared, key, &taken);
+                            note_failure(cx);
                             return Err(e);
                         }
                     }
