@@ -35,6 +35,9 @@ fn io_err(e: io::Error) -> SmbError {
     SmbError::Connection(ConnectionError::Closed)
 }
 
+/// Where [`Client::download_many`] puts each file's bytes: `(index, chunks, last)`.
+pub type Deliver<'a> = dyn FnMut(usize, &[Bytes], bool) -> io::Result<()> + 'a;
+
 /// A connected SMB1 session.
 pub struct Client {
     stream: TcpStream,
@@ -484,6 +487,112 @@ impl Client {
         let n = r?;
         c?;
         Ok(n)
+    }
+
+    /// Fetches many files with up to `depth` of them in flight at once: the opens,
+    /// reads and closes of different files overlap, so a folder of small files costs a
+    /// few round trips in all rather than three per file. Each file's bytes go to
+    /// `deliver(index, chunks, last)` in order (`last` once, after its final bytes, also
+    /// for an empty file); files finish in any order. Meant for small files: each read
+    /// asks for up to 1 MiB. Returns the bytes fetched; the first error stops new
+    /// opens, lets the requests in flight finish, closes what was opened and is
+    /// returned.
+    pub fn download_many(
+        &mut self,
+        tree: TreeId,
+        paths: &[String],
+        depth: usize,
+        deliver: &mut Deliver<'_>,
+    ) -> Result<u64, SmbError> {
+        /// Bytes asked for per read; a shorter answer is the end of the file.
+        const STEP: u64 = 1024 * 1024;
+        enum Step {
+            Open,
+            Read { fid: FileId, off: u64, want: u64 },
+            Close { ok: bool },
+        }
+        let mut queue: std::collections::VecDeque<(usize, Step, RequestId)> = Default::default();
+        let mut next = 0usize;
+        let mut total = 0u64;
+        let mut error: Option<SmbError> = None;
+        let depth = depth.max(1);
+        loop {
+            while error.is_none() && queue.len() < depth && next < paths.len() {
+                let id = self
+                    .conn
+                    .open(self.clock.now(), tree, &paths[next], OpenOptions::read());
+                queue.push_back((next, Step::Open, id));
+                next += 1;
+            }
+            let Some((idx, step, id)) = queue.pop_front() else {
+                break;
+            };
+            let r = self.wait(id);
+            let now = self.clock.now();
+            match (step, r) {
+                (Step::Open, Ok(Reply::Opened(o))) => {
+                    if error.is_some() {
+                        let id = self.conn.close(now, tree, o.fid);
+                        queue.push_back((idx, Step::Close { ok: false }, id));
+                    } else {
+                        let want = (o.stat.size + 1).min(STEP);
+                        let id = self.conn.read(now, tree, o.fid, 0, want);
+                        queue.push_back((
+                            idx,
+                            Step::Read {
+                                fid: o.fid,
+                                off: 0,
+                                want,
+                            },
+                            id,
+                        ));
+                    }
+                }
+                (Step::Read { fid, off, want }, Ok(Reply::Read(d))) => {
+                    let n = d.len() as u64;
+                    total += n;
+                    let mut ok = error.is_none();
+                    if ok && n > 0 && deliver(idx, &d.chunks, false).is_err() {
+                        error = Some(SmbError::Usage("cannot write the local file"));
+                        ok = false;
+                    }
+                    if ok && n == want {
+                        let id = self.conn.read(now, tree, fid, off + n, STEP);
+                        let step = Step::Read {
+                            fid,
+                            off: off + n,
+                            want: STEP,
+                        };
+                        queue.push_back((idx, step, id));
+                    } else {
+                        let id = self.conn.close(now, tree, fid);
+                        queue.push_back((idx, Step::Close { ok }, id));
+                    }
+                }
+                (Step::Close { ok, .. }, Ok(_)) => {
+                    if ok && error.is_none() && deliver(idx, &[], true).is_err() {
+                        error = Some(SmbError::Usage("cannot write the local file"));
+                    }
+                }
+                (step, r) => {
+                    let e = match r {
+                        Err(e) => e,
+                        Ok(_) => SmbError::Protocol("unexpected reply"),
+                    };
+                    if error.is_none() {
+                        error = Some(e);
+                    }
+                    if let Step::Read { fid, .. } = step {
+                        let id = self.conn.close(now, tree, fid);
+                        queue.push_back((idx, Step::Close { ok: false }, id));
+                    }
+                }
+            }
+        }
+        match error {
+            Some(e) => Err(e),
+            None => Ok(total),
+        }
     }
 
     /// Copies `input` into a new (or truncated) remote file with many writes in flight.

@@ -29,8 +29,8 @@ use bytes::Bytes;
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::{Dir, OpenOptions};
 use smb_proto::server::fs::{
-    CreateAction, Disposition, Ea, FileInfo, FileSystem, FsInfo, Handle, Kind, OpenCall, SetInfo,
-    ShareId, SharePath, Target,
+    CreateAction, Disposition, Ea, FileInfo, FileSystem, FsCall, FsInfo, Handle, Kind, OpenCall,
+    SetInfo, ShareId, SharePath, Target,
 };
 use smb_proto::server::path::fold_case;
 use smb_proto::util::{filetime_to_unix, unix_to_filetime};
@@ -283,6 +283,16 @@ impl LocalFs {
     /// (else OBJECT_PATH_NOT_FOUND); returns the path and whether the last exists.
     fn resolve(&self, s: &Share, path: &SharePath) -> Result<(PathBuf, bool), NtStatus> {
         let comps: Vec<&str> = path.components().collect();
+        // The usual case first: the name exists as spelled (one lookup, not one per
+        // component).
+        if comps.len() > 1 {
+            let exact: PathBuf = comps.iter().collect();
+            match s.dir.symlink_metadata(&exact) {
+                Ok(_) => return Ok((exact, true)),
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(st(e)),
+                Err(_) => {}
+            }
+        }
         let mut rel = PathBuf::new();
         for (i, c) in comps.iter().enumerate() {
             let last = i + 1 == comps.len();
@@ -323,15 +333,28 @@ impl LocalFs {
     }
 
     fn meta(s: &Share, rel: &Path) -> Result<std::fs::Metadata, NtStatus> {
+        Self::meta_open(s, rel).map(|(m, _)| m)
+    }
+
+    /// The metadata of an existing path, and the file opened for reading when it is a
+    /// file we may read (an open for reading can use it instead of opening again).
+    fn meta_open(
+        s: &Share,
+        rel: &Path,
+    ) -> Result<(std::fs::Metadata, Option<std::fs::File>), NtStatus> {
         if rel.as_os_str().is_empty() {
-            return std::fs::metadata(&s.root).map_err(st);
+            return std::fs::metadata(&s.root).map(|m| (m, None)).map_err(st);
         }
         // Follows links that stay in the share; refuses the others. Directories (and
         // files we may not read) are reached as directory handles.
         match s.dir.open_with(rel, OpenOptions::new().read(true)) {
-            Ok(f) => f.into_std().metadata().map_err(st),
+            Ok(f) => {
+                let f = f.into_std();
+                let m = f.metadata().map_err(st)?;
+                Ok((m, Some(f)))
+            }
             Err(e) => match s.dir.open_dir(rel) {
-                Ok(d) => d.into_std_file().metadata().map_err(st),
+                Ok(d) => d.into_std_file().metadata().map(|m| (m, None)).map_err(st),
                 Err(_) => Err(st(e)),
             },
         }
@@ -377,7 +400,45 @@ impl LocalFs {
     }
 }
 
+/// Reads and writes up to this size count as quick ([`FileSystem::is_quick`]).
+const QUICK_IO: u32 = 256 * 1024;
+
 impl FileSystem for LocalFs {
+    fn is_quick(&self, call: &FsCall) -> bool {
+        match call {
+            FsCall::Open(o) => matches!(
+                o.disposition,
+                Disposition::Open | Disposition::OpenIf | Disposition::Create
+            ),
+            FsCall::Read { len, .. } => *len <= QUICK_IO,
+            FsCall::Write {
+                data,
+                write_through,
+                ..
+            } => !write_through && data.len() <= QUICK_IO as usize,
+            // A close flushes written data: only closes of unwritten handles are quick.
+            FsCall::Close { handle, .. } => self
+                .handles
+                .lock()
+                .ok()
+                .and_then(|t| t.get(&handle.0).map(|o| !o.written))
+                .unwrap_or(false),
+            FsCall::Stat { .. }
+            | FsCall::Mkdir { .. }
+            | FsCall::Rmdir { .. }
+            | FsCall::Rename { .. }
+            | FsCall::FsInfo
+            | FsCall::GetEas { .. } => true,
+            // Listings can be long, deletes free extents, set-info may truncate,
+            // flushes wait for the disk.
+            FsCall::ReadDir { .. }
+            | FsCall::Delete { .. }
+            | FsCall::SetInfo { .. }
+            | FsCall::SetEas { .. }
+            | FsCall::Flush { .. } => false,
+        }
+    }
+
     fn open(
         &self,
         share: ShareId,
@@ -389,10 +450,11 @@ impl FileSystem for LocalFs {
         }
         let (rel, exists) = self.resolve(s, &call.path)?;
         let is_root = rel.as_os_str().is_empty();
-        let existing = if exists {
-            Some(Self::meta(s, &rel)?)
+        let (existing, mut reader) = if exists {
+            let (m, f) = Self::meta_open(s, &rel)?;
+            (Some(m), f.filter(|_| !is_root))
         } else {
-            None
+            (None, None)
         };
         use Disposition::*;
         let action = match (&existing, call.disposition) {
@@ -435,6 +497,7 @@ impl FileSystem for LocalFs {
             o.read(true);
             if call.write || action != CreateAction::Opened {
                 o.write(true);
+                reader = None;
             }
             match action {
                 CreateAction::Created => {
@@ -445,8 +508,13 @@ impl FileSystem for LocalFs {
                 }
                 CreateAction::Opened => {}
             }
-            let f = match s.dir.open_with(&rel, &o) {
-                Ok(f) => f.into_std(),
+            let opened = match reader.take() {
+                // Opened for reading already, to look at it: the same open.
+                Some(f) => Ok(f),
+                None => s.dir.open_with(&rel, &o).map(|f| f.into_std()),
+            };
+            let f = match opened {
+                Ok(f) => f,
                 // A file we may write but not read (or the reverse): retry write-only.
                 Err(e)
                     if e.kind() == io::ErrorKind::PermissionDenied && call.write && !call.read =>
@@ -468,9 +536,11 @@ impl FileSystem for LocalFs {
             }
             Some(Arc::new(f))
         };
-        let m = match &file {
-            Some(f) => f.metadata().map_err(st)?,
-            None => Self::meta(s, &rel)?,
+        let m = match (&file, existing) {
+            // Unchanged since it was looked at through this very handle.
+            (Some(_), Some(m)) if action == CreateAction::Opened && !call.write => m,
+            (Some(f), _) => f.metadata().map_err(st)?,
+            (None, _) => Self::meta(s, &rel)?,
         };
         let fi = info(&name_of(&rel), &m);
         let id = self.next.fetch_add(1, Ordering::Relaxed);
@@ -519,14 +589,15 @@ impl FileSystem for LocalFs {
         let (share, _, f) = self.get(handle)?;
         self.writable(share)?;
         let f = f.ok_or(NtStatus::INVALID_DEVICE_REQUEST)?;
-        f.write_all_at(data, offset).map_err(st)?;
-        if write_through {
-            f.sync_data().map_err(st)?;
-        }
+        // Marked before the write: a close racing with it still flushes.
         if let Ok(mut t) = self.handles.lock()
             && let Some(o) = t.get_mut(&handle.0)
         {
             o.written = true;
+        }
+        f.write_all_at(data, offset).map_err(st)?;
+        if write_through {
+            f.sync_data().map_err(st)?;
         }
         Ok(data.len() as u32)
     }

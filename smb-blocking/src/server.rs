@@ -161,6 +161,7 @@ pub fn serve_connection(
     let mut buf = vec![0u8; 8 * 1024];
     let mut closed = false;
     let mut write_ok = true;
+    let mut read_timeout: Option<Duration> = None;
     loop {
         while let Some(ev) = conn.poll_event() {
             match ev {
@@ -194,7 +195,12 @@ pub fn serve_connection(
             .map(|t| clock.until(t))
             .unwrap_or(Duration::from_secs(1))
             .clamp(Duration::from_millis(1), Duration::from_secs(1));
-        stream.set_read_timeout(Some(timeout))?;
+        // One setsockopt only when the deadline moves by more than 50 ms: a wake-up a
+        // little late is harmless (the core checks times itself).
+        if read_timeout.is_none_or(|t: Duration| t.abs_diff(timeout) > Duration::from_millis(50)) {
+            stream.set_read_timeout(Some(timeout))?;
+            read_timeout = Some(timeout);
+        }
         match stream.read(&mut buf) {
             Ok(0) => conn.handle_eof(clock.now()),
             Ok(n) => {

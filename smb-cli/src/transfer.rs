@@ -12,6 +12,9 @@ use smb_proto::client::TreeId;
 use crate::client_cmd::{ClientOpts, Failure, connect_share, explain};
 use crate::url::SmbUrl;
 
+/// Files up to this size are fetched many at a time by `get -r`.
+const SMALL_FILE: u64 = 256 * 1024;
+
 fn bar(len: u64, name: &str, quiet: bool) -> Option<ProgressBar> {
     if quiet || !io::stderr().is_terminal() {
         return None;
@@ -93,6 +96,9 @@ pub fn get(
         while let Some((remote, localdir)) = stack.pop() {
             fs::create_dir_all(&localdir).map_err(|e| local_err(&localdir, e))?;
             dirs += 1;
+            // Small files are fetched many at a time (their round trips overlap); large
+            // ones one by one, each with many reads in flight and a progress bar.
+            let (mut small, mut small_local) = (Vec::new(), Vec::new());
             for e in c.list(t, &remote).map_err(|e| explain(&e))? {
                 let rpath = if remote.is_empty() {
                     e.name.clone()
@@ -102,12 +108,46 @@ pub fn get(
                 let lpath = localdir.join(&e.name);
                 if e.is_dir {
                     stack.push((rpath, lpath));
+                } else if e.size <= SMALL_FILE {
+                    small.push(rpath);
+                    small_local.push(lpath);
                 } else {
                     let mut f = fs::File::create(&lpath).map_err(|err| local_err(&lpath, err))?;
                     bytes += get_one(&mut c, t, &rpath, &mut f, e.size, quiet)?;
                     files += 1;
                 }
             }
+            let mut open: std::collections::HashMap<usize, fs::File> = Default::default();
+            let mut local_failure = None;
+            let r = c.download_many(t, &small, 16, &mut |i, chunks, last| {
+                let f = match open.entry(i) {
+                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        match fs::File::create(&small_local[i]) {
+                            Ok(f) => v.insert(f),
+                            Err(e) => {
+                                local_failure = Some(local_err(&small_local[i], e));
+                                return Err(io::ErrorKind::Other.into());
+                            }
+                        }
+                    }
+                };
+                for ch in chunks {
+                    if let Err(e) = f.write_all(ch) {
+                        local_failure = Some(local_err(&small_local[i], e));
+                        return Err(io::ErrorKind::Other.into());
+                    }
+                }
+                if last {
+                    open.remove(&i);
+                }
+                Ok(())
+            });
+            if let Some(f) = local_failure {
+                return Err(f);
+            }
+            bytes += r.map_err(|e| explain(&e))?;
+            files += small.len() as u64;
         }
         if !quiet {
             summary(files, dirs, bytes, start);

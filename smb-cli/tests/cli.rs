@@ -1,5 +1,7 @@
 //! The user's side of `smb`: help, progress bars on a terminal, errors, trees, shares.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -139,26 +141,6 @@ fn clear_errors_without_panics() {
     }
 }
 
-fn tree_of(root: &Path) -> Vec<(String, u64, u64)> {
-    let mut v = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            if p.is_dir() {
-                v.push((rel + "/", 0, 0));
-                stack.push(p);
-            } else {
-                let d = std::fs::read(&p).unwrap();
-                v.push((rel, d.len() as u64, smb_testkit::checksum(&d)));
-            }
-        }
-    }
-    v.sort();
-    v
-}
-
 #[test]
 fn recursive_get_and_put_copy_trees_exactly() {
     let srv = serve();
@@ -174,6 +156,7 @@ fn recursive_get_and_put_copy_trees_exactly() {
         }
     }
     std::fs::write(src.join("a/b/c/big.bin"), smb_testkit::pattern(3 << 20, 77)).unwrap();
+    common::small_file_tree(&src.join("many"));
     let dir = smb_testkit::TempDir::new("tree");
     let base = format!("smb://smbtest:smbpass@127.0.0.1:{}/share", srv.port);
     let o = smb(&[
@@ -187,7 +170,10 @@ fn recursive_get_and_put_copy_trees_exactly() {
         String::from_utf8_lossy(&o.stderr).contains("files"),
         "a summary line"
     );
-    assert_eq!(tree_of(&dir.path().join("copy")), tree_of(&src));
+    assert_eq!(
+        common::tree_of(&dir.path().join("copy")),
+        common::tree_of(&src)
+    );
     let o = smb(&[
         "put",
         "-r",
@@ -195,7 +181,10 @@ fn recursive_get_and_put_copy_trees_exactly() {
         &format!("{base}/back"),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(tree_of(&srv.share_dir().join("back")), tree_of(&src));
+    assert_eq!(
+        common::tree_of(&srv.share_dir().join("back")),
+        common::tree_of(&src)
+    );
 }
 
 #[test]

@@ -193,3 +193,28 @@ fn smb_command_every_auth_against_smbd() {
         smb_testkit::text(&o)
     );
 }
+
+#[test]
+fn smb_get_r_fetches_a_tree_of_small_files_from_smbd() {
+    if !smb_testkit::peers_available(&["smbd", "smbpasswd"]) {
+        return;
+    }
+    let smbd = Smbd::start(&SmbdOptions::default());
+    let src = smbd.share_dir().join("tree");
+    common::small_file_tree(&src);
+    let local = smb_testkit::TempDir::new("getr");
+    let dst = local.path().join("copy");
+    let o = smb(&[
+        "get",
+        "-r",
+        &format!("smb://smbtest:smbpass@127.0.0.1:{}/share/tree", smbd.port),
+        dst.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", smb_testkit::text(&o));
+    assert!(
+        smb_testkit::text(&o).contains("69 files, 4 directories"),
+        "{}",
+        smb_testkit::text(&o)
+    );
+    assert_eq!(common::tree_of(&dst), common::tree_of(&src));
+}

@@ -149,3 +149,66 @@ fn every_client_adapter_against_every_server_adapter() {
         stop();
     }
 }
+
+#[test]
+fn download_many_fetches_every_file_and_stops_cleanly_at_a_missing_one() {
+    let dir = smb_testkit::TempDir::new("many");
+    let mut paths = Vec::new();
+    let mut want = Vec::new();
+    for i in 0..40usize {
+        let data = smb_testkit::pattern(i * 997, i as u64);
+        std::fs::write(dir.path().join(format!("m{i:02}.bin")), &data).unwrap();
+        paths.push(format!("m{i:02}.bin"));
+        want.push(data);
+    }
+    let (port, stop) = start(Adapter::Tokio, dir.path());
+    let mut c = smb_blocking::client::Client::connect(
+        ("127.0.0.1", port),
+        config(Some(AuthMethod::Ntlmssp), smb_testkit::PASS, false),
+        &Default::default(),
+    )
+    .unwrap();
+    let t = c.tree_connect("share").unwrap();
+    let mut got: Vec<Vec<u8>> = vec![Vec::new(); paths.len()];
+    let mut done = vec![0u32; paths.len()];
+    let n = c
+        .download_many(t, &paths, 8, &mut |i, chunks, last| {
+            for ch in chunks {
+                got[i].extend_from_slice(ch);
+            }
+            if last {
+                done[i] += 1;
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(n, want.iter().map(|d| d.len() as u64).sum::<u64>());
+    assert_eq!(got, want);
+    assert!(done.iter().all(|&d| d == 1), "each file ends once: {done:?}");
+    // A missing file among them: its status comes back, the others' handles are closed
+    // and the session stays usable.
+    let mut with_missing = paths.clone();
+    with_missing.insert(20, "missing.bin".into());
+    let e = c
+        .download_many(t, &with_missing, 8, &mut |_, _, _| Ok(()))
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    // The local side failing stops it too.
+    let e = c
+        .download_many(t, &paths, 8, &mut |i, _, _| {
+            if i == 5 {
+                Err(std::io::ErrorKind::Other.into())
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("local file"), "{e}");
+    assert_eq!(c.list(t, "").unwrap().len(), 40);
+    // No handle left open: every file can be deleted right away.
+    for p in &paths {
+        c.delete(t, p).unwrap();
+    }
+    c.logoff().unwrap();
+    stop();
+}

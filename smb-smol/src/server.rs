@@ -155,6 +155,12 @@ pub async fn serve_connection(
     loop {
         while let Some(ev) = conn.poll_event() {
             match ev {
+                // Quick calls (page-cache metadata, small I/O) run right here: a trip to
+                // the blocking pool and back costs more than the call itself.
+                ServerEvent::Fs(req) if fs.is_quick(&req.call) => {
+                    let r = fs.dispatch(&req);
+                    conn.complete(clock.now(), req.id, r);
+                }
                 ServerEvent::Fs(req) => {
                     let fs = fs.clone();
                     let tx = done_tx.clone();

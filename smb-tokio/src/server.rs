@@ -135,6 +135,12 @@ pub async fn serve_connection(
     loop {
         while let Some(ev) = conn.poll_event() {
             match ev {
+                // Quick calls (page-cache metadata, small I/O) run right here: a trip to
+                // the blocking pool and back costs more than the call itself.
+                ServerEvent::Fs(req) if fs.is_quick(&req.call) => {
+                    let r = fs.dispatch(&req);
+                    conn.complete(clock.now(), req.id, r);
+                }
                 ServerEvent::Fs(req) => {
                     let fs = fs.clone();
                     let tx = done_tx.clone();
@@ -153,13 +159,8 @@ pub async fn serve_connection(
             }
             let r = match &t.tail {
                 None => stream.write_all(&t.head).await,
-                Some(tail) => {
-                    let mut r = stream.write_all(&t.head).await;
-                    if r.is_ok() {
-                        r = stream.write_all(tail).await;
-                    }
-                    r
-                }
+                // Header and payload in one vectored write: one syscall per response.
+                Some(tail) => write_all_vectored(&mut stream, &t.head, tail).await,
             };
             if r.is_err() {
                 broken = true;
@@ -215,4 +216,22 @@ pub async fn serve_connection(
             _ = stop.changed(), if !stopping => stopping = true,
         }
     }
+}
+
+async fn write_all_vectored(
+    stream: &mut TcpStream,
+    head: &[u8],
+    tail: &[u8],
+) -> std::io::Result<()> {
+    let mut bufs = [std::io::IoSlice::new(head), std::io::IoSlice::new(tail)];
+    let mut slices: &mut [std::io::IoSlice<'_>] = &mut bufs;
+    while !slices.is_empty() {
+        match stream.write_vectored(slices).await {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

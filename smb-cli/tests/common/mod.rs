@@ -319,3 +319,45 @@ pub fn list_get_put(s: &mut dyn Session, share_dir: &std::path::Path, big: &[u8]
     );
     s.logoff().unwrap_or_else(|e| panic!("{tag}: logoff: {e}"));
 }
+
+/// Every file and folder under `root`: relative path (folders end in `/`), size and
+/// checksum, sorted.
+pub fn tree_of(root: &std::path::Path) -> Vec<(String, u64, u64)> {
+    let mut v = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            if p.is_dir() {
+                v.push((rel + "/", 0, 0));
+                stack.push(p);
+            } else {
+                let d = std::fs::read(&p).unwrap();
+                v.push((rel, d.len() as u64, smb_testkit::checksum(&d)));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+/// A tree of many small files (more than are fetched at once), empty ones, files at the
+/// small-file limit and just over it, a large one and an empty folder, under `root`.
+pub fn small_file_tree(root: &std::path::Path) {
+    let sizes = [0usize, 1, 4095, 4096, 262_144, 262_145, 70_000];
+    for (d, n) in [("", 45usize), ("sub", 20), ("sub/deeper", 3)] {
+        let dir = root.join(d);
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..n {
+            let len = sizes.get(i).copied().unwrap_or(100 + 37 * i);
+            std::fs::write(
+                dir.join(format!("f{i:03}.bin")),
+                smb_testkit::pattern(len, (i + n) as u64),
+            )
+            .unwrap();
+        }
+    }
+    std::fs::create_dir_all(root.join("sub/empty")).unwrap();
+    std::fs::write(root.join("sub/large.bin"), smb_testkit::pattern(3 << 20, 3)).unwrap();
+}

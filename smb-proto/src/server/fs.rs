@@ -390,6 +390,16 @@ pub trait FileSystem {
         Err(NtStatus::EAS_NOT_SUPPORTED)
     }
 
+    /// Whether `call` is expected to finish in microseconds (metadata and small reads
+    /// and writes served from the page cache), so that an event-loop host may run it
+    /// inline rather than hand it to a thread pool and back. Default: `false` (always
+    /// use the pool). Calls that may wait for the disk (flushes, closes of written
+    /// files, truncation, large transfers) should stay `false`.
+    fn is_quick(&self, call: &FsCall) -> bool {
+        let _ = call;
+        false
+    }
+
     /// Runs one request.
     fn dispatch(&self, req: &FsRequest) -> FsResult {
         let s = req.share;
