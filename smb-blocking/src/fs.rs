@@ -51,7 +51,16 @@ struct OpenEntry {
     rel: PathBuf,
     file: Option<Arc<std::fs::File>>,
     written: bool,
+    /// Bytes written since the last background flush started.
+    unflushed: u64,
+    /// A background flush is running.
+    flushing: Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// After this many bytes written to a handle, its data starts going to the disk in the
+/// background, so that the flush a close must do (written data is on disk when a close
+/// is answered) finds little left to write.
+const BACKGROUND_FLUSH: u64 = 32 * 1024 * 1024;
 
 /// The local-folder backend (thread-safe; share it between connections).
 #[derive(Debug)]
@@ -393,6 +402,39 @@ impl LocalFs {
         }
     }
 
+    /// Counts written bytes; past [`BACKGROUND_FLUSH`], starts writing the file's data
+    /// to the disk on a thread of its own (one at a time per handle).
+    fn background_flush(&self, handle: Handle, n: u64, f: &Arc<std::fs::File>) {
+        let Ok(mut t) = self.handles.lock() else {
+            return;
+        };
+        let Some(o) = t.get_mut(&handle.0) else {
+            return;
+        };
+        o.unflushed += n;
+        if o.unflushed < BACKGROUND_FLUSH || o.flushing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        o.unflushed = 0;
+        let (f, flag) = (f.clone(), o.flushing.clone());
+        drop(t);
+        let spawned = std::thread::Builder::new()
+            .name("smb-flush".into())
+            .spawn(move || {
+                // An error shows again, and is reported, at the close's own flush.
+                let _ = f.sync_data();
+                flag.store(false, Ordering::Release);
+            });
+        if let Err(e) = spawned {
+            let _ = e;
+            if let Ok(t) = self.handles.lock()
+                && let Some(o) = t.get(&handle.0)
+            {
+                o.flushing.store(false, Ordering::Release);
+            }
+        }
+    }
+
     fn get(&self, h: Handle) -> Result<(ShareId, PathBuf, Option<Arc<std::fs::File>>), NtStatus> {
         let t = self.handles.lock().map_err(|_| NtStatus::INTERNAL_ERROR)?;
         let o = t.get(&h.0).ok_or(NtStatus::INVALID_HANDLE)?;
@@ -554,6 +596,8 @@ impl FileSystem for LocalFs {
                     rel,
                     file,
                     written: false,
+                    unflushed: 0,
+                    flushing: Default::default(),
                 },
             );
         Ok((Handle(id), fi, action))
@@ -598,6 +642,8 @@ impl FileSystem for LocalFs {
         f.write_all_at(data, offset).map_err(st)?;
         if write_through {
             f.sync_data().map_err(st)?;
+        } else {
+            self.background_flush(handle, data.len() as u64, &f);
         }
         Ok(data.len() as u32)
     }
