@@ -208,7 +208,9 @@ const READ_POOL_BUFFER_MAX: usize = 1 << 20;
 fn pooled_buffer(len: usize) -> Vec<u8> {
     if len <= READ_POOL_BUFFER_MAX
         && let Ok(mut pool) = READ_POOL.lock()
-        && let Some(i) = pool.iter().rposition(|b| b.capacity() >= len)
+        // Exactly the size asked for: pread fills the whole spare capacity, and a larger
+        // buffer would read (and copy) past what the client wants.
+        && let Some(i) = pool.iter().rposition(|b| b.capacity() == len)
     {
         let mut b = pool.swap_remove(i);
         b.clear();
@@ -231,8 +233,11 @@ impl Drop for Pooled {
         let b = std::mem::take(&mut self.0);
         if b.capacity() <= READ_POOL_BUFFER_MAX
             && let Ok(mut pool) = READ_POOL.lock()
-            && pool.len() < READ_POOL_MAX
         {
+            // Full: the oldest goes, so the pool follows the sizes in use.
+            if pool.len() >= READ_POOL_MAX {
+                pool.remove(0);
+            }
             pool.push(b);
         }
     }
@@ -490,14 +495,31 @@ impl FileSystem for LocalFs {
         if self.open_handles() >= self.max_handles {
             return Err(NtStatus::TOO_MANY_OPENED_FILES);
         }
-        let (rel, exists) = self.resolve(s, &call.path)?;
-        let is_root = rel.as_os_str().is_empty();
-        let (existing, mut reader) = if exists {
-            let (m, f) = Self::meta_open(s, &rel)?;
-            (Some(m), f.filter(|_| !is_root))
+        // The usual case first: an existing name, spelled as it is on disk, opened to
+        // read: one open does the look-up and the open. Anything else takes the
+        // case-insensitive look-up.
+        let exact: PathBuf = call.path.components().collect();
+        let fast = if !exact.as_os_str().is_empty()
+            && matches!(call.disposition, Disposition::Open | Disposition::OpenIf)
+        {
+            Self::meta_open(s, &exact).ok()
         } else {
-            (None, None)
+            None
         };
+        let (rel, existing, mut reader) = match fast {
+            Some((m, f)) => (exact, Some(m), f),
+            None => {
+                let (rel, exists) = self.resolve(s, &call.path)?;
+                if exists {
+                    let (m, f) = Self::meta_open(s, &rel)?;
+                    let f = f.filter(|_| !rel.as_os_str().is_empty());
+                    (rel, Some(m), f)
+                } else {
+                    (rel, None, None)
+                }
+            }
+        };
+        let is_root = rel.as_os_str().is_empty();
         use Disposition::*;
         let action = match (&existing, call.disposition) {
             (Some(_), Create) => return Err(NtStatus::OBJECT_NAME_COLLISION),

@@ -184,7 +184,10 @@ fn download_many_fetches_every_file_and_stops_cleanly_at_a_missing_one() {
         .unwrap();
     assert_eq!(n, want.iter().map(|d| d.len() as u64).sum::<u64>());
     assert_eq!(got, want);
-    assert!(done.iter().all(|&d| d == 1), "each file ends once: {done:?}");
+    assert!(
+        done.iter().all(|&d| d == 1),
+        "each file ends once: {done:?}"
+    );
     // A missing file among them: its status comes back, the others' handles are closed
     // and the session stays usable.
     let mut with_missing = paths.clone();
