@@ -243,7 +243,11 @@ impl ClientConnection {
                 inner: Arc::new(spin::Mutex::new(inner)),
             },
             tasks: Tasks::default(),
-            deframer: Deframer::new(transport, 0xFF_FFFF),
+            deframer: {
+                let mut d = Deframer::new(transport, 0xFF_FFFF);
+                d.set_reserve_whole_frames(true);
+                d
+            },
             transport,
             out: VecDeque::new(),
             events: VecDeque::new(),
@@ -283,7 +287,21 @@ impl ClientConnection {
         if let Some(e) = self.cx.with(|i| i.closed.clone()) {
             return Err(e);
         }
-        self.deframer.push(data);
+        // Frame by frame: each push ends at a frame's end at most, so a large frame sits
+        // in a buffer of its own size and the next one never forces it to be copied.
+        let mut rest = data;
+        while !rest.is_empty() {
+            let take = self.deframer.wanted().min(rest.len());
+            self.deframer.push(&rest[..take]);
+            rest = &rest[take..];
+            self.drain_frames()?;
+        }
+        self.pump();
+        Ok(())
+    }
+
+    /// Takes every complete packet out of the deframer and handles it.
+    fn drain_frames(&mut self) -> Result<(), ConnectionError> {
         loop {
             match self.deframer.next_packet() {
                 Ok(Some(NbssPacket::Message(m))) => self.on_message(m),
@@ -311,7 +329,6 @@ impl ClientConnection {
                 return Err(e);
             }
         }
-        self.pump();
         Ok(())
     }
 

@@ -345,6 +345,7 @@ pub struct Deframer {
     buf: BytesMut,
     transport: Transport,
     max_frame: usize,
+    whole_frames: bool,
 }
 
 impl Deframer {
@@ -354,7 +355,30 @@ impl Deframer {
             buf: BytesMut::new(),
             transport,
             max_frame: max_frame.min(transport.max_len()),
+            whole_frames: false,
         }
+    }
+
+    /// Makes room for the whole of a frame once its header has arrived (within the
+    /// maximum), instead of growing with what arrives: no copying of a large frame's
+    /// first part each time the buffer grows. For a client, whose peer is the server it
+    /// chose; a server keeps the default (off), so that a peer that announces a large
+    /// frame and stalls costs only what it sent.
+    pub fn set_reserve_whole_frames(&mut self, on: bool) {
+        self.whole_frames = on;
+    }
+
+    /// Reserves the rest of the frame in progress (see
+    /// [`set_reserve_whole_frames`](Self::set_reserve_whole_frames)).
+    fn reserve_frame(&mut self, extra: usize) {
+        let mut want = extra;
+        if self.whole_frames
+            && let Some(len) = self.announced()
+            && len <= self.max_frame
+        {
+            want = want.max((NBSS_HEADER_LEN + len).saturating_sub(self.buf.len()));
+        }
+        self.buf.reserve(want);
     }
 
     /// The transport's length form.
@@ -376,6 +400,7 @@ impl Deframer {
     pub fn push(&mut self, data: &[u8]) {
         // Growth follows what actually arrives (never the announced length), so a peer
         // that announces a large frame and stalls costs only what it sent.
+        self.reserve_frame(data.len());
         self.buf.extend_from_slice(data);
     }
 
@@ -384,8 +409,23 @@ impl Deframer {
     /// of handing bytes to [`push`](Self::push): one copy less. Call
     /// [`next_packet`](Self::next_packet) afterwards. Growth still follows what arrives.
     pub fn input_buffer(&mut self, room: usize) -> &mut BytesMut {
-        self.buf.reserve(room);
+        self.reserve_frame(room);
         &mut self.buf
+    }
+
+    /// How many more bytes complete what is in progress: the 4-byte header, or the
+    /// frame it announces (`usize::MAX` when the announced frame is over the maximum).
+    /// Pushing at most this much at a time, and taking packets out in between, keeps
+    /// each frame in a buffer of its own size (see
+    /// [`set_reserve_whole_frames`](Self::set_reserve_whole_frames)).
+    pub fn wanted(&self) -> usize {
+        match self.announced() {
+            None => NBSS_HEADER_LEN - self.buf.len(),
+            Some(len) if len > self.max_frame => usize::MAX,
+            Some(len) => (NBSS_HEADER_LEN + len)
+                .saturating_sub(self.buf.len())
+                .max(1),
+        }
     }
 
     /// Bytes buffered and not yet returned as packets.
@@ -482,6 +522,41 @@ mod tests {
         d.push(&hex_decode(want).unwrap());
         assert_eq!(d.next_packet().unwrap(), Some(p));
         assert_eq!(d.next_packet().unwrap(), None);
+    }
+
+    #[test]
+    fn wanted_counts_to_the_end_of_the_header_then_of_the_frame() {
+        let mut d = Deframer::new(Transport::Direct, 1000);
+        d.set_reserve_whole_frames(true);
+        assert_eq!(d.wanted(), 4);
+        let a = NbssPacket::Message(Bytes::from(alloc::vec![1u8; 300])).encode(Transport::Direct);
+        let b = NbssPacket::Message(Bytes::from(alloc::vec![2u8; 5])).encode(Transport::Direct);
+        let mut stream = a.to_vec();
+        stream.extend_from_slice(&b);
+        let mut rest = &stream[..];
+        let mut got = alloc::vec::Vec::new();
+        d.push(&rest[..2]);
+        rest = &rest[2..];
+        assert_eq!(d.wanted(), 2);
+        while !rest.is_empty() {
+            let take = d.wanted().min(rest.len());
+            d.push(&rest[..take]);
+            rest = &rest[take..];
+            while let Some(p) = d.next_packet().unwrap() {
+                got.push(p);
+            }
+        }
+        assert_eq!(
+            got,
+            [
+                NbssPacket::Message(Bytes::from(alloc::vec![1u8; 300])),
+                NbssPacket::Message(Bytes::from(alloc::vec![2u8; 5]))
+            ]
+        );
+        // A frame over the maximum: no limit is suggested, and the frame is refused.
+        d.push(&[0, 0, 0x10, 0]);
+        assert_eq!(d.wanted(), usize::MAX);
+        assert!(d.next_packet().is_err());
     }
 
     #[test]
