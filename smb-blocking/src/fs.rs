@@ -200,19 +200,29 @@ fn mode_with_attributes(mode: u32, a: u32) -> u32 {
 
 /// Read buffers come back here when the reply that carried them has been sent, so a
 /// long read reuses the same memory instead of allocating (and faulting in) fresh pages
-/// for every READ_ANDX.
-static READ_POOL: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-const READ_POOL_MAX: usize = 256;
+/// for every READ_ANDX. Bounded in bytes: what it keeps after a busy spell is at most
+/// [`READ_POOL_BYTES`].
+static READ_POOL: Mutex<ReadPool> = Mutex::new(ReadPool {
+    buffers: Vec::new(),
+    bytes: 0,
+});
+const READ_POOL_BYTES: usize = 32 << 20;
 const READ_POOL_BUFFER_MAX: usize = 1 << 20;
+
+struct ReadPool {
+    buffers: Vec<Vec<u8>>,
+    bytes: usize,
+}
 
 fn pooled_buffer(len: usize) -> Vec<u8> {
     if len <= READ_POOL_BUFFER_MAX
         && let Ok(mut pool) = READ_POOL.lock()
         // Exactly the size asked for: pread fills the whole spare capacity, and a larger
         // buffer would read (and copy) past what the client wants.
-        && let Some(i) = pool.iter().rposition(|b| b.capacity() == len)
+        && let Some(i) = pool.buffers.iter().rposition(|b| b.capacity() == len)
     {
-        let mut b = pool.swap_remove(i);
+        let mut b = pool.buffers.remove(i);
+        pool.bytes -= b.capacity();
         b.clear();
         return b;
     }
@@ -234,11 +244,13 @@ impl Drop for Pooled {
         if b.capacity() <= READ_POOL_BUFFER_MAX
             && let Ok(mut pool) = READ_POOL.lock()
         {
-            // Full: the oldest goes, so the pool follows the sizes in use.
-            if pool.len() >= READ_POOL_MAX {
-                pool.remove(0);
+            // Full: the oldest go, so the pool follows the sizes in use.
+            while pool.bytes + b.capacity() > READ_POOL_BYTES && !pool.buffers.is_empty() {
+                let old = pool.buffers.remove(0);
+                pool.bytes -= old.capacity();
             }
-            pool.push(b);
+            pool.bytes += b.capacity();
+            pool.buffers.push(b);
         }
     }
 }
