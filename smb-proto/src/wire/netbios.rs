@@ -398,8 +398,9 @@ impl Deframer {
 
     /// Appends received bytes.
     pub fn push(&mut self, data: &[u8]) {
-        // Growth follows what actually arrives (never the announced length), so a peer
-        // that announces a large frame and stalls costs only what it sent.
+        // Growth follows what actually arrives (not the announced length, unless
+        // whole-frame reservation is on), so a peer that announces a large frame and
+        // stalls costs only what it sent.
         self.reserve_frame(data.len());
         self.buf.extend_from_slice(data);
     }
@@ -407,7 +408,8 @@ impl Deframer {
     /// The buffer itself, with at least `room` bytes of spare capacity, for a host that
     /// reads from its socket straight into it (tokio's `read_buf`, for instance) instead
     /// of handing bytes to [`push`](Self::push): one copy less. Call
-    /// [`next_packet`](Self::next_packet) afterwards. Growth still follows what arrives.
+    /// [`next_packet`](Self::next_packet) afterwards. Growth still follows what arrives
+    /// (unless whole-frame reservation is on).
     pub fn input_buffer(&mut self, room: usize) -> &mut BytesMut {
         self.reserve_frame(room);
         &mut self.buf
