@@ -569,7 +569,7 @@ impl Client {
                         queue.push_back((idx, Step::Close { ok }, id));
                     }
                 }
-                (Step::Close { ok, .. }, Ok(_)) => {
+                (Step::Close { ok }, Ok(_)) => {
                     if ok && error.is_none() && deliver(idx, &[], true).is_err() {
                         error = Some(SmbError::Usage("cannot write the local file"));
                     }

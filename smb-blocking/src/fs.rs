@@ -201,16 +201,19 @@ fn mode_with_attributes(mode: u32, a: u32) -> u32 {
 /// Read buffers come back here when the reply that carried them has been sent, so a
 /// long read reuses the same memory instead of allocating (and faulting in) fresh pages
 /// for every READ_ANDX. Bounded in bytes: what it keeps after a busy spell is at most
-/// [`READ_POOL_BYTES`].
+/// [`READ_POOL_BYTES`], in at most [`READ_POOL_MAX`] buffers (each use and return scans
+/// it).
 static READ_POOL: Mutex<ReadPool> = Mutex::new(ReadPool {
-    buffers: Vec::new(),
+    buffers: std::collections::VecDeque::new(),
     bytes: 0,
 });
 const READ_POOL_BYTES: usize = 32 << 20;
+const READ_POOL_MAX: usize = 256;
 const READ_POOL_BUFFER_MAX: usize = 1 << 20;
 
 struct ReadPool {
-    buffers: Vec<Vec<u8>>,
+    /// Oldest first.
+    buffers: std::collections::VecDeque<Vec<u8>>,
     bytes: usize,
 }
 
@@ -221,7 +224,9 @@ fn pooled_buffer(len: usize) -> Vec<u8> {
         // buffer would read (and copy) past what the client wants.
         && let Some(i) = pool.buffers.iter().rposition(|b| b.capacity() == len)
     {
-        let mut b = pool.buffers.remove(i);
+        let Some(mut b) = pool.buffers.remove(i) else {
+            return Vec::with_capacity(len);
+        };
         pool.bytes -= b.capacity();
         b.clear();
         return b;
@@ -245,12 +250,15 @@ impl Drop for Pooled {
             && let Ok(mut pool) = READ_POOL.lock()
         {
             // Full: the oldest go, so the pool follows the sizes in use.
-            while pool.bytes + b.capacity() > READ_POOL_BYTES && !pool.buffers.is_empty() {
-                let old = pool.buffers.remove(0);
+            while pool.bytes + b.capacity() > READ_POOL_BYTES || pool.buffers.len() >= READ_POOL_MAX
+            {
+                let Some(old) = pool.buffers.pop_front() else {
+                    break;
+                };
                 pool.bytes -= old.capacity();
             }
             pool.bytes += b.capacity();
-            pool.buffers.push(b);
+            pool.buffers.push_back(b);
         }
     }
 }
@@ -435,20 +443,16 @@ impl LocalFs {
         o.unflushed = 0;
         let (f, flag) = (f.clone(), o.flushing.clone());
         drop(t);
+        let done = flag.clone();
         let spawned = std::thread::Builder::new()
             .name("smb-flush".into())
             .spawn(move || {
                 // An error shows again, and is reported, at the close's own flush.
                 let _ = f.sync_data();
-                flag.store(false, Ordering::Release);
+                done.store(false, Ordering::Release);
             });
-        if let Err(e) = spawned {
-            let _ = e;
-            if let Ok(t) = self.handles.lock()
-                && let Some(o) = t.get(&handle.0)
-            {
-                o.flushing.store(false, Ordering::Release);
-            }
+        if spawned.is_err() {
+            flag.store(false, Ordering::Release);
         }
     }
 
