@@ -104,11 +104,13 @@ struct Env {
 }
 
 impl Env {
+    /// A URL on smbd.
     fn url(&self, path: &str) -> String {
-        format!(
-            "smb://smbtest:smbpass@127.0.0.1:{}/share/{path}",
-            self.smbd.port
-        )
+        self.url_on(self.smbd.port, path)
+    }
+    /// A URL on the server listening on `port`.
+    fn url_on(&self, port: u16, path: &str) -> String {
+        format!("smb://smbtest:smbpass@127.0.0.1:{port}/share/{path}")
     }
     fn smb(&self, args: &[&str]) -> Command {
         let mut c = Command::new(&self.smb);
@@ -428,7 +430,7 @@ pub fn run(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> 
     // end-to-end read (our client from our server), so both see the same machine.
     let tcp_exe = env.examples.join("tcp_ceiling");
     let mib = o.big_mib.to_string();
-    let url_ours = format!("smb://smbtest:smbpass@127.0.0.1:{op}/share/big.bin");
+    let url_ours = env.url_on(op, "big.bin");
     let e2e = compare(
         &format!("6. read {gib}, ours end to end, vs raw TCP"),
         (
