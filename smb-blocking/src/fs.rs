@@ -25,12 +25,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::later::FileRange;
 use bytes::Bytes;
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::{Dir, OpenOptions};
 use smb_proto::server::fs::{
-    CreateAction, Disposition, Ea, FileInfo, FileSystem, FsCall, FsInfo, Handle, Kind, OpenCall,
-    SetInfo, ShareId, SharePath, Target,
+    CreateAction, Disposition, Ea, FileInfo, FileSystem, FsCall, FsInfo, Handle, Kind, LaterRead,
+    OpenCall, SetInfo, ShareId, SharePath, Target,
 };
 use smb_proto::server::path::fold_case;
 use smb_proto::util::{filetime_to_unix, unix_to_filetime};
@@ -466,6 +467,10 @@ impl LocalFs {
 /// Reads and writes up to this size count as quick ([`FileSystem::is_quick`]).
 const QUICK_IO: u32 = 256 * 1024;
 
+/// Reads of at least this many bytes are left to the host when the core allows it
+/// ([`FileSystem::read_later`]); smaller ones cost less as one vectored write.
+pub const LATER_MIN: u32 = 64 * 1024;
+
 impl FileSystem for LocalFs {
     fn is_quick(&self, call: &FsCall) -> bool {
         match call {
@@ -473,7 +478,11 @@ impl FileSystem for LocalFs {
                 o.disposition,
                 Disposition::Open | Disposition::OpenIf | Disposition::Create
             ),
-            FsCall::Read { len, .. } => *len <= QUICK_IO,
+            // A read left to the host (see `read_later`) only looks at the file's size
+            // here; its bytes move when the response is written.
+            FsCall::Read { len, later_ok, .. } => {
+                *len <= QUICK_IO || (*later_ok && *len >= LATER_MIN)
+            }
             FsCall::Write {
                 data,
                 write_through,
@@ -659,6 +668,33 @@ impl FileSystem for LocalFs {
         }
         buf.truncate(len);
         Ok(Bytes::from_owner(Pooled(buf)))
+    }
+
+    fn read_later(
+        &self,
+        handle: Handle,
+        offset: u64,
+        len: u32,
+    ) -> Result<Option<LaterRead>, NtStatus> {
+        if len < LATER_MIN {
+            return Ok(None);
+        }
+        let (_, _, f) = self.get(handle)?;
+        let f = f.ok_or(NtStatus::INVALID_DEVICE_REQUEST)?;
+        let meta = f.metadata().map_err(st)?;
+        if !meta.is_file() {
+            return Ok(None);
+        }
+        // What the file holds now; should it shrink before the bytes are sent, zeros
+        // stand in for the rest (see `write_later`).
+        let n = meta.len().saturating_sub(offset).min(len as u64) as u32;
+        if n < LATER_MIN {
+            return Ok(None);
+        }
+        Ok(Some(LaterRead {
+            len: n,
+            source: Arc::new(FileRange::new(f, offset)),
+        }))
     }
 
     fn write(

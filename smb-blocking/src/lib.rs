@@ -58,6 +58,7 @@
 pub mod client;
 pub mod clock;
 pub mod fs;
+pub mod later;
 pub mod server;
 
 pub use fs::LocalFs;

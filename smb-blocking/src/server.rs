@@ -126,6 +126,14 @@ impl Server {
 }
 
 fn write_transmit(stream: &mut TcpStream, t: &smb_proto::Transmit) -> io::Result<()> {
+    write_parts(stream, t)?;
+    match &t.later {
+        Some(l) => crate::later::write_later(std::os::fd::AsFd::as_fd(stream), l),
+        None => Ok(()),
+    }
+}
+
+fn write_parts(stream: &mut TcpStream, t: &smb_proto::Transmit) -> io::Result<()> {
     match &t.tail {
         None => stream.write_all(&t.head),
         Some(tail) => {

@@ -70,6 +70,6 @@ pub mod signing;
 pub mod testing;
 pub mod time;
 pub mod transmit;
-pub use transmit::Transmit;
+pub use transmit::{LaterRead, Transmit};
 pub mod util;
 pub mod wire;

@@ -133,6 +133,62 @@ fn reads_and_writes_at_every_chunk_boundary_out_of_order() {
     }
 }
 
+/// Reads answered with bytes the host writes itself (sendfile) arrive exactly as reads
+/// answered with the bytes, out of order and cut anywhere; a signed connection never
+/// gets them (its responses must be signed over the data).
+#[test]
+fn later_reads_arrive_exactly_and_never_on_signed_connections() {
+    let data = pattern(70_001, 9);
+    for (seed, signed) in [(0u64, false), (1, false), (2, false), (3, true), (4, true)] {
+        let mut fs = MemFs::new();
+        fs.later_reads = true;
+        fs.put("f.bin", &data);
+        let mut client = small_chunks();
+        client.max_read_size = 16_384;
+        let mut server = server_config();
+        if signed {
+            client.signing = smb_proto::client::SigningPolicy::Required;
+            server.signing = smb_proto::server::SigningMode::Required;
+        }
+        let mut p = Pair::new(
+            seed,
+            SimOptions::default(),
+            client,
+            server,
+            std::sync::Arc::new(fs),
+        );
+        let id = p.client.connect(p.now);
+        p.wait(id).unwrap();
+        let id = p.client.tree_connect(p.now, "share");
+        let Reply::Tree(tree) = p.wait(id).unwrap() else {
+            panic!("tree")
+        };
+        let mut s = S { p, tree };
+        let fid = s.open("f.bin", OpenOptions::read()).unwrap();
+        for (off, len) in [
+            (0u64, 70_001u64),
+            (5, 40_000),
+            (69_000, 5_000),
+            (80_000, 10),
+        ] {
+            let got = s.read(fid, off, len).unwrap();
+            let end = (off + len).min(data.len() as u64) as usize;
+            let want = data.get(off as usize..end).unwrap_or(&[]);
+            assert!(got == want, "seed {seed}: read {off}+{len}");
+        }
+        s.close(fid).unwrap();
+        let given =
+            s.p.fs
+                .later_given
+                .load(std::sync::atomic::Ordering::Relaxed);
+        if signed {
+            assert_eq!(given, 0, "seed {seed}: no later bytes when signing");
+        } else {
+            assert!(given >= 4, "seed {seed}: {given} later reads");
+        }
+    }
+}
+
 /// Several operations in flight at once on different files, answered in any order.
 #[test]
 fn concurrent_operations_complete_independently() {
@@ -278,7 +334,9 @@ fn simulate(seed: u64) {
         fail_per_mille: if failing { 30 } else { 0 },
         fail_if: None,
     };
-    let fs = MemFs::new();
+    let mut fs = MemFs::new();
+    // Half the seeds answer reads as a sendfile host would (bytes written by the host).
+    fs.later_reads = next(2) == 0;
     let mut model: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
     for i in 0..3 {
         let d = pattern(next(9000) as usize, seed + i);

@@ -184,6 +184,16 @@ pub async fn serve_connection(
                 if let Some(tail) = &t.tail {
                     (&stream).write_all(tail).await?;
                 }
+                if let Some(later) = t.later {
+                    // sendfile on the blocking pool: reading the file may wait for the
+                    // disk. The connection waits for it, so responses stay in order.
+                    use std::os::fd::AsFd;
+                    let sock = stream.get_ref().as_fd().try_clone_to_owned()?;
+                    blocking::unblock(move || {
+                        smb_blocking::later::write_later(sock.as_fd(), &later)
+                    })
+                    .await?;
+                }
                 std::io::Result::Ok(())
             }
             .await;

@@ -157,11 +157,14 @@ pub async fn serve_connection(
             if broken {
                 continue;
             }
-            let r = match &t.tail {
+            let mut r = match &t.tail {
                 None => stream.write_all(&t.head).await,
                 // Header and payload in one vectored write: one syscall per response.
                 Some(tail) => write_all_vectored(&mut stream, &t.head, tail).await,
             };
+            if let (Ok(()), Some(later)) = (&r, t.later) {
+                r = send_later(&stream, later).await;
+            }
             if r.is_err() {
                 broken = true;
                 conn.handle_eof(clock.now());
@@ -216,6 +219,16 @@ pub async fn serve_connection(
             _ = stop.changed(), if !stopping => stopping = true,
         }
     }
+}
+
+/// Sends file bytes after a response (sendfile) on the blocking pool: reading them may
+/// wait for the disk. The connection waits for it, so responses stay in order.
+async fn send_later(stream: &TcpStream, later: smb_proto::LaterRead) -> std::io::Result<()> {
+    use std::os::fd::AsFd;
+    let sock = stream.as_fd().try_clone_to_owned()?;
+    tokio::task::spawn_blocking(move || smb_blocking::later::write_later(sock.as_fd(), &later))
+        .await
+        .map_err(std::io::Error::other)?
 }
 
 async fn write_all_vectored(

@@ -466,10 +466,7 @@ impl ClientConnection {
         loop {
             let raw = self.cx.with(|i| i.raw_out.pop_front());
             match raw {
-                Some(b) => self.out.push_back(Transmit {
-                    head: b,
-                    tail: None,
-                }),
+                Some(b) => self.out.push_back(Transmit::whole(b)),
                 None => break,
             }
         }
@@ -530,6 +527,7 @@ impl ClientConnection {
             self.out.push_back(Transmit {
                 head: head.freeze(),
                 tail,
+                later: None,
             });
         }
     }

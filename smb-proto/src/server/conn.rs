@@ -11,7 +11,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::config::{ServerConfig, SigningMode};
-use super::fs::{FsCall, FsOpId, FsRequest, FsResult, Handle, ShareId, SharePath};
+use super::fs::{FsCall, FsOpId, FsRequest, FsResult, Handle, LaterRead, ShareId, SharePath};
 use super::shared::SharedState;
 use crate::auth::{Identity, NtlmServer};
 use crate::exec::{TaskId, Tasks};
@@ -73,6 +73,9 @@ pub enum ConnectionError {
     /// The host asked the connection to close (shutdown).
     #[error("closed by the server")]
     Shutdown,
+    /// The server itself went wrong (a bug); the connection cannot go on.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 /// One authenticated (or in-progress) session.
@@ -305,6 +308,8 @@ impl Future for Sleep {
 pub(crate) struct Reply {
     pub msgs: Vec<Message<Response>>,
     pub seq: Option<u32>,
+    /// File bytes the host writes right after the first message.
+    pub later: Option<LaterRead>,
 }
 
 /// A sans-IO SMB1 server connection.
@@ -692,6 +697,7 @@ impl ServerConnection {
             Reply {
                 msgs: Vec::new(),
                 seq: None,
+                later: None,
             }
         });
         self.cleanup = Some(id);
@@ -722,12 +728,22 @@ impl ServerConnection {
             self.cleanup = None;
             return;
         }
-        if let Some(reply) = out {
+        if let Some(mut reply) = out {
             if self.closing.is_some() {
                 return;
             }
             for m in reply.msgs {
-                let t = self.encode(&m, reply.seq);
+                let mut t = self.encode(&m, reply.seq);
+                if let Some(l) = reply.later.take() {
+                    // The handler offers later bytes only for an unsigned response.
+                    if reply.seq.is_some() {
+                        self.close(ConnectionError::Internal(
+                            "a signed response cannot carry file bytes the host writes",
+                        ));
+                        return;
+                    }
+                    t.later = Some(l);
+                }
                 self.push_out(t);
             }
         }
@@ -746,6 +762,7 @@ impl ServerConnection {
         Transmit {
             head: head.freeze(),
             tail,
+            later: None,
         }
     }
 
@@ -775,16 +792,14 @@ impl ServerConnection {
                 let ok = accept || n == "*SMBSERVER" || n.eq_ignore_ascii_case(&name);
                 if ok {
                     self.netbios_done = true;
-                    self.push_out(Transmit {
-                        head: NbssPacket::PositiveResponse.encode(Transport::Netbios),
-                        tail: None,
-                    });
+                    self.push_out(Transmit::whole(
+                        NbssPacket::PositiveResponse.encode(Transport::Netbios),
+                    ));
                 } else {
-                    self.push_out(Transmit {
-                        head: NbssPacket::NegativeResponse(NegativeCode::CALLED_NAME_NOT_PRESENT)
+                    self.push_out(Transmit::whole(
+                        NbssPacket::NegativeResponse(NegativeCode::CALLED_NAME_NOT_PRESENT)
                             .encode(Transport::Netbios),
-                        tail: None,
-                    });
+                    ));
                     self.close(ConnectionError::NetbiosRefused);
                 }
             }
@@ -848,10 +863,11 @@ impl ServerConnection {
             }
         });
         let id = self.tasks.spawn(async move {
-            let (msgs, activated) = super::handlers::serve(&cx, msg).await;
+            let served = super::handlers::serve(&cx, msg).await;
             Reply {
-                msgs,
-                seq: activated.or(seq.map(|s| s.wrapping_add(1))),
+                msgs: served.msgs,
+                seq: served.activated.or(seq.map(|s| s.wrapping_add(1))),
+                later: served.later,
             }
         });
         self.run(id);

@@ -19,6 +19,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 pub use super::path::SharePath;
+pub use crate::transmit::LaterRead;
 use crate::wire::NtStatus;
 
 /// Identifies one outstanding file-system request of a connection.
@@ -141,7 +142,8 @@ pub struct Ea {
 pub enum FsCall {
     /// Open or create a file or directory; answered with [`FsReply::Opened`].
     Open(OpenCall),
-    /// Read up to `len` bytes at `offset`; answered with [`FsReply::Read`] (short at EOF).
+    /// Read up to `len` bytes at `offset`; answered with [`FsReply::Read`] (short at EOF)
+    /// or, when `later_ok`, possibly with [`FsReply::ReadLater`].
     Read {
         /// The handle.
         handle: Handle,
@@ -149,6 +151,9 @@ pub enum FsCall {
         offset: u64,
         /// Most bytes to read.
         len: u32,
+        /// The response may carry the bytes as a [`LaterRead`] that the host writes
+        /// itself (the response is not signed and nothing follows the data).
+        later_ok: bool,
     },
     /// Write `data` at `offset`; answered with [`FsReply::Written`].
     Write {
@@ -318,6 +323,9 @@ pub enum FsReply {
     },
     /// Bytes read (fewer than asked at end of file).
     Read(Bytes),
+    /// Bytes the host will write itself after the response (only for a read with
+    /// `later_ok`; fewer than asked at end of file, never none).
+    ReadLater(LaterRead),
     /// Bytes written.
     Written(u32),
     /// Information about a file.
@@ -345,6 +353,19 @@ pub trait FileSystem {
     ) -> Result<(Handle, FileInfo, CreateAction), NtStatus>;
     /// Reads up to `len` bytes.
     fn read(&self, handle: Handle, offset: u64, len: u32) -> Result<Bytes, NtStatus>;
+    /// Offers up to `len` bytes as a [`LaterRead`] that the host writes itself when it
+    /// sends the response (zero-copy); `Ok(None)` to read them now with
+    /// [`FileSystem::read`] instead (the default, and the right answer for short reads and
+    /// at end of file).
+    fn read_later(
+        &self,
+        handle: Handle,
+        offset: u64,
+        len: u32,
+    ) -> Result<Option<LaterRead>, NtStatus> {
+        let _ = (handle, offset, len);
+        Ok(None)
+    }
     /// Writes bytes.
     fn write(
         &self,
@@ -415,7 +436,13 @@ pub trait FileSystem {
                 handle,
                 offset,
                 len,
-            } => self.read(*handle, *offset, *len).map(FsReply::Read),
+                later_ok,
+            } => {
+                if *later_ok && let Some(l) = self.read_later(*handle, *offset, *len)? {
+                    return Ok(FsReply::ReadLater(l));
+                }
+                self.read(*handle, *offset, *len).map(FsReply::Read)
+            }
             FsCall::Write {
                 handle,
                 offset,

@@ -6,9 +6,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
+use core::sync::atomic::{AtomicUsize, Ordering};
+
 use crate::server::fs::{
-    CreateAction, Disposition, Ea, FileInfo, FileSystem, FsInfo, Handle, Kind, OpenCall, SetInfo,
-    ShareId, SharePath, Target,
+    CreateAction, Disposition, Ea, FileInfo, FileSystem, FsInfo, Handle, Kind, LaterRead, OpenCall,
+    SetInfo, ShareId, SharePath, Target,
 };
 use crate::server::path::fold_case;
 use crate::wire::NtStatus;
@@ -39,6 +41,11 @@ pub struct MemFs {
     state: spin::Mutex<State>,
     /// Largest file size accepted (writes beyond answer DISK_FULL).
     pub max_file_size: u64,
+    /// Answer reads the core allows it for with a [`LaterRead`] whose source is the
+    /// [`Bytes`] read (as a sendfile host would, but in memory).
+    pub later_reads: bool,
+    /// How many reads were answered with a [`LaterRead`].
+    pub later_given: AtomicUsize,
 }
 
 impl Default for MemFs {
@@ -71,6 +78,8 @@ impl MemFs {
         Self {
             state: spin::Mutex::new(s),
             max_file_size: 64 << 20,
+            later_reads: false,
+            later_given: AtomicUsize::new(0),
         }
     }
 
@@ -257,6 +266,26 @@ impl FileSystem for MemFs {
         let start = (offset.min(n.data.len() as u64)) as usize;
         let end = (start + len as usize).min(n.data.len());
         Ok(Bytes::copy_from_slice(&n.data[start..end]))
+    }
+
+    fn read_later(
+        &self,
+        handle: Handle,
+        offset: u64,
+        len: u32,
+    ) -> Result<Option<LaterRead>, NtStatus> {
+        if !self.later_reads {
+            return Ok(None);
+        }
+        let b = self.read(handle, offset, len)?;
+        if b.is_empty() {
+            return Ok(None);
+        }
+        self.later_given.fetch_add(1, Ordering::Relaxed);
+        Ok(Some(LaterRead {
+            len: b.len() as u32,
+            source: alloc::sync::Arc::new(b),
+        }))
     }
 
     fn write(

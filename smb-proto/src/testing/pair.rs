@@ -177,6 +177,16 @@ impl Pair {
                     self.s2c.extend_from_slice(p);
                     self.server_bytes.extend_from_slice(p);
                 }
+                // The host's part: MemFs's later reads carry their bytes.
+                if let Some(l) = &t.later {
+                    let b = l
+                        .source
+                        .downcast_ref::<bytes::Bytes>()
+                        .expect("later bytes from MemFs");
+                    assert_eq!(b.len(), l.len as usize, "later length");
+                    self.s2c.extend_from_slice(b);
+                    self.server_bytes.extend_from_slice(b);
+                }
             }
         }
         while let Some(ev) = self.server.poll_event() {

@@ -258,6 +258,8 @@ pub struct Writer {
     buf: BytesMut,
     base: usize,
     tail: Option<Bytes>,
+    /// Bytes the host writes after everything else (see [`Writer::host_tail`]).
+    host: usize,
 }
 
 impl Writer {
@@ -272,6 +274,7 @@ impl Writer {
             buf: BytesMut::with_capacity(cap),
             base: 0,
             tail: None,
+            host: 0,
         }
     }
 
@@ -282,7 +285,7 @@ impl Writer {
 
     /// Current position relative to the base (a tail payload counts).
     pub fn pos(&self) -> usize {
-        self.buf.len() - self.base + self.tail.as_ref().map_or(0, Bytes::len)
+        self.buf.len() - self.base + self.tail.as_ref().map_or(0, Bytes::len) + self.host
     }
 
     /// Appends a payload without copying it: it is kept aside and logically follows
@@ -291,6 +294,20 @@ impl Writer {
     pub fn tail(&mut self, payload: Bytes) {
         self.flatten();
         self.tail = Some(payload);
+    }
+
+    /// Announces `len` bytes that the host itself writes after this message (a zero-copy
+    /// file read): they count in [`Writer::pos`], so in every length computed from it,
+    /// but are not in the buffer. Nothing may be written after them; a later write puts
+    /// zeros in their place so that the lengths stay true.
+    pub fn host_tail(&mut self, len: usize) {
+        self.flatten();
+        self.host = len;
+    }
+
+    /// The length announced with [`Writer::host_tail`] (0 when none).
+    pub fn host_tail_len(&self) -> usize {
+        self.host
     }
 
     /// Whether a tail payload has been set.
@@ -307,6 +324,11 @@ impl Writer {
     fn flatten(&mut self) {
         if let Some(t) = self.tail.take() {
             self.buf.extend_from_slice(&t);
+        }
+        if self.host > 0 {
+            // Only an encoder that wrote after a host tail gets here (a bug): keep the
+            // announced lengths true with zeros rather than a corrupt frame.
+            self.buf.put_bytes(0, core::mem::take(&mut self.host));
         }
     }
 
@@ -408,9 +430,7 @@ impl Writer {
 
     /// The whole buffer, transport header included, with a tail payload copied in.
     pub fn into_bytes_mut(mut self) -> BytesMut {
-        if let Some(t) = self.tail.take() {
-            self.buf.extend_from_slice(&t);
-        }
+        self.flatten();
         self.buf
     }
 

@@ -9,8 +9,8 @@ use core::time::Duration;
 use super::{Answer, HResult, Rc, attributes, check_disk, check_fid, check_tree};
 use crate::server::conn::{Cx, OpenFile};
 use crate::server::fs::{
-    CreateAction, Disposition, FileInfo, FsCall, FsReply, Kind, OpenCall, SetInfo, SharePath,
-    Target,
+    CreateAction, Disposition, FileInfo, FsCall, FsReply, Kind, LaterRead, OpenCall, SetInfo,
+    SharePath, Target,
 };
 use crate::server::shared::Lock;
 use crate::wire::NtStatus;
@@ -399,6 +399,27 @@ pub(crate) async fn open_andx(cx: &Cx, rc: &Rc, r: OpenAndXRequest) -> HResult {
 
 /// Reads through a FID, honouring access and byte-range locks.
 async fn read_fid(cx: &Cx, rc: &Rc, fid: u16, offset: u64, len: u32) -> Result<Bytes, NtStatus> {
+    match read_fid_with(cx, rc, fid, offset, len, false).await? {
+        ReadOut::Now(b) => Ok(b),
+        ReadOut::Later(_) => Err(NtStatus::INTERNAL_ERROR),
+    }
+}
+
+/// What a read gives: the bytes, or file bytes the host writes after the response.
+enum ReadOut {
+    Now(Bytes),
+    Later(LaterRead),
+}
+
+/// Reads through a FID; with `later_ok`, the file system may answer with a [`LaterRead`].
+async fn read_fid_with(
+    cx: &Cx,
+    rc: &Rc,
+    fid: u16,
+    offset: u64,
+    len: u32,
+    later_ok: bool,
+) -> Result<ReadOut, NtStatus> {
     let f = check_fid(cx, rc, fid)?;
     if f.is_dir {
         return Err(NtStatus::INVALID_DEVICE_REQUEST);
@@ -428,11 +449,14 @@ async fn read_fid(cx: &Cx, rc: &Rc, fid: u16, offset: u64, len: u32) -> Result<B
                 handle: f.handle,
                 offset,
                 len,
+                later_ok,
             },
         )
         .await?
     {
-        FsReply::Read(b) => Ok(b),
+        // A host may return fewer bytes than asked, never more.
+        FsReply::Read(b) if b.len() <= len as usize => Ok(ReadOut::Now(b)),
+        FsReply::ReadLater(l) if later_ok && l.len > 0 && l.len <= len => Ok(ReadOut::Later(l)),
         _ => Err(NtStatus::INTERNAL_ERROR),
     }
 }
@@ -485,12 +509,25 @@ async fn write_fid(
 }
 
 pub(crate) async fn read_andx(cx: &Cx, rc: &Rc, r: ReadAndXRequest) -> HResult {
-    let data = read_fid(cx, rc, r.fid, r.offset, r.max_count()).await?;
-    Ok(Answer::ok(ReadAndXResponse {
-        available: 0xFFFF,
-        data,
-        ..Default::default()
-    }))
+    // The file system may leave the bytes to the host (sendfile) when nothing has to be
+    // computed over them or written after them: an unsigned response whose data ends it.
+    let later_ok = rc.last && cx.with(|i| i.signing.is_none());
+    match read_fid_with(cx, rc, r.fid, r.offset, r.max_count(), later_ok).await? {
+        ReadOut::Now(data) => Ok(Answer::ok(ReadAndXResponse {
+            available: 0xFFFF,
+            data,
+            ..Default::default()
+        })),
+        ReadOut::Later(l) => {
+            let mut a = Answer::ok(ReadAndXResponse {
+                available: 0xFFFF,
+                host_data: l.len,
+                ..Default::default()
+            });
+            a.later = Some(l);
+            Ok(a)
+        }
+    }
 }
 
 pub(crate) async fn write_andx(cx: &Cx, rc: &Rc, r: WriteAndXRequest) -> HResult {

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::conn::{Cx, OpenFile, Session, Tree};
-use super::fs::ShareId;
+use super::fs::{LaterRead, ShareId};
 use crate::auth::{Identity, NtlmServer, ServerNames, Step, verify_password_fields};
 use crate::signing::SigningState;
 use crate::wire::msg::negotiate::{NT_LM_0_12, caps, security_mode};
@@ -42,6 +42,8 @@ pub(crate) struct Rc {
     pub uid: u16,
     pub tid: u16,
     pub unicode: bool,
+    /// The command being served is the last of its AndX chain.
+    pub last: bool,
 }
 
 impl Rc {
@@ -60,6 +62,8 @@ pub(crate) struct Answer {
     pub extra: Vec<Message<Response>>,
     /// Send no response at all.
     pub silent: bool,
+    /// File bytes the host writes after the response (a READ_ANDX ending the chain).
+    pub later: Option<LaterRead>,
 }
 
 impl Answer {
@@ -71,6 +75,7 @@ impl Answer {
             tid: None,
             extra: Vec::new(),
             silent: false,
+            later: None,
         }
     }
 
@@ -133,23 +138,36 @@ pub(crate) fn error_message(
     )
 }
 
-/// Serves one request message (an AndX chain); returns the response messages and, when
-/// this request activated signing, the sequence number its response is signed with.
-pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> (Vec<Message<Response>>, Option<u32>) {
+/// The responses to one request message.
+pub(crate) struct Served {
+    pub msgs: Vec<Message<Response>>,
+    /// When this request activated signing: the sequence number its response is signed
+    /// with.
+    pub activated: Option<u32>,
+    /// File bytes the host writes right after the first message.
+    pub later: Option<LaterRead>,
+}
+
+/// Serves one request message (an AndX chain).
+pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
     let h = msg.header.clone();
     let mut rc = Rc {
         unicode: h.flags2.is_unicode(),
         uid: h.uid,
         tid: h.tid,
         h: h.clone(),
+        last: false,
     };
     let signing_before = cx.with(|i| i.signing.is_some());
     let mut blocks: Vec<Response> = Vec::new();
     let mut status = NtStatus::SUCCESS;
     let mut extra = Vec::new();
     let mut silent = false;
-    for block in msg.blocks {
+    let mut later = None;
+    let n = msg.blocks.len();
+    for (k, block) in msg.blocks.into_iter().enumerate() {
         let cmd = block.body.command();
+        rc.last = k + 1 == n;
         match dispatch(cx, &mut rc, block.body).await {
             Ok(a) => {
                 if let Some(u) = a.uid {
@@ -161,6 +179,9 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> (Vec<Message<Respon
                 silent |= a.silent;
                 blocks.push(a.body);
                 extra.extend(a.extra);
+                if rc.last {
+                    later = a.later;
+                }
                 if !a.status.is_success() {
                     status = a.status;
                     break;
@@ -175,7 +196,11 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> (Vec<Message<Respon
     }
     let activated = (!signing_before && cx.with(|i| i.signing.is_some())).then_some(1);
     if silent {
-        return (Vec::new(), activated);
+        return Served {
+            msgs: Vec::new(),
+            activated,
+            later: None,
+        };
     }
     let header = reply_header(cx, &h, status, rc.uid, rc.tid);
     let mut m = Message::new(header, blocks.remove(0));
@@ -184,7 +209,11 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> (Vec<Message<Respon
     }
     let mut out = vec![m];
     out.extend(extra);
-    (out, activated)
+    Served {
+        msgs: out,
+        activated,
+        later,
+    }
 }
 
 /// Checks the UID: an established session.

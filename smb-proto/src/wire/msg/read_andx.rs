@@ -103,6 +103,10 @@ pub struct ReadAndXResponse {
     pub pad: Pad,
     /// The data: a zero-copy slice of the received frame.
     pub data: Bytes,
+    /// Data the host writes itself right after the encoded message (a zero-copy file
+    /// read, e.g. with `sendfile`): counted in DataLength and the message length, absent
+    /// from `data`, which must then be empty. Always 0 when decoding.
+    pub host_data: u32,
 }
 
 impl Body for ReadAndXResponse {
@@ -145,11 +149,12 @@ impl Body for ReadAndXResponse {
             reserved2,
             pad,
             data,
+            host_data: 0,
         })
     }
 
     fn encode(&self, b: &mut BlockEncoder<'_>) {
-        let len = self.data.len();
+        let len = self.data.len() + self.host_data as usize;
         b.w.u16(self.available);
         b.w.u16(self.data_compaction_mode);
         b.w.u16(self.reserved1);
@@ -161,6 +166,11 @@ impl Body for ReadAndXResponse {
         self.pad.write(b.w, 1);
         let off = b.w.pos();
         b.w.patch_u16(off_at, off as u16);
-        b.w.tail(self.data.clone());
+        if self.host_data > 0 {
+            b.w.bytes(&self.data);
+            b.w.host_tail(self.host_data as usize);
+        } else {
+            b.w.tail(self.data.clone());
+        }
     }
 }
