@@ -174,3 +174,45 @@ impl Body for ReadAndXResponse {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::netbios::Transport;
+    use crate::wire::{Header, Message, Response};
+    use alloc::vec;
+
+    /// A response whose data the host writes itself encodes to exactly the bytes that
+    /// precede the data of the same response built with the data: same lengths, same
+    /// offsets, and the data follows.
+    #[test]
+    fn host_data_announces_exactly_what_in_memory_data_would() {
+        for len in [1usize, 4096, 65_535, 65_536, 1 << 20, (1 << 20) + 3] {
+            let data = Bytes::from(vec![0xA5u8; len]);
+            let with = Message::new(
+                Header::default(),
+                Response::from(ReadAndXResponse {
+                    available: 0xFFFF,
+                    data: data.clone(),
+                    ..Default::default()
+                }),
+            );
+            let later = Message::new(
+                Header::default(),
+                Response::from(ReadAndXResponse {
+                    available: 0xFFFF,
+                    host_data: len as u32,
+                    ..Default::default()
+                }),
+            );
+            let (head_w, tail_w) = with.encode_framed(Transport::Direct);
+            let (head_l, tail_l) = later.encode_framed(Transport::Direct);
+            assert!(tail_l.is_none(), "{len}: no in-memory tail");
+            let mut full = head_w.to_vec();
+            full.extend_from_slice(tail_w.as_deref().unwrap_or(&[]));
+            assert_eq!(full.len(), head_l.len() + len, "{len}: total length");
+            assert_eq!(&full[..head_l.len()], &head_l[..], "{len}: same head");
+            assert_eq!(&full[head_l.len()..], &data[..], "{len}: data follows");
+        }
+    }
+}
