@@ -128,34 +128,89 @@ fn systime(filetime: u64) -> SystemTime {
 
 /// FileInfo from std metadata.
 fn info(name: &str, m: &std::fs::Metadata) -> FileInfo {
-    let is_dir = m.is_dir();
+    info_of(
+        name,
+        &Meta {
+            is_dir: m.is_dir(),
+            len: m.len(),
+            mode: m.mode(),
+            blocks: m.blocks(),
+            ctime: (m.ctime(), m.ctime_nsec()),
+            created: m.created().ok(),
+            accessed: m.accessed().ok(),
+            modified: m.modified().ok(),
+            dev: m.dev(),
+            ino: m.ino(),
+            nlink: m.nlink(),
+        },
+    )
+}
+
+/// [`info`] from cap-std's metadata (a `stat` through a directory handle).
+fn cap_info(name: &str, m: &cap_std::fs::Metadata) -> FileInfo {
+    use cap_std::fs::MetadataExt as _;
+    let std_time = |t: io::Result<cap_std::time::SystemTime>| t.ok().map(|t| t.into_std());
+    info_of(
+        name,
+        &Meta {
+            is_dir: m.is_dir(),
+            len: m.len(),
+            mode: m.mode(),
+            blocks: m.blocks(),
+            ctime: (m.ctime(), m.ctime_nsec()),
+            created: std_time(m.created()),
+            accessed: std_time(m.accessed()),
+            modified: std_time(m.modified()),
+            dev: m.dev(),
+            ino: m.ino(),
+            nlink: m.nlink(),
+        },
+    )
+}
+
+/// What [`info_of`] needs from a file's metadata, whichever API it came from.
+struct Meta {
+    is_dir: bool,
+    len: u64,
+    mode: u32,
+    blocks: u64,
+    ctime: (i64, i64),
+    created: Option<SystemTime>,
+    accessed: Option<SystemTime>,
+    modified: Option<SystemTime>,
+    dev: u64,
+    ino: u64,
+    nlink: u64,
+}
+
+fn info_of(name: &str, m: &Meta) -> FileInfo {
+    let is_dir = m.is_dir;
     let mut attributes = if is_dir {
         ext_attr::DIRECTORY
     } else {
         ext_attr::ARCHIVE
     };
     if !is_dir {
-        let mode = m.permissions().mode();
-        if mode & 0o200 == 0 {
+        if m.mode & 0o200 == 0 {
             attributes |= ext_attr::READONLY;
         }
-        attributes |= mode_to_hidden_system(mode);
+        attributes |= mode_to_hidden_system(m.mode);
     }
-    let ctime = unix_to_filetime(m.ctime(), m.ctime_nsec().clamp(0, 999_999_999) as u32);
+    let ctime = unix_to_filetime(m.ctime.0, m.ctime.1.clamp(0, 999_999_999) as u32);
+    let time = |t: Option<SystemTime>| ft(t.ok_or(io::ErrorKind::Unsupported.into()));
+    let modified = time(m.modified);
     FileInfo {
         name: name.into(),
         is_dir,
-        size: if is_dir { 0 } else { m.len() },
-        allocation_size: m.blocks() * 512,
-        created: m
-            .created()
-            .map_or(ctime.min(ft(m.modified())), |t| ft(Ok(t))),
-        accessed: ft(m.accessed()),
-        written: ft(m.modified()),
+        size: if is_dir { 0 } else { m.len },
+        allocation_size: m.blocks * 512,
+        created: m.created.map_or(ctime.min(modified), |t| time(Some(t))),
+        accessed: time(m.accessed),
+        written: modified,
         changed: ctime,
         attributes,
-        file_id: (m.dev() << 40) ^ m.ino(),
-        links: m.nlink() as u32,
+        file_id: (m.dev << 40) ^ m.ino,
+        links: m.nlink as u32,
     }
 }
 
@@ -785,8 +840,15 @@ impl FileSystem for LocalFs {
             let Ok(e) = e else { continue };
             let name = e.file_name();
             let Some(name) = name.to_str() else { continue };
-            // Metadata through the directory handle, following links that stay inside;
-            // entries whose link leads outside (or that vanished) are left out.
+            // Not a link: one stat through the directory handle.
+            if e.file_type().is_ok_and(|t| !t.is_symlink()) {
+                if let Ok(m) = d.symlink_metadata(name) {
+                    out.push(cap_info(name, &m));
+                }
+                continue;
+            }
+            // A link: opened through the directory handle, which follows links that stay
+            // inside; entries whose link leads outside (or that vanished) are left out.
             let m = match d.open_with(name, OpenOptions::new().read(true)) {
                 Ok(f) => f.into_std().metadata(),
                 Err(e) => match d.open_dir(name) {

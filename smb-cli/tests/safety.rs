@@ -122,6 +122,19 @@ fn names_and_links_never_leave_the_share() {
             "{name:?}: listed the outside"
         );
     }
+    // The share's listing shows its own entries and the link that stays inside (as the
+    // file it leads to), and leaves out the links that lead outside.
+    let listed = c.list(t, "*").unwrap();
+    let entry = |n: &str| listed.iter().find(|e| e.name == n);
+    assert_eq!(entry("inside.txt").map(|e| e.size), Some(6));
+    assert_eq!(
+        entry("link_in").map(|e| (e.size, e.is_dir)),
+        Some((6, false))
+    );
+    assert!(entry("sub").is_some_and(|e| e.is_dir));
+    for out in ["link_out_file", "link_abs_file", "link_out_dir"] {
+        assert!(entry(out).is_none(), "{out} listed");
+    }
     assert_eq!(
         std::fs::read_dir(&outside).unwrap().count(),
         1,
