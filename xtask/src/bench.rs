@@ -206,10 +206,19 @@ fn compare(
     // One warm-up each (page cache, smbd forks), then interleaved rounds; three times
     // as many for comparisons that take under a second a side (cheap to repeat, and
     // the noisiest).
-    let warm = (ours.1)()? + (theirs.1)()?;
+    // Before each timed run, untimed: sync(2), so that data one side left in the page
+    // cache is not written back during the other side's run (smbd does not flush at
+    // close; `smb serve` does).
+    let settle = || rustix::fs::sync();
+    settle();
+    let warm = (ours.1)()?;
+    settle();
+    let warm = warm + (theirs.1)()?;
     let rounds = if warm < 2.0 { rounds * 3 } else { rounds };
     for _ in 0..rounds {
+        settle();
         a.push((ours.1)()?);
+        settle();
         b.push((theirs.1)()?);
     }
     let row = Row {
@@ -536,7 +545,7 @@ fn render(rows: &[Row], mem: Option<&Row>, tcp: f64, o: &BenchOptions) -> String
         .unwrap_or_default();
     let mut s = format!(
         "Benchmark of {date} on {} (loopback; one noisy machine: read the ratios, not the absolute numbers). \
-         `cargo xtask bench` — {} rounds per comparison (three times as many where a round takes under a second a side), interleaved, medians; ratio = Samba / ours (above 1: we are faster or smaller).\n\n",
+         `cargo xtask bench` — {} rounds per comparison (three times as many where a round takes under a second a side), interleaved, sync(2) before each run (untimed), medians; ratio = Samba / ours (above 1: we are faster or smaller).\n\n",
         machine(),
         o.rounds
     );
