@@ -101,21 +101,26 @@ pub fn handshake_prefix() -> &'static [u8] {
     PREFIX.call_once(|| super::pair::session().0.client_bytes)
 }
 
-fn fresh_server_pair() -> super::pair::Pair {
+fn fresh_server_pair(later_reads: bool) -> super::pair::Pair {
     use super::pair::{Pair, client_config, fixture, in_order, server_config};
+    let mut fs = fixture();
+    fs.later_reads = later_reads;
     Pair::new(
         0,
         in_order(),
         client_config(),
         server_config(),
-        alloc::sync::Arc::new(fixture()),
+        alloc::sync::Arc::new(fs),
     )
 }
 
 /// Target `server`: a whole server connection over an in-memory file system, fed
 /// arbitrary client bytes. The first byte picks the chunk size and whether the bytes
 /// follow a valid handshake (logon, tree connect, open) so that file operations are
-/// reached. Afterwards the connection must wind down cleanly.
+/// reached; inputs of odd length answer reads as a sendfile host would ([`LaterRead`]s).
+/// Afterwards the connection must wind down cleanly.
+///
+/// [`LaterRead`]: crate::LaterRead
 pub fn server(data: &[u8]) {
     server_traced(data, None);
 }
@@ -128,7 +133,7 @@ pub fn server_traced(
     let Some((&ctl, rest)) = data.split_first() else {
         return;
     };
-    let mut p = fresh_server_pair();
+    let mut p = fresh_server_pair(rest.len() % 2 == 1);
     p.trace = trace;
     if ctl & 1 == 1 {
         p.feed_server(handshake_prefix());
