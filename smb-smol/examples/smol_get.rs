@@ -23,9 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let c = Client::connect(a[1].as_str(), config, Duration::from_secs(5)).await?;
         let tree = c.tree_connect(&a[2]).await?;
         let file = std::fs::File::create(&a[4])?;
-        let mut out = smol::Unblock::new(file);
-        let n = c.download(tree, &a[3], &mut out, |_| {}).await?;
-        futures_lite::AsyncWriteExt::flush(&mut out).await?;
+        let n = c.download_to_file(tree, &a[3], file, |_| {}).await?;
         c.logoff().await?;
         println!("{n} bytes");
         Ok(())

@@ -21,8 +21,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let c = Client::connect(a[1].as_str(), config, Duration::from_secs(5)).await?;
     let tree = c.tree_connect(&a[2]).await?;
-    let mut out = tokio::fs::File::create(&a[4]).await?;
-    let n = c.download(tree, &a[3], &mut out, |_| {}).await?;
+    let file = std::fs::File::create(&a[4])?;
+    let n = c.download_to_file(tree, &a[3], file, |_| {}).await?;
     c.logoff().await?;
     println!("{n} bytes");
     Ok(())

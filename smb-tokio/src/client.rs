@@ -377,6 +377,31 @@ impl Client {
         tree: TreeId,
         path: &str,
         out: &mut W,
+        progress: impl FnMut(u64),
+    ) -> Result<u64, SmbError> {
+        self.download_into(tree, path, WriterSink(out), progress)
+            .await
+    }
+
+    /// Copies a whole remote file into a local file, like [`Client::download`], but
+    /// writes the received pieces on the blocking pool as they are, without copying them
+    /// into a write buffer first (as `tokio::fs::File` does). Returns the bytes copied.
+    pub async fn download_to_file(
+        &self,
+        tree: TreeId,
+        path: &str,
+        file: std::fs::File,
+        progress: impl FnMut(u64),
+    ) -> Result<u64, SmbError> {
+        self.download_into(tree, path, FileSink(Some(file)), progress)
+            .await
+    }
+
+    async fn download_into(
+        &self,
+        tree: TreeId,
+        path: &str,
+        mut out: impl Sink,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, SmbError> {
         let o = self.open(tree, path, OpenOptions::read()).await?;
@@ -407,18 +432,17 @@ impl Client {
                 Ok(d) => d,
                 Err(e) => break Err(e),
             };
-            for c in &d.chunks {
-                if out.write_all(c).await.is_err() {
-                    for (_, t) in inflight.drain(..) {
-                        let _ = t.await;
-                    }
-                    let _ = self.close(tree, o.fid).await;
-                    return Err(SmbError::Usage("cannot write the local file"));
+            let got = d.len() as u64;
+            if out.put(d.chunks).await.is_err() {
+                for (_, t) in inflight.drain(..) {
+                    let _ = t.await;
                 }
+                let _ = self.close(tree, o.fid).await;
+                return Err(SmbError::Usage("cannot write the local file"));
             }
-            off += d.len() as u64;
+            off += got;
             progress(off);
-            if (d.len() as u64) < want {
+            if got < want {
                 for (_, t) in inflight.drain(..) {
                     let _ = t.await;
                 }
@@ -663,5 +687,42 @@ impl AsyncSeek for File {
             }
             Poll::Ready(Ok(_)) => Poll::Ready(Ok(self.pos)),
         }
+    }
+}
+
+/// Where [`Client::download`] and [`Client::download_to_file`] put what they read.
+trait Sink {
+    async fn put(&mut self, chunks: Vec<Bytes>) -> io::Result<()>;
+}
+
+struct WriterSink<'a, W>(&'a mut W);
+
+impl<W: AsyncWrite + Unpin> Sink for WriterSink<'_, W> {
+    async fn put(&mut self, chunks: Vec<Bytes>) -> io::Result<()> {
+        for c in &chunks {
+            self.0.write_all(c).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A local file written on the blocking pool; the file moves there and back.
+struct FileSink(Option<std::fs::File>);
+
+impl Sink for FileSink {
+    async fn put(&mut self, chunks: Vec<Bytes>) -> io::Result<()> {
+        use std::io::Write;
+        let mut f = self
+            .0
+            .take()
+            .ok_or_else(|| io::Error::other("an earlier write failed"))?;
+        let (f, r) = tokio::task::spawn_blocking(move || {
+            let r = chunks.iter().try_for_each(|c| f.write_all(c));
+            (f, r)
+        })
+        .await
+        .map_err(io::Error::other)?;
+        self.0 = Some(f);
+        r
     }
 }

@@ -48,6 +48,15 @@ pub trait Session {
     fn tree(&mut self, share: &str) -> Result<TreeId, SmbError>;
     fn list(&mut self, t: TreeId, path: &str) -> Result<Vec<FileStat>, SmbError>;
     fn get(&mut self, t: TreeId, path: &str) -> Result<Vec<u8>, SmbError>;
+    /// Downloads into a local file (the async adapters' `download_to_file`); returns the
+    /// bytes copied.
+    fn get_to_file(&mut self, t: TreeId, path: &str, f: std::fs::File) -> Result<u64, SmbError> {
+        use std::io::Write;
+        let v = self.get(t, path)?;
+        (&f).write_all(&v)
+            .map_err(|_| SmbError::Usage("local write"))?;
+        Ok(v.len() as u64)
+    }
     fn put(&mut self, t: TreeId, path: &str, data: &[u8]) -> Result<u64, SmbError>;
     /// Opens, seeks to `off` and reads `len` bytes through the adapter's file type.
     fn read_at(&mut self, t: TreeId, path: &str, off: u64, len: usize) -> Result<Vec<u8>, String>;
@@ -153,6 +162,10 @@ impl Session for TokioSession {
         self.rt.block_on(self.c.download(t, path, &mut v, |_| {}))?;
         Ok(v)
     }
+    fn get_to_file(&mut self, t: TreeId, path: &str, f: std::fs::File) -> Result<u64, SmbError> {
+        self.rt
+            .block_on(self.c.download_to_file(t, path, f, |_| {}))
+    }
     fn put(&mut self, t: TreeId, path: &str, data: &[u8]) -> Result<u64, SmbError> {
         self.rt
             .block_on(self.c.upload(t, path, &mut &data[..], |_| {}))
@@ -216,6 +229,9 @@ impl Session for SmolSession {
         let mut v = Vec::new();
         on(self.c.download(t, path, &mut v, |_| {}))?;
         Ok(v)
+    }
+    fn get_to_file(&mut self, t: TreeId, path: &str, f: std::fs::File) -> Result<u64, SmbError> {
+        on(self.c.download_to_file(t, path, f, |_| {}))
     }
     fn put(&mut self, t: TreeId, path: &str, data: &[u8]) -> Result<u64, SmbError> {
         on(self.c.upload(t, path, &mut &data[..], |_| {}))
@@ -304,6 +320,16 @@ pub fn list_get_put(s: &mut dyn Session, share_dir: &std::path::Path, big: &[u8]
         smb_testkit::checksum(&got),
         smb_testkit::checksum(big),
         "{tag}: checksum"
+    );
+    let local = smb_testkit::TempDir::new("get-to-file");
+    let path = local.path().join("big.bin");
+    let n = s
+        .get_to_file(t, "big.bin", std::fs::File::create(&path).unwrap())
+        .unwrap_or_else(|e| panic!("{tag}: get to file: {e}"));
+    assert_eq!(n, big.len() as u64, "{tag}: size to file");
+    assert!(
+        std::fs::read(&path).unwrap() == big,
+        "{tag}: the file written by get_to_file differs"
     );
     let up = smb_testkit::pattern(3 * 1024 * 1024 + 17, tag.len() as u64);
     let name = format!("up-{tag}.bin");
