@@ -746,6 +746,14 @@ impl FileSystem for LocalFs {
         if n < LATER_MIN {
             return Ok(None);
         }
+        // Start reading what is not cached yet, so that sending it (on an event loop)
+        // seldom waits for the disk.
+        let _ = rustix::fs::fadvise(
+            &*f,
+            offset,
+            core::num::NonZeroU64::new(n as u64),
+            rustix::fs::Advice::WillNeed,
+        );
         Ok(Some(LaterRead {
             len: n,
             source: Arc::new(FileRange::new(f, offset)),

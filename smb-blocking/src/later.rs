@@ -2,9 +2,10 @@
 //!
 //! [`LocalFs`](crate::fs::LocalFs) answers large unsigned reads with a [`LaterRead`]
 //! naming a [`FileRange`] instead of reading the bytes; the server adapters then write
-//! the response's head and send the file range after it with [`write_later`]: on Linux
-//! with `sendfile(2)`, so the page cache goes to the socket without a copy through user
-//! space. Where `sendfile` is refused, the bytes are read and written in pieces.
+//! the response's head and send the file range after it, with [`write_later`] on a
+//! thread or a [`LaterWriter`] driven by an event loop: on Linux with `sendfile(2)`, so
+//! the page cache goes to the socket without a copy through user space. Where `sendfile`
+//! is refused, the bytes are read and written in pieces.
 
 use std::fs::File;
 use std::io;
@@ -37,77 +38,125 @@ pub const SEND_STALL: Duration = Duration::from_secs(120);
 /// The piece size of the read-and-write fallback.
 const PIECE: usize = 256 * 1024;
 
-/// Writes the `later.len` file bytes of `later` to `sock` (blocking or not: a full
-/// socket is waited for, up to [`SEND_STALL`]). If the file became shorter since the
-/// read was answered, zeros stand for the missing bytes, so that the frame keeps the
-/// length its header announced.
+/// Writes the `later.len` file bytes of `later` to a blocking or non-blocking `sock`,
+/// waiting for a full socket up to [`SEND_STALL`] at a time. Event-loop hosts use
+/// [`LaterWriter`] instead, so that a slow reader never holds a thread.
 ///
 /// Fails with [`io::ErrorKind::InvalidInput`] when the source is not a [`FileRange`].
 pub fn write_later(sock: BorrowedFd<'_>, later: &LaterRead) -> io::Result<()> {
-    let Some(range) = later.source.downcast_ref::<FileRange>() else {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "file bytes from a source this host does not know",
-        ));
-    };
-    let mut left = later.len as usize;
-    let mut offset = range.offset;
-    #[cfg(target_os = "linux")]
-    while left > 0 {
-        match rustix::fs::sendfile(sock, range.file.as_fd(), Some(&mut offset), left) {
-            // The file got shorter: zeros below.
-            Ok(0) => break,
-            Ok(n) => left -= n.min(left),
-            Err(Errno::INTR) => {}
-            Err(Errno::AGAIN) => wait_writable(sock)?,
-            // This file or socket does not do sendfile: read and write below.
-            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => break,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if left == 0 {
-        return Ok(());
-    }
-    let mut buf = vec![0u8; left.min(PIECE)];
-    let mut at_end = false;
-    while left > 0 {
-        let want = left.min(buf.len());
-        let got = if at_end {
-            0
-        } else {
-            loop {
-                match rustix::io::pread(range.file.as_fd(), &mut buf[..want], offset) {
-                    Ok(n) => break n,
-                    Err(Errno::INTR) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        };
-        let n = if got == 0 {
-            at_end = true;
-            buf[..want].fill(0);
-            want
-        } else {
-            got
-        };
-        write_all(sock, &buf[..n])?;
-        left -= n;
-        offset += n as u64;
+    let mut w = LaterWriter::new(later)?;
+    while !w.advance(sock)? {
+        wait_writable(sock)?;
     }
     Ok(())
 }
 
-fn write_all(sock: BorrowedFd<'_>, mut data: &[u8]) -> io::Result<()> {
-    while !data.is_empty() {
-        match rustix::io::write(sock, data) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => data = &data[n.min(data.len())..],
-            Err(Errno::INTR) => {}
-            Err(Errno::AGAIN) => wait_writable(sock)?,
-            Err(e) => return Err(e.into()),
+/// Writing the file bytes of one [`LaterRead`], resumable after a full socket: on Linux
+/// with `sendfile(2)`; where that is refused, by reading and writing pieces. If the file
+/// became shorter since the read was answered, zeros stand for the missing bytes, so that
+/// the frame keeps the length its header announced.
+#[derive(Debug)]
+pub struct LaterWriter {
+    file: Arc<File>,
+    offset: u64,
+    left: usize,
+    /// sendfile refused (or the file ended): read and write pieces.
+    plain: bool,
+    at_end: bool,
+    buf: Vec<u8>,
+    /// Bytes of `buf` read but not written yet.
+    pending: std::ops::Range<usize>,
+}
+
+impl LaterWriter {
+    /// A writer for `later`; fails with [`io::ErrorKind::InvalidInput`] when its source
+    /// is not a [`FileRange`].
+    pub fn new(later: &LaterRead) -> io::Result<Self> {
+        let Some(range) = later.source.downcast_ref::<FileRange>() else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "file bytes from a source this host does not know",
+            ));
+        };
+        Ok(Self {
+            file: range.file.clone(),
+            offset: range.offset,
+            left: later.len as usize,
+            plain: !cfg!(target_os = "linux"),
+            at_end: false,
+            buf: Vec::new(),
+            pending: 0..0,
+        })
+    }
+
+    /// Writes as much as `sock` takes: `Ok(true)` when every byte is written, `Ok(false)`
+    /// when the socket is full (call again once it is writable).
+    pub fn advance(&mut self, sock: BorrowedFd<'_>) -> io::Result<bool> {
+        loop {
+            if !self.pending.is_empty() {
+                match rustix::io::write(sock, &self.buf[self.pending.clone()]) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(n) => self.pending.start += n.min(self.pending.len()),
+                    Err(Errno::INTR) => {}
+                    Err(Errno::AGAIN) => return Ok(false),
+                    Err(e) => return Err(e.into()),
+                }
+                continue;
+            }
+            if self.left == 0 {
+                return Ok(true);
+            }
+            if !self.plain {
+                match self.sendfile(sock) {
+                    // The file got shorter: zeros from here.
+                    Ok(0) => {
+                        self.plain = true;
+                        self.at_end = true;
+                    }
+                    Ok(n) => self.left -= n.min(self.left),
+                    Err(Errno::INTR) => {}
+                    Err(Errno::AGAIN) => return Ok(false),
+                    // This file or socket does not do sendfile: read and write.
+                    Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => self.plain = true,
+                    Err(e) => return Err(e.into()),
+                }
+                continue;
+            }
+            if self.buf.is_empty() {
+                self.buf = vec![0u8; self.left.min(PIECE)];
+            }
+            let want = self.left.min(self.buf.len());
+            let got = if self.at_end {
+                0
+            } else {
+                match rustix::io::pread(self.file.as_fd(), &mut self.buf[..want], self.offset) {
+                    Ok(n) => n,
+                    Err(Errno::INTR) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            };
+            let n = if got == 0 {
+                self.at_end = true;
+                self.buf[..want].fill(0);
+                want
+            } else {
+                got
+            };
+            self.pending = 0..n;
+            self.left -= n;
+            self.offset += n as u64;
         }
     }
-    Ok(())
+
+    #[cfg(target_os = "linux")]
+    fn sendfile(&mut self, sock: BorrowedFd<'_>) -> Result<usize, Errno> {
+        rustix::fs::sendfile(sock, self.file.as_fd(), Some(&mut self.offset), self.left)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn sendfile(&mut self, _sock: BorrowedFd<'_>) -> Result<usize, Errno> {
+        Err(Errno::NOSYS)
+    }
 }
 
 fn wait_writable(sock: BorrowedFd<'_>) -> io::Result<()> {
@@ -179,6 +228,44 @@ mod tests {
         assert_eq!(got[..10_000], data[90_000..]);
         assert!(got[10_000..].iter().all(|&b| b == 0));
         assert_eq!(got.len(), 30_000);
+    }
+
+    /// A full non-blocking socket stops the writer (`Ok(false)`) without losing bytes,
+    /// in the sendfile part and in the zeros after a file that got shorter; it resumes
+    /// once the reader drains the socket.
+    #[test]
+    fn a_full_socket_pauses_the_writer_and_it_resumes_exactly() {
+        let data = pattern(3 << 20);
+        let path = std::env::temp_dir().join(format!("smb-later-full-{}", std::process::id()));
+        std::fs::write(&path, &data).unwrap();
+        let file = Arc::new(File::open(&path).unwrap());
+        std::fs::remove_file(&path).unwrap();
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut rx = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (tx, _) = l.accept().unwrap();
+        tx.set_nonblocking(true).unwrap();
+        // 3 MiB from the file, then 13 MiB of zeros: more than the socket buffers hold.
+        let len = 16u32 << 20;
+        let later = LaterRead {
+            len,
+            source: Arc::new(FileRange::new(file, 0)),
+        };
+        let mut w = LaterWriter::new(&later).unwrap();
+        assert!(!w.advance(tx.as_fd()).unwrap(), "the socket filled up");
+        let reader = std::thread::spawn(move || {
+            let mut got = vec![0u8; len as usize];
+            rx.read_exact(&mut got).unwrap();
+            got
+        });
+        let mut pauses = 1;
+        while !w.advance(tx.as_fd()).unwrap() {
+            pauses += 1;
+            wait_writable(tx.as_fd()).unwrap();
+        }
+        let got = reader.join().unwrap();
+        assert_eq!(got[..data.len()], data[..]);
+        assert!(got[data.len()..].iter().all(|&b| b == 0));
+        assert!(pauses >= 1);
     }
 
     #[test]

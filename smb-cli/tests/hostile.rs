@@ -1,7 +1,7 @@
 //! `smb serve` against hostile clients, checked with Samba's smbclient: traversal,
 //! read-only shares, refused logons, and floods of stalled and garbage connections.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -165,4 +165,105 @@ fn stalled_and_garbage_connections_do_not_hurt() {
     );
     drop(stalled);
     drop(garbage);
+}
+
+fn threads_of(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Logs on with the sans-IO client over a plain socket, opens `path`, asks for `len`
+/// bytes of it and never reads again: a client that stalls its own download.
+fn stalled_reader(port: u16, path: &str, len: u64) -> TcpStream {
+    use smb_proto::client::{ClientConfig, ClientConnection, ClientEvent, OpenOptions, Reply};
+    let clock = smb_blocking::clock::Clock::new();
+    let config = ClientConfig {
+        credentials: Some(smb_proto::auth::Credentials::new("smbtest", "", "smbpass")),
+        ..Default::default()
+    };
+    let mut c = ClientConnection::new(config, clock.now(), [7u8; 32]);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    fn flush(c: &mut ClientConnection, s: &mut TcpStream) {
+        while let Some(t) = c.poll_transmit() {
+            for p in t.parts() {
+                s.write_all(p).unwrap();
+            }
+        }
+    }
+    let wait = |c: &mut ClientConnection, s: &mut TcpStream, id| -> Reply {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            flush(c, s);
+            while let Some(ev) = c.poll_event() {
+                if let ClientEvent::Completed { id: done, result } = ev
+                    && done == id
+                {
+                    return result.unwrap();
+                }
+            }
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "the server closed the connection");
+            c.handle_input(clock.now(), &buf[..n]).unwrap();
+        }
+    };
+    let id = c.connect(clock.now());
+    wait(&mut c, &mut s, id);
+    let id = c.tree_connect(clock.now(), "share");
+    let Reply::Tree(tree) = wait(&mut c, &mut s, id) else {
+        panic!("tree connect")
+    };
+    let id = c.open(clock.now(), tree, path, OpenOptions::read());
+    let Reply::Opened(o) = wait(&mut c, &mut s, id) else {
+        panic!("open")
+    };
+    let _ = c.read(clock.now(), tree, o.fid, 0, len);
+    flush(&mut c, &mut s);
+    s
+}
+
+/// Clients that ask for large reads and then stop reading fill their sockets; the file
+/// bytes of those responses wait for the socket without holding a thread each, and
+/// other clients are answered as usual.
+#[test]
+fn clients_that_stop_reading_their_downloads_hold_no_threads() {
+    if !smb_testkit::peers_available(&["smbclient"]) {
+        return;
+    }
+    let bin = Path::new(env!("CARGO_BIN_EXE_smb"));
+    let srv = smb_testkit::ChildServer::start_smb_serve(bin, &[]);
+    std::fs::write(srv.share_dir().join("a.txt"), b"a").unwrap();
+    let big = smb_testkit::pattern(32 << 20, 3);
+    std::fs::write(srv.share_dir().join("big.bin"), &big).unwrap();
+    let before = threads_of(srv.pid());
+    let stalled: Vec<TcpStream> = (0..40)
+        .map(|_| stalled_reader(srv.port, "big.bin", big.len() as u64))
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    let during = threads_of(srv.pid());
+    let local = TempDir::new("stalled-readers");
+    let t0 = Instant::now();
+    let o = smbclient(
+        srv.port,
+        "share",
+        "smbtest%smbpass",
+        &[],
+        "get a.txt a.txt",
+        local.path(),
+    );
+    let took = t0.elapsed();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(local.path().join("a.txt")).unwrap(), b"a");
+    assert!(took < Duration::from_secs(10), "smbclient took {took:?}");
+    assert!(
+        during <= before + 8,
+        "{} threads with 40 stalled readers ({} before)",
+        during,
+        before
+    );
+    eprintln!("threads: {before} before, {during} with 40 stalled readers; smbclient in {took:?}");
+    drop(stalled);
 }

@@ -185,14 +185,17 @@ pub async fn serve_connection(
                     (&stream).write_all(tail).await?;
                 }
                 if let Some(later) = t.later {
-                    // sendfile on the blocking pool: reading the file may wait for the
-                    // disk. The connection waits for it, so responses stay in order.
+                    // sendfile whenever the socket takes it; the connection waits, so
+                    // responses stay in order, but no thread waits for a slow reader.
                     use std::os::fd::AsFd;
-                    let sock = stream.get_ref().as_fd().try_clone_to_owned()?;
-                    blocking::unblock(move || {
-                        smb_blocking::later::write_later(sock.as_fd(), &later)
-                    })
-                    .await?;
+                    let mut w = smb_blocking::later::LaterWriter::new(&later)?;
+                    stream
+                        .write_with(|s| match w.advance(s.as_fd()) {
+                            Ok(true) => Ok(()),
+                            Ok(false) => Err(std::io::ErrorKind::WouldBlock.into()),
+                            Err(e) => Err(e),
+                        })
+                        .await?;
                 }
                 std::io::Result::Ok(())
             }

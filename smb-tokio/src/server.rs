@@ -221,14 +221,28 @@ pub async fn serve_connection(
     }
 }
 
-/// Sends file bytes after a response (sendfile) on the blocking pool: reading them may
-/// wait for the disk. The connection waits for it, so responses stay in order.
+/// Sends file bytes after a response (sendfile) whenever the socket takes them; the
+/// connection waits for it, so responses stay in order, but no thread waits for a slow
+/// reader. (The file system asked the kernel to read the range ahead.)
 async fn send_later(stream: &TcpStream, later: smb_proto::LaterRead) -> std::io::Result<()> {
+    use std::io::ErrorKind::WouldBlock;
     use std::os::fd::AsFd;
-    let sock = stream.as_fd().try_clone_to_owned()?;
-    tokio::task::spawn_blocking(move || smb_blocking::later::write_later(sock.as_fd(), &later))
-        .await
-        .map_err(std::io::Error::other)?
+    let mut w = smb_blocking::later::LaterWriter::new(&later)?;
+    loop {
+        stream.writable().await?;
+        let step = stream.try_io(tokio::io::Interest::WRITABLE, || {
+            match w.advance(stream.as_fd()) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(WouldBlock.into()),
+                Err(e) => Err(e),
+            }
+        });
+        match step {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 async fn write_all_vectored(
