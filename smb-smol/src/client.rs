@@ -438,14 +438,15 @@ impl Client {
         mut progress: impl FnMut(u64),
     ) -> Result<u64, SmbError> {
         let o = self.open(tree, path, OpenOptions::read()).await?;
-        // Two windows in flight (each a task), so the pipe never drains at a boundary.
-        let window: u64 = 16 * 1024 * 1024;
+        // Eight 2 MiB windows in flight (each a task), so the pipe never drains at a
+        // boundary and a window is written (and its memory reused) soon after it arrives.
+        let window: u64 = 2 * 1024 * 1024;
         let size = o.stat.size;
         let mut next = 0u64;
         let mut inflight = std::collections::VecDeque::new();
         let mut off = 0u64;
         let r = loop {
-            while inflight.len() < 2 && next < size {
+            while inflight.len() < 8 && next < size {
                 let want = (size - next).min(window);
                 let c = self.clone();
                 let fid = o.fid;
