@@ -144,19 +144,7 @@ fn stalled_and_garbage_connections_do_not_hurt() {
         let _ = s.write_all(&smb_testkit::pattern(4096 + (i as usize % 7) * 1000, i));
         garbage.push(s);
     }
-    let local = TempDir::new("flood");
-    let t0 = Instant::now();
-    let o = smbclient(
-        srv.port,
-        "share",
-        "smbtest%smbpass",
-        &[],
-        "get a.txt a.txt",
-        local.path(),
-    );
-    let took = t0.elapsed();
-    assert!(o.status.success(), "{}", text(&o));
-    assert!(took < Duration::from_secs(10), "smbclient took {took:?}");
+    let took = smbclient_gets_a_txt_promptly(srv.port);
     let rss = rss_kib(srv.pid());
     assert!(rss < 200 * 1024, "smb serve RSS {rss} KiB");
     eprintln!(
@@ -165,6 +153,26 @@ fn stalled_and_garbage_connections_do_not_hurt() {
     );
     drop(stalled);
     drop(garbage);
+}
+
+/// smbclient fetches the share's `a.txt` (holding `a`) from the server on `port` within
+/// 10 s; returns how long it took.
+fn smbclient_gets_a_txt_promptly(port: u16) -> Duration {
+    let local = TempDir::new("prompt-get");
+    let t0 = Instant::now();
+    let o = smbclient(
+        port,
+        "share",
+        "smbtest%smbpass",
+        &[],
+        "get a.txt a.txt",
+        local.path(),
+    );
+    let took = t0.elapsed();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(local.path().join("a.txt")).unwrap(), b"a");
+    assert!(took < Duration::from_secs(10), "smbclient took {took:?}");
+    took
 }
 
 fn threads_of(pid: u32) -> u64 {
@@ -244,20 +252,7 @@ fn clients_that_stop_reading_their_downloads_hold_no_threads() {
         .collect();
     std::thread::sleep(Duration::from_millis(1500));
     let during = threads_of(srv.pid());
-    let local = TempDir::new("stalled-readers");
-    let t0 = Instant::now();
-    let o = smbclient(
-        srv.port,
-        "share",
-        "smbtest%smbpass",
-        &[],
-        "get a.txt a.txt",
-        local.path(),
-    );
-    let took = t0.elapsed();
-    assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(std::fs::read(local.path().join("a.txt")).unwrap(), b"a");
-    assert!(took < Duration::from_secs(10), "smbclient took {took:?}");
+    let took = smbclient_gets_a_txt_promptly(srv.port);
     assert!(
         during <= before + 8,
         "{} threads with 40 stalled readers ({} before)",
