@@ -181,35 +181,54 @@ mod tests {
     use super::*;
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn pattern(n: usize) -> Vec<u8> {
         (0..n).map(|i| (i * 7 + i / 251) as u8).collect()
     }
 
-    /// Sends `len` bytes of a file of `file_len` bytes from `offset` over a real socket
-    /// pair and returns what arrived.
-    fn send(file_len: usize, offset: u64, len: u32, nonblocking: bool) -> (Vec<u8>, Vec<u8>) {
-        let data = pattern(file_len);
-        let dir = std::env::temp_dir().join(format!(
-            "smb-later-{}-{file_len}-{offset}-{len}-{nonblocking}",
-            std::process::id()
+    /// `len` bytes from `offset` of an (unlinked) file holding `data`.
+    fn later_of(data: &[u8], offset: u64, len: u32) -> LaterRead {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "smb-later-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
         ));
-        std::fs::write(&dir, &data).unwrap();
-        let file = Arc::new(File::open(&dir).unwrap());
-        std::fs::remove_file(&dir).unwrap();
+        std::fs::write(&path, data).unwrap();
+        let file = Arc::new(File::open(&path).unwrap());
+        std::fs::remove_file(&path).unwrap();
+        LaterRead {
+            len,
+            source: Arc::new(FileRange::new(file, offset)),
+        }
+    }
+
+    /// A connected pair over loopback: (sending side, receiving side).
+    fn socket_pair() -> (TcpStream, TcpStream) {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut rx = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let rx = TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let (tx, _) = l.accept().unwrap();
-        tx.set_nonblocking(nonblocking).unwrap();
-        let reader = std::thread::spawn(move || {
+        (tx, rx)
+    }
+
+    /// Reads exactly `len` bytes from `rx` on a thread of its own.
+    fn receive(mut rx: TcpStream, len: u32) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
             let mut got = vec![0u8; len as usize];
             rx.read_exact(&mut got).unwrap();
             got
-        });
-        let later = LaterRead {
-            len,
-            source: Arc::new(FileRange::new(file, offset)),
-        };
+        })
+    }
+
+    /// Sends `len` bytes of a file of `file_len` bytes from `offset` over a real socket
+    /// pair and returns the file's bytes and what arrived.
+    fn send(file_len: usize, offset: u64, len: u32, nonblocking: bool) -> (Vec<u8>, Vec<u8>) {
+        let data = pattern(file_len);
+        let later = later_of(&data, offset, len);
+        let (tx, rx) = socket_pair();
+        tx.set_nonblocking(nonblocking).unwrap();
+        let reader = receive(rx, len);
         write_later(tx.as_fd(), &later).unwrap();
         (data, reader.join().unwrap())
     }
@@ -236,43 +255,25 @@ mod tests {
     #[test]
     fn a_full_socket_pauses_the_writer_and_it_resumes_exactly() {
         let data = pattern(3 << 20);
-        let path = std::env::temp_dir().join(format!("smb-later-full-{}", std::process::id()));
-        std::fs::write(&path, &data).unwrap();
-        let file = Arc::new(File::open(&path).unwrap());
-        std::fs::remove_file(&path).unwrap();
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut rx = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-        let (tx, _) = l.accept().unwrap();
-        tx.set_nonblocking(true).unwrap();
         // 3 MiB from the file, then 13 MiB of zeros: more than the socket buffers hold.
         let len = 16u32 << 20;
-        let later = LaterRead {
-            len,
-            source: Arc::new(FileRange::new(file, 0)),
-        };
+        let later = later_of(&data, 0, len);
+        let (tx, rx) = socket_pair();
+        tx.set_nonblocking(true).unwrap();
         let mut w = LaterWriter::new(&later).unwrap();
         assert!(!w.advance(tx.as_fd()).unwrap(), "the socket filled up");
-        let reader = std::thread::spawn(move || {
-            let mut got = vec![0u8; len as usize];
-            rx.read_exact(&mut got).unwrap();
-            got
-        });
-        let mut pauses = 1;
+        let reader = receive(rx, len);
         while !w.advance(tx.as_fd()).unwrap() {
-            pauses += 1;
             wait_writable(tx.as_fd()).unwrap();
         }
         let got = reader.join().unwrap();
         assert_eq!(got[..data.len()], data[..]);
         assert!(got[data.len()..].iter().all(|&b| b == 0));
-        assert!(pauses >= 1);
     }
 
     #[test]
     fn an_unknown_source_is_an_error_and_writes_nothing() {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut rx = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-        let (mut tx, _) = l.accept().unwrap();
+        let (mut tx, mut rx) = socket_pair();
         let later = LaterRead {
             len: 10,
             source: Arc::new(42u32),
