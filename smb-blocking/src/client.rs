@@ -8,8 +8,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use smb_proto::client::ConnectionError;
 use smb_proto::client::{
-    ClientConfig, ClientConnection, ClientEvent, FileId, FileStat, FsStat, OpenOptions, Opened,
-    ReadData, Reply, RequestId, SessionInfo, ShareEntry, SmbError, Times, TreeId,
+    ClientConfig, ClientConnection, ClientEvent, FileId, FileStat, FromReply, FsStat, OpenOptions,
+    Opened, Operation, ReadData, Reply, RequestId, SessionInfo, ShareEntry, SmbError, Times,
+    TreeId,
 };
 
 use crate::clock::{Clock, seed};
@@ -122,14 +123,9 @@ impl Client {
             read_timeout: None,
             session: SessionInfo::default(),
         };
-        let id = c.conn.connect(c.clock.now());
-        match c.wait(id)? {
-            Reply::Connected(s) => {
-                c.session = s;
-                Ok(c)
-            }
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        let op = c.conn.connect(c.clock.now());
+        c.session = c.finish(op)?;
+        Ok(c)
     }
 
     /// A second handle to the socket, e.g. to abort the connection from another thread
@@ -174,15 +170,13 @@ impl Client {
     }
 
     /// Drives the connection until the operation completes.
-    pub fn wait(&mut self, id: RequestId) -> Result<Reply, SmbError> {
+    pub fn wait(&mut self, id: impl Into<RequestId>) -> Result<Reply, SmbError> {
+        let id = id.into();
         loop {
             self.send_all();
             while let Some(ev) = self.conn.poll_event() {
-                match ev {
-                    ClientEvent::Completed { id: x, result } => {
-                        self.done.insert(x, result);
-                    }
-                    ClientEvent::Closed(_) => {}
+                if let ClientEvent::Completed { id: x, result } = ev {
+                    self.done.insert(x, result);
                 }
             }
             if let Some(r) = self.done.remove(&id) {
@@ -237,23 +231,22 @@ impl Client {
         }
     }
 
-    fn done(&mut self, id: RequestId) -> Result<(), SmbError> {
-        self.wait(id).map(|_| ())
+    /// Drives the connection until `op` completes; its typed result.
+    fn finish<T: FromReply>(&mut self, op: Operation<T>) -> Result<T, SmbError> {
+        let r = self.wait(op.id());
+        op.result(r)
     }
 
     /// Connects to a share.
     pub fn tree_connect(&mut self, share: &str) -> Result<TreeId, SmbError> {
-        let id = self.conn.tree_connect(self.clock.now(), share);
-        match self.wait(id)? {
-            Reply::Tree(t) => Ok(t),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        let op = self.conn.tree_connect(self.clock.now(), share);
+        self.finish(op)
     }
 
     /// Disconnects a tree.
     pub fn tree_disconnect(&mut self, tree: TreeId) -> Result<(), SmbError> {
-        let id = self.conn.tree_disconnect(self.clock.now(), tree);
-        self.done(id)
+        let op = self.conn.tree_disconnect(self.clock.now(), tree);
+        self.finish(op)
     }
 
     /// Opens a file.
@@ -263,11 +256,8 @@ impl Client {
         path: &str,
         opts: OpenOptions,
     ) -> Result<Opened, SmbError> {
-        let id = self.conn.open(self.clock.now(), tree, path, opts);
-        match self.wait(id)? {
-            Reply::Opened(o) => Ok(o),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        let op = self.conn.open(self.clock.now(), tree, path, opts);
+        self.finish(op)
     }
 
     /// Reads up to `len` bytes at `offset`.
@@ -278,11 +268,8 @@ impl Client {
         offset: u64,
         len: u64,
     ) -> Result<ReadData, SmbError> {
-        let id = self.conn.read(self.clock.now(), tree, fid, offset, len);
-        match self.wait(id)? {
-            Reply::Read(d) => Ok(d),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        let op = self.conn.read(self.clock.now(), tree, fid, offset, len);
+        self.finish(op)
     }
 
     /// Writes bytes at `offset`.
@@ -293,41 +280,32 @@ impl Client {
         offset: u64,
         data: Bytes,
     ) -> Result<u64, SmbError> {
-        let id = self.conn.write(self.clock.now(), tree, fid, offset, data);
-        match self.wait(id)? {
-            Reply::Written(n) => Ok(n),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        let op = self.conn.write(self.clock.now(), tree, fid, offset, data);
+        self.finish(op)
     }
 
     /// Closes a file.
     pub fn close(&mut self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
-        let id = self.conn.close(self.clock.now(), tree, fid);
-        self.done(id)
+        let op = self.conn.close(self.clock.now(), tree, fid);
+        self.finish(op)
     }
 
     /// Flushes a file.
     pub fn flush(&mut self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
-        let id = self.conn.flush(self.clock.now(), tree, fid);
-        self.done(id)
+        let op = self.conn.flush(self.clock.now(), tree, fid);
+        self.finish(op)
     }
 
     /// Lists a directory.
     pub fn list(&mut self, tree: TreeId, path: &str) -> Result<Vec<FileStat>, SmbError> {
-        let id = self.conn.list(self.clock.now(), tree, path);
-        match self.wait(id)? {
-            Reply::Dir(v) => Ok(v),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        let op = self.conn.list(self.clock.now(), tree, path);
+        self.finish(op)
     }
 
     /// Information about a path.
     pub fn stat(&mut self, tree: TreeId, path: &str) -> Result<FileStat, SmbError> {
-        let id = self.conn.stat(self.clock.now(), tree, path);
-        match self.wait(id)? {
-            Reply::Stat(s) => Ok(s),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        let op = self.conn.stat(self.clock.now(), tree, path);
+        self.finish(op)
     }
 
     /// Sets times and/or size of a path.
@@ -338,69 +316,60 @@ impl Client {
         times: Option<Times>,
         size: Option<u64>,
     ) -> Result<(), SmbError> {
-        let id = self
+        let op = self
             .conn
             .set_info(self.clock.now(), tree, path, times, size);
-        self.done(id)
+        self.finish(op)
     }
 
     /// Deletes a file.
     pub fn delete(&mut self, tree: TreeId, path: &str) -> Result<(), SmbError> {
-        let id = self.conn.delete(self.clock.now(), tree, path);
-        self.done(id)
+        let op = self.conn.delete(self.clock.now(), tree, path);
+        self.finish(op)
     }
 
     /// Renames.
     pub fn rename(&mut self, tree: TreeId, from: &str, to: &str) -> Result<(), SmbError> {
-        let id = self.conn.rename(self.clock.now(), tree, from, to);
-        self.done(id)
+        let op = self.conn.rename(self.clock.now(), tree, from, to);
+        self.finish(op)
     }
 
     /// Creates a directory.
     pub fn mkdir(&mut self, tree: TreeId, path: &str) -> Result<(), SmbError> {
-        let id = self.conn.mkdir(self.clock.now(), tree, path);
-        self.done(id)
+        let op = self.conn.mkdir(self.clock.now(), tree, path);
+        self.finish(op)
     }
 
     /// Removes a directory.
     pub fn rmdir(&mut self, tree: TreeId, path: &str) -> Result<(), SmbError> {
-        let id = self.conn.rmdir(self.clock.now(), tree, path);
-        self.done(id)
+        let op = self.conn.rmdir(self.clock.now(), tree, path);
+        self.finish(op)
     }
 
     /// File-system sizes.
     pub fn fs_info(&mut self, tree: TreeId) -> Result<FsStat, SmbError> {
-        let id = self.conn.fs_info(self.clock.now(), tree);
-        match self.wait(id)? {
-            Reply::FsStat(s) => Ok(s),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        let op = self.conn.fs_info(self.clock.now(), tree);
+        self.finish(op)
     }
 
     /// ECHO.
     pub fn echo(&mut self, data: &[u8]) -> Result<Bytes, SmbError> {
-        let id = self
+        let op = self
             .conn
             .echo(self.clock.now(), Bytes::copy_from_slice(data));
-        match self.wait(id)? {
-            Reply::Echo(b) => Ok(b),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.finish(op)
     }
 
     /// Lists the server's shares.
     pub fn shares(&mut self) -> Result<Vec<ShareEntry>, SmbError> {
-        let id = self.conn.shares(self.clock.now());
-        match self.wait(id)? {
-            Reply::Shares(s) => Ok(s),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        let op = self.conn.shares(self.clock.now());
+        self.finish(op)
     }
 
     /// Ends the session.
     pub fn logoff(&mut self) -> Result<(), SmbError> {
-        let id = self.conn.logoff(self.clock.now());
-        self.done(id)
+        let op = self.conn.logoff(self.clock.now());
+        self.finish(op)
     }
 
     /// Opens a file as a `Read + Write + Seek` object.
@@ -436,7 +405,8 @@ impl Client {
         let window: u64 = 16 * 1024 * 1024;
         let size = o.stat.size;
         let mut next = 0u64;
-        let mut inflight: std::collections::VecDeque<(u64, u64, RequestId)> = Default::default();
+        let mut inflight: std::collections::VecDeque<(u64, u64, Operation<ReadData>)> =
+            Default::default();
         let mut off = 0u64;
         let r = loop {
             while inflight.len() < 2 && next < size {
@@ -454,9 +424,8 @@ impl Client {
                     (off, window, id)
                 }
             };
-            let d = match self.wait(id) {
-                Ok(Reply::Read(d)) => d,
-                Ok(_) => break Err(SmbError::Protocol("unexpected reply")),
+            let d = match self.finish(id) {
+                Ok(d) => d,
                 Err(e) => break Err(e),
             };
             debug_assert_eq!(at, off);
@@ -507,85 +476,100 @@ impl Client {
         /// Bytes asked for per read; a shorter answer is the end of the file.
         const STEP: u64 = 1024 * 1024;
         enum Step {
-            Open,
-            Read { fid: FileId, off: u64, want: u64 },
-            Close { ok: bool },
+            Open(Operation<Opened>),
+            Read {
+                fid: FileId,
+                off: u64,
+                want: u64,
+                op: Operation<ReadData>,
+            },
+            Close {
+                ok: bool,
+                op: Operation<()>,
+            },
         }
-        let mut queue: std::collections::VecDeque<(usize, Step, RequestId)> = Default::default();
+        let mut queue: std::collections::VecDeque<(usize, Step)> = Default::default();
         let mut next = 0usize;
         let mut total = 0u64;
         let mut error: Option<SmbError> = None;
         let depth = depth.max(1);
         loop {
             while error.is_none() && queue.len() < depth && next < paths.len() {
-                let id = self
+                let op = self
                     .conn
                     .open(self.clock.now(), tree, &paths[next], OpenOptions::read());
-                queue.push_back((next, Step::Open, id));
+                queue.push_back((next, Step::Open(op)));
                 next += 1;
             }
-            let Some((idx, step, id)) = queue.pop_front() else {
+            let Some((idx, step)) = queue.pop_front() else {
                 break;
             };
-            let r = self.wait(id);
-            let now = self.clock.now();
-            match (step, r) {
-                (Step::Open, Ok(Reply::Opened(o))) => {
-                    if error.is_some() {
-                        let id = self.conn.close(now, tree, o.fid);
-                        queue.push_back((idx, Step::Close { ok: false }, id));
-                    } else {
-                        let want = (o.stat.size + 1).min(STEP);
-                        let id = self.conn.read(now, tree, o.fid, 0, want);
-                        queue.push_back((
-                            idx,
-                            Step::Read {
-                                fid: o.fid,
-                                off: 0,
-                                want,
-                            },
-                            id,
-                        ));
+            // What to do next for this file, or the error that ends it.
+            let failed = match step {
+                Step::Open(op) => match self.finish(op) {
+                    Ok(o) => {
+                        let now = self.clock.now();
+                        if error.is_some() {
+                            let op = self.conn.close(now, tree, o.fid);
+                            queue.push_back((idx, Step::Close { ok: false, op }));
+                        } else {
+                            let want = (o.stat.size + 1).min(STEP);
+                            let op = self.conn.read(now, tree, o.fid, 0, want);
+                            let fid = o.fid;
+                            queue.push_back((
+                                idx,
+                                Step::Read {
+                                    fid,
+                                    off: 0,
+                                    want,
+                                    op,
+                                },
+                            ));
+                        }
+                        None
                     }
+                    Err(e) => Some((e, None)),
+                },
+                Step::Read { fid, off, want, op } => match self.finish(op) {
+                    Ok(d) => {
+                        let now = self.clock.now();
+                        let n = d.len() as u64;
+                        total += n;
+                        let mut ok = error.is_none();
+                        if ok && n > 0 && deliver(idx, &d.chunks, false).is_err() {
+                            error = Some(SmbError::Usage("cannot write the local file"));
+                            ok = false;
+                        }
+                        if ok && n == want {
+                            let off = off + n;
+                            let op = self.conn.read(now, tree, fid, off, STEP);
+                            let want = STEP;
+                            queue.push_back((idx, Step::Read { fid, off, want, op }));
+                        } else {
+                            let op = self.conn.close(now, tree, fid);
+                            queue.push_back((idx, Step::Close { ok, op }));
+                        }
+                        None
+                    }
+                    Err(e) => Some((e, Some(fid))),
+                },
+                Step::Close { ok, op } => match self.finish(op) {
+                    Ok(()) => {
+                        if ok && error.is_none() && deliver(idx, &[], true).is_err() {
+                            error = Some(SmbError::Usage("cannot write the local file"));
+                        }
+                        None
+                    }
+                    Err(e) => Some((e, None)),
+                },
+            };
+            if let Some((e, open)) = failed {
+                if error.is_none() {
+                    error = Some(e);
                 }
-                (Step::Read { fid, off, want }, Ok(Reply::Read(d))) => {
-                    let n = d.len() as u64;
-                    total += n;
-                    let mut ok = error.is_none();
-                    if ok && n > 0 && deliver(idx, &d.chunks, false).is_err() {
-                        error = Some(SmbError::Usage("cannot write the local file"));
-                        ok = false;
-                    }
-                    if ok && n == want {
-                        let id = self.conn.read(now, tree, fid, off + n, STEP);
-                        let step = Step::Read {
-                            fid,
-                            off: off + n,
-                            want: STEP,
-                        };
-                        queue.push_back((idx, step, id));
-                    } else {
-                        let id = self.conn.close(now, tree, fid);
-                        queue.push_back((idx, Step::Close { ok }, id));
-                    }
-                }
-                (Step::Close { ok }, Ok(_)) => {
-                    if ok && error.is_none() && deliver(idx, &[], true).is_err() {
-                        error = Some(SmbError::Usage("cannot write the local file"));
-                    }
-                }
-                (step, r) => {
-                    let e = match r {
-                        Err(e) => e,
-                        Ok(_) => SmbError::Protocol("unexpected reply"),
-                    };
-                    if error.is_none() {
-                        error = Some(e);
-                    }
-                    if let Step::Read { fid, .. } = step {
-                        let id = self.conn.close(now, tree, fid);
-                        queue.push_back((idx, Step::Close { ok: false }, id));
-                    }
+                if let Some(fid) = open {
+                    let op = self.conn.close(self.clock.now(), tree, fid);
+                    queue.push_back((idx, Step::Close { ok: false, op }));
                 }
             }
         }
@@ -611,7 +595,7 @@ impl Client {
         let mut off = 0u64;
         let mut acked = 0u64;
         let mut eof = false;
-        let mut inflight: std::collections::VecDeque<(u64, RequestId)> = Default::default();
+        let mut inflight: std::collections::VecDeque<(u64, Operation<u64>)> = Default::default();
         let r = loop {
             while inflight.len() < 2 && !eof {
                 let mut buf = Vec::with_capacity(window);
@@ -641,10 +625,9 @@ impl Client {
             let Some((n, id)) = inflight.pop_front() else {
                 break Ok(acked);
             };
-            match self.wait(id) {
-                Ok(Reply::Written(w)) if w == n => acked += w,
-                Ok(Reply::Written(_)) => break Err(SmbError::Protocol("short write")),
-                Ok(_) => break Err(SmbError::Protocol("unexpected reply")),
+            match self.finish(id) {
+                Ok(w) if w == n => acked += w,
+                Ok(_) => break Err(SmbError::Protocol("short write")),
                 Err(e) => break Err(e),
             }
             progress(acked);
@@ -759,10 +742,7 @@ impl Drop for File<'_> {
 
 impl Client {
     fn conn_stat(&mut self, tree: TreeId, fid: FileId) -> Result<FileStat, SmbError> {
-        let id = self.conn.stat_file(self.clock.now(), tree, fid);
-        match self.wait(id)? {
-            Reply::Stat(s) => Ok(s),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        let op = self.conn.stat_file(self.clock.now(), tree, fid);
+        self.finish(op)
     }
 }

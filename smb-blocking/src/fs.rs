@@ -527,6 +527,9 @@ const QUICK_IO: u32 = 256 * 1024;
 pub const LATER_MIN: u32 = 64 * 1024;
 
 impl FileSystem for LocalFs {
+    /// Large reads are sent from the file itself (`sendfile`).
+    type Later = FileRange;
+
     fn is_quick(&self, call: &FsCall) -> bool {
         match call {
             FsCall::Open(o) => matches!(
@@ -730,7 +733,7 @@ impl FileSystem for LocalFs {
         handle: Handle,
         offset: u64,
         len: u32,
-    ) -> Result<Option<LaterRead>, NtStatus> {
+    ) -> Result<Option<LaterRead<FileRange>>, NtStatus> {
         if len < LATER_MIN {
             return Ok(None);
         }
@@ -756,7 +759,7 @@ impl FileSystem for LocalFs {
         );
         Ok(Some(LaterRead {
             len: n,
-            source: Arc::new(FileRange::new(f, offset)),
+            source: FileRange::new(f, offset),
         }))
     }
 

@@ -11,6 +11,11 @@ use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState
 use smb_proto::wire::Transport;
 
 use crate::clock::Clock;
+use crate::later::{FileRange, LaterSource};
+
+/// A file system these servers can serve: any [`FileSystem`] whose later bytes they
+/// know how to send (`L`: [`FileRange`] for [`LocalFs`](crate::LocalFs)).
+pub type SharedFs<L = FileRange> = Arc<dyn FileSystem<Later = L> + Send + Sync>;
 
 /// Options of the blocking server besides the protocol configuration.
 #[derive(Debug, Clone)]
@@ -30,11 +35,11 @@ impl Default for ServerOptions {
     }
 }
 
-/// A listening blocking SMB1 server.
-pub struct Server {
+/// A listening blocking SMB1 server over a file system whose later bytes are `L`.
+pub struct Server<L = FileRange> {
     listener: TcpListener,
     config: Arc<ServerConfig>,
-    fs: Arc<dyn FileSystem + Send + Sync>,
+    fs: SharedFs<L>,
     shared: SharedState,
     options: ServerOptions,
     stop: Arc<AtomicBool>,
@@ -57,12 +62,12 @@ impl StopHandle {
     }
 }
 
-impl Server {
+impl<L: LaterSource> Server<L> {
     /// Binds a listener.
     pub fn bind(
         addr: impl ToSocketAddrs,
         config: ServerConfig,
-        fs: Arc<dyn FileSystem + Send + Sync>,
+        fs: SharedFs<L>,
         options: ServerOptions,
     ) -> io::Result<Self> {
         Ok(Self {
@@ -125,15 +130,18 @@ impl Server {
     }
 }
 
-fn write_transmit(stream: &mut TcpStream, t: &smb_proto::Transmit) -> io::Result<()> {
-    write_parts(stream, t)?;
-    match &t.later {
+fn write_transmit<L: LaterSource>(
+    stream: &mut TcpStream,
+    t: smb_proto::Transmit<L>,
+) -> io::Result<()> {
+    write_parts(stream, &t)?;
+    match t.later {
         Some(l) => crate::later::write_later(std::os::fd::AsFd::as_fd(stream), l),
         None => Ok(()),
     }
 }
 
-fn write_parts(stream: &mut TcpStream, t: &smb_proto::Transmit) -> io::Result<()> {
+fn write_parts<L>(stream: &mut TcpStream, t: &smb_proto::Transmit<L>) -> io::Result<()> {
     match &t.tail {
         None => stream.write_all(&t.head),
         Some(tail) => {
@@ -152,16 +160,16 @@ fn write_parts(stream: &mut TcpStream, t: &smb_proto::Transmit) -> io::Result<()
 }
 
 /// Serves one connection on the current thread.
-pub fn serve_connection(
+pub fn serve_connection<L: LaterSource>(
     mut stream: TcpStream,
     config: Arc<ServerConfig>,
-    fs: &(dyn FileSystem + Send + Sync),
+    fs: &(dyn FileSystem<Later = L> + Send + Sync),
     shared: SharedState,
     transport: Transport,
     stop: &AtomicBool,
 ) -> io::Result<()> {
     let clock = Clock::new();
-    let mut conn =
+    let mut conn: ServerConnection<L> =
         ServerConnection::new(config, shared, transport, clock.now(), crate::clock::seed());
     stream.set_nodelay(true)?;
     // Small while the connection is quiet (idle sessions cost little), larger once a
@@ -175,14 +183,15 @@ pub fn serve_connection(
             match ev {
                 ServerEvent::Fs(req) => {
                     let r = fs.dispatch(&req);
-                    conn.complete(clock.now(), req.id, r);
+                    // The request came from this connection just now.
+                    let _ = conn.complete(clock.now(), req.id, r);
                 }
                 ServerEvent::Closed(_) => closed = true,
-                ServerEvent::SessionEstablished { .. } => {}
+                _ => {}
             }
         }
         while let Some(t) = conn.poll_transmit() {
-            if write_ok && write_transmit(&mut stream, &t).is_err() {
+            if write_ok && write_transmit(&mut stream, t).is_err() {
                 write_ok = false;
                 conn.handle_eof(clock.now());
             }

@@ -113,6 +113,7 @@ pub fn explain(e: &SmbError) -> Failure {
         SmbError::Auth(a) => Failure { code: exit::AUTH, message: format!("authentication failed: {a}") },
         SmbError::Protocol(p) => Failure { code: exit::CONNECTION, message: format!("protocol error: {p}") },
         SmbError::Usage(u) => Failure::usage(u.to_string()),
+        other => Failure { code: exit::CONNECTION, message: other.to_string() },
     }
 }
 

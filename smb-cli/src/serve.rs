@@ -299,7 +299,7 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         SigningArg::On => SigningMode::Enabled,
         SigningArg::Required => SigningMode::Required,
     };
-    let fs: Arc<dyn smb_proto::server::fs::FileSystem + Send + Sync> = Arc::new(fs);
+    let fs: smb_blocking::server::SharedFs = Arc::new(fs);
     let print = |addr: std::net::SocketAddr| {
         println!("smb serve: listening on {addr}");
         for s in &shares {

@@ -218,13 +218,13 @@ fn stalled_reader(port: u16, path: &str, len: u64) -> TcpStream {
             c.handle_input(clock.now(), &buf[..n]).unwrap();
         }
     };
-    let id = c.connect(clock.now());
+    let id = c.connect(clock.now()).id();
     wait(&mut c, &mut s, id);
-    let id = c.tree_connect(clock.now(), "share");
+    let id = c.tree_connect(clock.now(), "share").id();
     let Reply::Tree(tree) = wait(&mut c, &mut s, id) else {
         panic!("tree connect")
     };
-    let id = c.open(clock.now(), tree, path, OpenOptions::read());
+    let id = c.open(clock.now(), tree, path, OpenOptions::read()).id();
     let Reply::Opened(o) = wait(&mut c, &mut s, id) else {
         panic!("open")
     };

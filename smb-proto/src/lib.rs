@@ -9,22 +9,51 @@
 //! and, for the server, performs the file-system requests it is handed
 //! ([`server::fs::FsRequest`]) and answers them in any order.
 //!
-//! The loop every host runs, shown here with the client and server joined in memory:
+//! # The drive loop
+//!
+//! Both roles are driven the same way. A host owns the socket (and, for the server, the
+//! file system) and loops:
+//!
+//! 1. **Feed one input**, with the current time: bytes read from the socket
+//!    (`handle_input`, any chunking; the server also takes bytes read straight into
+//!    its buffer with `input_buffer` + `process_input`), the answer of a file-system
+//!    request ([`ServerConnection::complete`](server::ServerConnection::complete), any
+//!    order), a new client operation (the [`ClientConnection`](client::ClientConnection)
+//!    methods, each returning an [`Operation`](client::Operation) at once), the passing of
+//!    the deadline `poll_timeout` gave (`handle_timeout`), or the end of the stream or a
+//!    failed write (`handle_eof`).
+//! 2. **Drain the outputs**: `poll_event` until it gives nothing (a server runs each
+//!    [`ServerEvent::Fs`](server::ServerEvent::Fs) request, inline if it is quick, else off
+//!    the reactor; a client hands each `Completed` result to whoever waits for it), then
+//!    `poll_transmit` until it gives nothing (write head, then tail, then the `later`
+//!    file bytes). Answering a file-system request inline is an input: drain again.
+//! 3. **Wait** for the socket to be readable (a server only while `wants_input` says
+//!    so), for the deadline of `poll_timeout`, for file-system completions and for the
+//!    application, then go back to 1.
+//!
+//! After end of stream (or a fatal error) the connection reports `Closed` once, with
+//! a [`ConnectionError`]: a client after every pending operation has failed; a server
+//! at once, after which the host writes what `poll_transmit` still gives, closes the
+//! socket and keeps completing file-system requests until `is_finished` (the core closes
+//! every handle it opened).
+//!
+//! The loop, with the client and server joined in memory:
 //!
 //! ```
 //! use std::sync::Arc;
 //! use smb_proto::auth::{Credentials, MemoryAccounts};
-//! use smb_proto::client::{ClientConfig, ClientConnection, ClientEvent, Reply};
+//! use smb_proto::client::{ClientConfig, ClientConnection, ClientEvent};
 //! use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, ShareConfig, SharedState};
 //! use smb_proto::time::{Instant, Now};
 //! use smb_proto::wire::Transport;
+//! use smb_proto::NoLater;
 //!
 //! let now = Now::new(Instant::from_nanos(0), 133_485_408_000_000_000);
 //! let mut accounts = MemoryAccounts::new();
 //! accounts.add("alice", "secret");
 //! let config = ServerConfig::new(vec![ShareConfig::new("share")], Arc::new(accounts));
 //! let mut server =
-//!     ServerConnection::new(Arc::new(config), SharedState::new(), Transport::Direct, now, [1; 32]);
+//!     ServerConnection::<NoLater>::new(Arc::new(config), SharedState::new(), Transport::Direct, now, [1; 32]);
 //! let mut client = ClientConnection::new(
 //!     ClientConfig { credentials: Some(Credentials::new("alice", "", "secret")), ..Default::default() },
 //!     now,
@@ -47,11 +76,11 @@
 //!         client.handle_input(now, &t.to_vec()).unwrap();
 //!     }
 //!     while let Some(ClientEvent::Completed { id, result: r }) = client.poll_event() {
-//!         assert_eq!(id, logon);
-//!         result = Some(r);
+//!         assert_eq!(id, logon.id());
+//!         result = Some(logon.result(r));
 //!     }
 //! }
-//! let Ok(Reply::Connected(session)) = result.unwrap() else { panic!("logon failed") };
+//! let session = result.unwrap().expect("logon");
 //! assert!(!session.guest);
 //! ```
 #![no_std]
@@ -62,6 +91,7 @@ extern crate alloc;
 
 pub mod auth;
 pub mod client;
+pub mod error;
 pub(crate) mod exec;
 pub mod rng;
 pub mod server;
@@ -70,6 +100,8 @@ pub mod signing;
 pub mod testing;
 pub mod time;
 pub mod transmit;
-pub use transmit::{LaterRead, Transmit};
+pub use error::ConnectionError;
+pub use transmit::{LaterRead, NoLater, Transmit};
 pub mod util;
+pub mod wildcard;
 pub mod wire;

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use smb_proto::client::{ClientConfig, FileId, OpenOptions, Reply, RequestId, SmbError, TreeId};
+use smb_proto::client::{
+    ClientConfig, FileId, OpenOptions, Operation, Reply, RequestId, SmbError, TreeId,
+};
 use smb_proto::server::fs::FsCall;
 use smb_proto::testing::pair::{client_config, server_config};
 use smb_proto::testing::{MemFs, Pair, SimOptions};
@@ -40,8 +42,11 @@ impl S {
         };
         Self { p, tree }
     }
-    fn run(&mut self, f: impl FnOnce(&mut Pair, TreeId) -> RequestId) -> Result<Reply, SmbError> {
-        let id = f(&mut self.p, self.tree);
+    fn run<T>(
+        &mut self,
+        f: impl FnOnce(&mut Pair, TreeId) -> Operation<T>,
+    ) -> Result<Reply, SmbError> {
+        let id: RequestId = f(&mut self.p, self.tree).into();
         self.p.wait(id)
     }
     fn open(&mut self, path: &str, o: OpenOptions) -> Result<FileId, SmbError> {
@@ -205,7 +210,7 @@ fn concurrent_operations_complete_independently() {
         let now = s.p.now;
         let ids: Vec<RequestId> = fids
             .iter()
-            .map(|&f| s.p.client.read(now, t, f, 0, 1 << 20))
+            .map(|&f| s.p.client.read(now, t, f, 0, 1 << 20).id())
             .collect();
         let stat = s.p.client.stat(now, t, "f2");
         let echo = s.p.client.echo(now, Bytes::from_static(b"ping"));
@@ -285,7 +290,7 @@ fn dropped_connection_fails_pending_requests() {
         }
         s.p.drop_connection();
         s.p.drain_fs();
-        for id in [a, b] {
+        for id in [a.id(), b.id()] {
             // Either it made it before the cut or it fails with a connection error.
             match s.p.wait(id) {
                 Ok(_) => {}

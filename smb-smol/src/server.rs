@@ -10,7 +10,8 @@ use async_io::{Async, Timer};
 use futures_lite::future;
 use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
 use smb_blocking::clock::{Clock, seed};
-use smb_proto::server::fs::{FileSystem, FsOpId, FsResult};
+use smb_blocking::later::FileRange;
+use smb_proto::server::fs::{FsOpId, FsResult};
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
 
@@ -18,7 +19,7 @@ use smb_proto::wire::Transport;
 pub struct Server {
     listener: Async<TcpListener>,
     config: Arc<ServerConfig>,
-    fs: Arc<dyn FileSystem + Send + Sync>,
+    fs: smb_blocking::server::SharedFs,
     shared: SharedState,
     transport: Transport,
     max_connections: usize,
@@ -43,7 +44,7 @@ impl Server {
     pub fn bind(
         addr: impl Into<SocketAddr>,
         config: ServerConfig,
-        fs: Arc<dyn FileSystem + Send + Sync>,
+        fs: smb_blocking::server::SharedFs,
     ) -> std::io::Result<Self> {
         let (stop_tx, stop_rx) = async_channel::bounded(1);
         Ok(Self {
@@ -128,7 +129,7 @@ impl Server {
 
 enum Wake {
     Read(std::io::Result<usize>),
-    Done(Option<(FsOpId, FsResult)>),
+    Done(Option<(FsOpId, FsResult<FileRange>)>),
     Timer,
     Stop,
 }
@@ -137,15 +138,16 @@ enum Wake {
 pub async fn serve_connection(
     stream: Async<TcpStream>,
     config: Arc<ServerConfig>,
-    fs: Arc<dyn FileSystem + Send + Sync>,
+    fs: smb_blocking::server::SharedFs,
     shared: SharedState,
     transport: Transport,
     stop: async_channel::Receiver<()>,
 ) -> std::io::Result<()> {
     let clock = Clock::new();
-    let mut conn = ServerConnection::new(config, shared, transport, clock.now(), seed());
+    let mut conn: ServerConnection<FileRange> =
+        ServerConnection::new(config, shared, transport, clock.now(), seed());
     let _ = stream.get_ref().set_nodelay(true);
-    let (done_tx, done_rx) = async_channel::unbounded::<(FsOpId, FsResult)>();
+    let (done_tx, done_rx) = async_channel::unbounded::<(FsOpId, FsResult<FileRange>)>();
     // Small while the connection is quiet (idle sessions cost little), larger once a
     // read fills it (bulk transfers).
     let mut buf = vec![0u8; 8 * 1024];
@@ -159,7 +161,7 @@ pub async fn serve_connection(
                 // the blocking pool and back costs more than the call itself.
                 ServerEvent::Fs(req) if fs.is_quick(&req.call) => {
                     let r = fs.dispatch(&req);
-                    conn.complete(clock.now(), req.id, r);
+                    let _ = conn.complete(clock.now(), req.id, r);
                 }
                 ServerEvent::Fs(req) => {
                     let fs = fs.clone();
@@ -172,7 +174,7 @@ pub async fn serve_connection(
                     .detach();
                 }
                 ServerEvent::Closed(_) => closed = true,
-                ServerEvent::SessionEstablished { .. } => {}
+                _ => {}
             }
         }
         while let Some(t) = conn.poll_transmit() {
@@ -188,7 +190,7 @@ pub async fn serve_connection(
                     // sendfile whenever the socket takes it; the connection waits, so
                     // responses stay in order, but no thread waits for a slow reader.
                     use std::os::fd::AsFd;
-                    let mut w = smb_blocking::later::LaterWriter::new(&later)?;
+                    let mut w = smb_blocking::later::LaterWriter::new(later);
                     stream
                         .write_with(|s| match w.advance(s.as_fd()) {
                             Ok(true) => Ok(()),
@@ -249,7 +251,9 @@ pub async fn serve_connection(
                     buf.resize(256 * 1024, 0);
                 }
             }
-            Wake::Done(Some((id, r))) => conn.complete(clock.now(), id, r),
+            Wake::Done(Some((id, r))) => {
+                let _ = conn.complete(clock.now(), id, r);
+            }
             Wake::Done(None) => {}
             Wake::Timer => conn.handle_timeout(clock.now()),
             Wake::Stop => stopping = true,

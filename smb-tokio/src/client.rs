@@ -10,9 +10,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use smb_blocking::clock::{Clock, seed};
 use smb_proto::client::{
-    ClientConfig, ClientConnection, ClientEvent, ConnectionError, FileId, FileStat, FsStat,
-    OpenOptions, Opened, ReadData, Reply, RequestId, SessionInfo, ShareEntry, SmbError, Times,
-    TreeId,
+    ClientConfig, ClientConnection, ClientEvent, ConnectionError, FileId, FileStat, FromReply,
+    FsStat, OpenOptions, Opened, Operation, ReadData, Reply, RequestId, SessionInfo, ShareEntry,
+    SmbError, Times, TreeId,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -148,41 +148,32 @@ impl Client {
             tx,
             session: SessionInfo::default(),
         };
-        match c.call(Box::new(|conn, now| conn.connect(now))).await? {
-            Reply::Connected(s) => {
-                c.session = s;
-                Ok(c)
-            }
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        c.session = c.call(|conn, now| conn.connect(now)).await?;
+        Ok(c)
     }
 
-    async fn call(&self, op: Op) -> Result<Reply, SmbError> {
+    async fn call<T: FromReply + Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut ClientConnection, smb_proto::time::Now) -> Operation<T> + Send + 'static,
+    ) -> Result<T, SmbError> {
+        let op: Op = Box::new(move |c, now| f(c, now).id());
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Command { op, reply })
             .await
             .map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())?
+        T::from_reply(rx.await.map_err(|_| gone())??)
     }
 
     /// Connects to a share.
     pub async fn tree_connect(&self, share: &str) -> Result<TreeId, SmbError> {
         let s = share.to_string();
-        match self
-            .call(Box::new(move |c, now| c.tree_connect(now, &s)))
-            .await?
-        {
-            Reply::Tree(t) => Ok(t),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.call(move |c, now| c.tree_connect(now, &s)).await
     }
 
     /// Disconnects a tree.
     pub async fn tree_disconnect(&self, tree: TreeId) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.tree_disconnect(now, tree)))
-            .await
-            .map(|_| ())
+        self.call(move |c, now| c.tree_disconnect(now, tree)).await
     }
 
     /// Opens a file.
@@ -193,13 +184,7 @@ impl Client {
         opts: OpenOptions,
     ) -> Result<Opened, SmbError> {
         let p = path.to_string();
-        match self
-            .call(Box::new(move |c, now| c.open(now, tree, &p, opts)))
-            .await?
-        {
-            Reply::Opened(o) => Ok(o),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.call(move |c, now| c.open(now, tree, &p, opts)).await
     }
 
     /// Reads up to `len` bytes at `offset` (many reads in flight).
@@ -210,13 +195,8 @@ impl Client {
         offset: u64,
         len: u64,
     ) -> Result<ReadData, SmbError> {
-        match self
-            .call(Box::new(move |c, now| c.read(now, tree, fid, offset, len)))
-            .await?
-        {
-            Reply::Read(d) => Ok(d),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.call(move |c, now| c.read(now, tree, fid, offset, len))
+            .await
     }
 
     /// Writes at `offset` (many writes in flight).
@@ -227,64 +207,35 @@ impl Client {
         offset: u64,
         data: Bytes,
     ) -> Result<u64, SmbError> {
-        match self
-            .call(Box::new(move |c, now| {
-                c.write(now, tree, fid, offset, data)
-            }))
-            .await?
-        {
-            Reply::Written(n) => Ok(n),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.call(move |c, now| c.write(now, tree, fid, offset, data))
+            .await
     }
 
     /// Closes a file.
     pub async fn close(&self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.close(now, tree, fid)))
-            .await
-            .map(|_| ())
+        self.call(move |c, now| c.close(now, tree, fid)).await
     }
 
     /// Flushes a file.
     pub async fn flush(&self, tree: TreeId, fid: FileId) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.flush(now, tree, fid)))
-            .await
-            .map(|_| ())
+        self.call(move |c, now| c.flush(now, tree, fid)).await
     }
 
     /// Lists a directory.
     pub async fn list(&self, tree: TreeId, path: &str) -> Result<Vec<FileStat>, SmbError> {
         let p = path.to_string();
-        match self
-            .call(Box::new(move |c, now| c.list(now, tree, &p)))
-            .await?
-        {
-            Reply::Dir(v) => Ok(v),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.call(move |c, now| c.list(now, tree, &p)).await
     }
 
     /// Information about a path.
     pub async fn stat(&self, tree: TreeId, path: &str) -> Result<FileStat, SmbError> {
         let p = path.to_string();
-        match self
-            .call(Box::new(move |c, now| c.stat(now, tree, &p)))
-            .await?
-        {
-            Reply::Stat(s) => Ok(s),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.call(move |c, now| c.stat(now, tree, &p)).await
     }
 
     /// Information about an open file.
     pub async fn stat_file(&self, tree: TreeId, fid: FileId) -> Result<FileStat, SmbError> {
-        match self
-            .call(Box::new(move |c, now| c.stat_file(now, tree, fid)))
-            .await?
-        {
-            Reply::Stat(s) => Ok(s),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.call(move |c, now| c.stat_file(now, tree, fid)).await
     }
 
     /// Sets times and/or size of a path.
@@ -296,78 +247,53 @@ impl Client {
         size: Option<u64>,
     ) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| {
-            c.set_info(now, tree, &p, times, size)
-        }))
-        .await
-        .map(|_| ())
+        self.call(move |c, now| c.set_info(now, tree, &p, times, size))
+            .await
     }
 
     /// Deletes a file.
     pub async fn delete(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.delete(now, tree, &p)))
-            .await
-            .map(|_| ())
+        self.call(move |c, now| c.delete(now, tree, &p)).await
     }
 
     /// Renames.
     pub async fn rename(&self, tree: TreeId, from: &str, to: &str) -> Result<(), SmbError> {
         let (a, b) = (from.to_string(), to.to_string());
-        self.call(Box::new(move |c, now| c.rename(now, tree, &a, &b)))
-            .await
-            .map(|_| ())
+        self.call(move |c, now| c.rename(now, tree, &a, &b)).await
     }
 
     /// Creates a directory.
     pub async fn mkdir(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.mkdir(now, tree, &p)))
-            .await
-            .map(|_| ())
+        self.call(move |c, now| c.mkdir(now, tree, &p)).await
     }
 
     /// Removes a directory.
     pub async fn rmdir(&self, tree: TreeId, path: &str) -> Result<(), SmbError> {
         let p = path.to_string();
-        self.call(Box::new(move |c, now| c.rmdir(now, tree, &p)))
-            .await
-            .map(|_| ())
+        self.call(move |c, now| c.rmdir(now, tree, &p)).await
     }
 
     /// File-system sizes.
     pub async fn fs_info(&self, tree: TreeId) -> Result<FsStat, SmbError> {
-        match self
-            .call(Box::new(move |c, now| c.fs_info(now, tree)))
-            .await?
-        {
-            Reply::FsStat(s) => Ok(s),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.call(move |c, now| c.fs_info(now, tree)).await
     }
 
     /// ECHO.
     pub async fn echo(&self, data: &[u8]) -> Result<Bytes, SmbError> {
         let d = Bytes::copy_from_slice(data);
-        match self.call(Box::new(move |c, now| c.echo(now, d))).await? {
-            Reply::Echo(b) => Ok(b),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.call(move |c, now| c.echo(now, d)).await
     }
 
     /// Lists the server's shares.
     pub async fn shares(&self) -> Result<Vec<ShareEntry>, SmbError> {
-        match self.call(Box::new(move |c, now| c.shares(now))).await? {
-            Reply::Shares(s) => Ok(s),
-            _ => Err(SmbError::Protocol("unexpected reply")),
-        }
+        self.call(move |c, now| c.shares(now)).await
     }
 
     /// Ends the session.
     pub async fn logoff(&self) -> Result<(), SmbError> {
-        self.call(Box::new(move |c, now| c.logoff(now)))
-            .await
-            .map(|_| ())
+        self.call(move |c, now| c.logoff(now)).await
     }
 
     /// Copies a whole remote file into `out` with many reads in flight; returns the bytes

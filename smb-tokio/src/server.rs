@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use smb_blocking::clock::{Clock, seed};
-use smb_proto::server::fs::{FileSystem, FsOpId, FsResult};
+use smb_blocking::later::FileRange;
+use smb_proto::server::fs::{FsOpId, FsResult};
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
 use tokio::io::AsyncWriteExt;
@@ -16,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 pub struct Server {
     listener: TcpListener,
     config: Arc<ServerConfig>,
-    fs: Arc<dyn FileSystem + Send + Sync>,
+    fs: smb_blocking::server::SharedFs,
     shared: SharedState,
     transport: Transport,
     max_connections: usize,
@@ -40,7 +41,7 @@ impl Server {
     pub async fn bind(
         addr: &str,
         config: ServerConfig,
-        fs: Arc<dyn FileSystem + Send + Sync>,
+        fs: smb_blocking::server::SharedFs,
     ) -> std::io::Result<Self> {
         let (stop_tx, _) = watch::channel(false);
         Ok(Self {
@@ -117,15 +118,16 @@ impl Server {
 pub async fn serve_connection(
     mut stream: TcpStream,
     config: Arc<ServerConfig>,
-    fs: Arc<dyn FileSystem + Send + Sync>,
+    fs: smb_blocking::server::SharedFs,
     shared: SharedState,
     transport: Transport,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let clock = Clock::new();
-    let mut conn = ServerConnection::new(config, shared, transport, clock.now(), seed());
+    let mut conn: ServerConnection<FileRange> =
+        ServerConnection::new(config, shared, transport, clock.now(), seed());
     let _ = stream.set_nodelay(true);
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(FsOpId, FsResult)>();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(FsOpId, FsResult<FileRange>)>();
     // Small while the connection is quiet (idle sessions cost little), larger once a
     // read fills it (bulk transfers).
     let mut room = 8 * 1024;
@@ -139,7 +141,7 @@ pub async fn serve_connection(
                 // the blocking pool and back costs more than the call itself.
                 ServerEvent::Fs(req) if fs.is_quick(&req.call) => {
                     let r = fs.dispatch(&req);
-                    conn.complete(clock.now(), req.id, r);
+                    let _ = conn.complete(clock.now(), req.id, r);
                 }
                 ServerEvent::Fs(req) => {
                     let fs = fs.clone();
@@ -150,7 +152,7 @@ pub async fn serve_connection(
                     });
                 }
                 ServerEvent::Closed(_) => closed = true,
-                ServerEvent::SessionEstablished { .. } => {}
+                _ => {}
             }
         }
         while let Some(t) = conn.poll_transmit() {
@@ -214,7 +216,9 @@ pub async fn serve_connection(
                     }
                 },
             },
-            Some((id, r)) = done_rx.recv() => conn.complete(clock.now(), id, r),
+            Some((id, r)) = done_rx.recv() => {
+                let _ = conn.complete(clock.now(), id, r);
+            }
             _ = sleep => conn.handle_timeout(clock.now()),
             _ = stop.changed(), if !stopping => stopping = true,
         }
@@ -224,10 +228,13 @@ pub async fn serve_connection(
 /// Sends file bytes after a response (sendfile) whenever the socket takes them; the
 /// connection waits for it, so responses stay in order, but no thread waits for a slow
 /// reader. (The file system asked the kernel to read the range ahead.)
-async fn send_later(stream: &TcpStream, later: smb_proto::LaterRead) -> std::io::Result<()> {
+async fn send_later(
+    stream: &TcpStream,
+    later: smb_proto::LaterRead<FileRange>,
+) -> std::io::Result<()> {
     use std::io::ErrorKind::WouldBlock;
     use std::os::fd::AsFd;
-    let mut w = smb_blocking::later::LaterWriter::new(&later)?;
+    let mut w = smb_blocking::later::LaterWriter::new(later);
     loop {
         stream.writable().await?;
         let step = stream.try_io(tokio::io::Interest::WRITABLE, || {

@@ -175,18 +175,15 @@ impl Future for NbssWait {
 
 /// A sans-IO SMB1 client connection.
 ///
-/// # Driving it
-///
-/// The host owns the socket. It starts operations (which return a [`RequestId`] at once)
-/// and loops:
-///
-/// 1. feed what it read with [`handle_input`](Self::handle_input) (any chunking), call
-///    [`handle_timeout`](Self::handle_timeout) when [`poll_timeout`](Self::poll_timeout)'s
-///    deadline passes, [`handle_eof`](Self::handle_eof) at end of stream;
-/// 2. write everything [`poll_transmit`](Self::poll_transmit) gives (head, then tail);
-/// 3. take [`ClientEvent`]s from [`poll_event`](Self::poll_event): each operation completes
-///    exactly once with its result;
-/// 4. wait for the socket, the timer, or a new operation from the application.
+/// The host owns the socket. It starts operations, each of which returns an
+/// [`Operation`] at once and completes later with a [`ClientEvent::Completed`] carrying
+/// the same id ([`Operation::result`] gives the typed result), and drives the connection
+/// in the order the crate documentation gives ([the drive loop](crate#the-drive-loop)):
+/// inputs ([`handle_input`](Self::handle_input), [`handle_timeout`](Self::handle_timeout)
+/// when the deadline of [`poll_timeout`](Self::poll_timeout) passes,
+/// [`handle_eof`](Self::handle_eof)), then [`poll_event`](Self::poll_event) and
+/// [`poll_transmit`](Self::poll_transmit) until both are empty, then a wait on the
+/// socket, the deadline and the application. Each operation completes exactly once.
 ///
 /// Operations may be started at any time, also before [`connect`](Self::connect)
 /// finished: they queue and go out once the session exists.
@@ -257,7 +254,11 @@ impl ClientConnection {
     }
 
     /// Starts an operation written as async code over the task context.
-    pub(crate) fn start<F>(&mut self, now: Now, f: impl FnOnce(Cx) -> F) -> RequestId
+    pub(crate) fn start<T: FromReply, F>(
+        &mut self,
+        now: Now,
+        f: impl FnOnce(Cx) -> F,
+    ) -> Operation<T>
     where
         F: Future<Output = Result<Reply, SmbError>> + Send + 'static,
     {
@@ -268,7 +269,7 @@ impl ClientConnection {
         let t = self.tasks.spawn(async move { (id, fut.await) });
         self.run(t);
         self.pump();
-        id
+        Operation::new(id)
     }
 
     /// Whether the session is established.
@@ -386,6 +387,7 @@ impl ClientConnection {
     }
 
     /// The earliest deadline.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.cx.with(|i| {
             if i.closed.is_some() {
@@ -399,11 +401,13 @@ impl ClientConnection {
     }
 
     /// The next bytes to write.
+    #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.out.pop_front()
     }
 
     /// The next event.
+    #[must_use]
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         if let Some(e) = self.events.pop_front() {
             return Some(e);

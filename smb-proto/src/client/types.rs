@@ -4,11 +4,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::fmt;
+use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::auth::{AuthError, AuthMethod, Credentials};
 use crate::wire::NtStatus;
-use crate::wire::netbios::{NegativeCode, NetbiosName};
+use crate::wire::netbios::NetbiosName;
 
 /// When to sign messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -269,8 +270,10 @@ pub struct SessionInfo {
     pub domain: String,
 }
 
-/// A successful reply to an operation.
+/// A successful reply to an operation, as [`ClientEvent::Completed`] carries it; the
+/// [`Operation`] that started it turns it into its own type.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Reply {
     /// The connection is ready.
     Connected(SessionInfo),
@@ -296,42 +299,11 @@ pub enum Reply {
     Done,
 }
 
-/// Why the connection ended.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConnectionError {
-    /// The server closed the connection.
-    #[error("the server closed the connection")]
-    Closed,
-    /// The NetBIOS session request was refused.
-    #[error("NetBIOS session refused: {}", .0.description())]
-    NetbiosRefused(NegativeCode),
-    /// The server redirected the session elsewhere.
-    #[error("NetBIOS session retargeted to {}.{}.{}.{}:{port}", addr[0], addr[1], addr[2], addr[3])]
-    Retarget {
-        /// IPv4 address.
-        addr: [u8; 4],
-        /// Port.
-        port: u16,
-    },
-    /// The server does not speak NT LM 0.12.
-    #[error("the server does not speak SMB1 (NT LM 0.12); SMB1 is probably disabled on it")]
-    NoDialect,
-    /// A frame exceeded the limit.
-    #[error("frame of {0} bytes is too large")]
-    FrameTooLong(usize),
-    /// A reply's signature did not verify.
-    #[error("bad message signature from the server")]
-    BadSignature,
-    /// The server broke the protocol.
-    #[error("protocol error: {0}")]
-    Protocol(&'static str),
-    /// The handshake did not finish in time.
-    #[error("timed out")]
-    Timeout,
-}
+pub use crate::error::ConnectionError;
 
 /// Why one operation failed; the connection stays usable unless it is `Connection`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SmbError {
     /// The server answered with an error status.
     Status(NtStatus),
@@ -410,8 +382,99 @@ impl From<AuthError> for SmbError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RequestId(pub u64);
 
+/// A started operation: the id its [`ClientEvent::Completed`] will carry, and the type its
+/// result has ([`Operation::result`] converts the event's [`Reply`] into it), so that a
+/// host never matches on `Reply` itself.
+#[must_use = "the result arrives as a ClientEvent::Completed with this operation's id"]
+pub struct Operation<T> {
+    id: RequestId,
+    _out: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Operation<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Operation<T> {}
+
+impl<T> fmt::Debug for Operation<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Operation").field(&self.id.0).finish()
+    }
+}
+
+impl<T: FromReply> Operation<T> {
+    pub(crate) fn new(id: RequestId) -> Self {
+        Self {
+            id,
+            _out: PhantomData,
+        }
+    }
+
+    /// The id its completion carries.
+    pub fn id(&self) -> RequestId {
+        self.id
+    }
+
+    /// The typed result, from the completion's result.
+    pub fn result(&self, r: Result<Reply, SmbError>) -> Result<T, SmbError> {
+        T::from_reply(r?)
+    }
+}
+
+impl<T> From<Operation<T>> for RequestId {
+    fn from(op: Operation<T>) -> Self {
+        op.id
+    }
+}
+
+/// The result type of an [`Operation`]: taken out of the [`Reply`] that completes it.
+pub trait FromReply: Sized {
+    /// Takes the value out of a reply; a reply of another kind is a protocol error (it
+    /// cannot happen for a reply that completes an operation of this type).
+    fn from_reply(r: Reply) -> Result<Self, SmbError>;
+}
+
+macro_rules! from_reply {
+    ($($ty:ty => $variant:ident),* $(,)?) => {$(
+        impl FromReply for $ty {
+            fn from_reply(r: Reply) -> Result<Self, SmbError> {
+                match r {
+                    Reply::$variant(v) => Ok(v),
+                    _ => Err(SmbError::Protocol("a reply of another kind")),
+                }
+            }
+        }
+    )*};
+}
+
+from_reply!(
+    SessionInfo => Connected,
+    TreeId => Tree,
+    Opened => Opened,
+    ReadData => Read,
+    u64 => Written,
+    Vec<FileStat> => Dir,
+    FileStat => Stat,
+    FsStat => FsStat,
+    Bytes => Echo,
+    Vec<ShareEntry> => Shares,
+);
+
+impl FromReply for () {
+    fn from_reply(r: Reply) -> Result<Self, SmbError> {
+        match r {
+            Reply::Done => Ok(()),
+            _ => Err(SmbError::Protocol("a reply of another kind")),
+        }
+    }
+}
+
 /// What the client connection tells its host.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientEvent {
     /// An operation finished.
     Completed {

@@ -1,307 +1,27 @@
 //! The server connection: framing in and out, request tasks, file-system completions,
 //! timers and limits.
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
-use alloc::string::String;
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use bytes::Bytes;
-use core::future::Future;
-use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::marker::PhantomData;
 
 use super::config::{ServerConfig, SigningMode};
-use super::fs::{FsCall, FsOpId, FsRequest, FsResult, Handle, LaterRead, ShareId, SharePath};
+use super::cx::Cx;
+use super::event::ServerEvent;
+use super::fs::{ErasedLater, FsCall, FsOpId, FsReply, FsRequest, FsResult, Handle, ShareId};
 use super::shared::SharedState;
-use crate::auth::{Identity, NtlmServer};
+use super::state::Inner;
+use crate::error::{ConnectionError, TimeLimit};
 use crate::exec::{TaskId, Tasks};
 use crate::rng::Rng;
-use crate::signing::{self, SigningState};
+use crate::signing;
 use crate::time::{Instant, Now};
-use crate::transmit::Transmit;
-use crate::wire::msg::DirEntry;
+use crate::transmit::{LaterRead, NoLater, Transmit};
 use crate::wire::netbios::{NbssPacket, NegativeCode, Transport};
 use crate::wire::{Deframer, Flags2, Header, Message, Request, Response};
-
-/// What the server connection asks of its host, or tells it.
-#[derive(Debug)]
-pub enum ServerEvent {
-    /// Perform this file-system operation and answer with
-    /// [`ServerConnection::complete`].
-    Fs(FsRequest),
-    /// A session was established (for logging).
-    SessionEstablished {
-        /// The UID.
-        uid: u16,
-        /// User name as sent.
-        user: String,
-        /// User, guest or anonymous.
-        identity: Identity,
-    },
-    /// The connection is closed; write what `poll_transmit` still gives, then close the
-    /// socket. Keep answering file-system requests until [`ServerConnection::is_finished`].
-    Closed(ConnectionError),
-}
-
-/// Why a connection ended.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConnectionError {
-    /// The peer closed the connection.
-    #[error("the client closed the connection")]
-    PeerClosed,
-    /// A frame announced more than the limit.
-    #[error("frame of {0} bytes exceeds the limit")]
-    FrameTooLong(usize),
-    /// The peer broke the protocol.
-    #[error("protocol violation: {0}")]
-    Protocol(&'static str),
-    /// Nothing arrived for too long.
-    #[error("idle timeout")]
-    IdleTimeout,
-    /// A frame stayed half-received for too long.
-    #[error("frame timeout (a frame stayed incomplete)")]
-    FrameTimeout,
-    /// No session was established in time.
-    #[error("login timeout")]
-    LoginTimeout,
-    /// A signature did not verify while signing is required.
-    #[error("bad message signature")]
-    BadSignature,
-    /// The NetBIOS called name was refused.
-    #[error("NetBIOS session refused")]
-    NetbiosRefused,
-    /// The host asked the connection to close (shutdown).
-    #[error("closed by the server")]
-    Shutdown,
-    /// The server itself went wrong (a bug); the connection cannot go on.
-    #[error("internal error: {0}")]
-    Internal(&'static str),
-}
-
-/// One authenticated (or in-progress) session.
-#[derive(Debug)]
-pub(crate) struct Session {
-    pub user: String,
-    pub identity: Identity,
-    pub established: bool,
-    pub ntlm: Option<NtlmServer>,
-}
-
-/// One connected tree.
-#[derive(Debug, Clone)]
-pub(crate) struct Tree {
-    pub uid: u16,
-    /// `None` for IPC$.
-    pub share: Option<ShareId>,
-    pub read_only: bool,
-}
-
-/// One open file or directory.
-#[derive(Debug, Clone)]
-pub(crate) struct OpenFile {
-    pub tid: u16,
-    pub uid: u16,
-    pub handle: Handle,
-    pub share: ShareId,
-    pub path: SharePath,
-    pub file_id: u64,
-    pub access: u32,
-    pub is_dir: bool,
-    pub delete_on_close: bool,
-    pub pid: u32,
-    /// Offset of the last byte-range lock refused on this open (Samba's
-    /// `lock_failure_offset`): a repeat spins briefly and fails with FILE_LOCK_CONFLICT.
-    pub lock_failure: Option<u64>,
-}
-
-/// One search (FIND_FIRST2 handle).
-#[derive(Debug)]
-pub(crate) struct Search {
-    pub tid: u16,
-    pub entries: Vec<DirEntry>,
-    pub pos: usize,
-}
-
-/// Negotiated parameters.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Negotiated {
-    pub done: bool,
-    pub challenge: [u8; 8],
-    pub extended: bool,
-    /// The client's MaxBufferSize from its session setup.
-    pub client_max_buffer: u16,
-    pub client_caps: u32,
-}
-
-/// Per-connection state, shared with the request tasks.
-pub(crate) struct Inner {
-    pub config: Arc<ServerConfig>,
-    pub shared: SharedState,
-    pub conn_id: u64,
-    pub now: Now,
-    pub rng: Rng,
-    pub neg: Negotiated,
-    pub sessions: BTreeMap<u16, Session>,
-    pub trees: BTreeMap<u16, Tree>,
-    pub files: BTreeMap<u16, OpenFile>,
-    pub searches: BTreeMap<u16, Search>,
-    pub signing: Option<SigningState>,
-    pub fs_queue: VecDeque<FsRequest>,
-    pub fs_results: BTreeMap<u64, FsResult>,
-    pub op_owner: BTreeMap<u64, TaskId>,
-    /// Every request handed to (or queued for) the host and not answered yet: its share
-    /// and, for a close, the handle it closes.
-    pub op_info: BTreeMap<u64, (ShareId, Option<Handle>)>,
-    /// Handles the host holds open for this connection (from its `Opened` answers).
-    pub host_handles: BTreeMap<u64, ShareId>,
-    /// Handles a close has been asked for.
-    pub close_requested: BTreeSet<u64>,
-    pub next_op: u64,
-    pub current_task: Option<TaskId>,
-    pub timers: BTreeMap<TaskId, Instant>,
-    pub cancelled: BTreeSet<u16>,
-    pub pending_mids: BTreeMap<u16, TaskId>,
-    pub events: VecDeque<ServerEvent>,
-    pub next_uid: u16,
-    pub next_tid: u16,
-    pub next_fid: u16,
-    pub next_sid: u16,
-}
-
-impl Inner {
-    fn alloc_id(next: &mut u16, used: impl Fn(u16) -> bool) -> Option<u16> {
-        for _ in 0..0x10000u32 {
-            let v = *next;
-            *next = next.wrapping_add(1);
-            if v != 0 && v != 0xFFFF && !used(v) {
-                return Some(v);
-            }
-        }
-        None
-    }
-
-    pub fn new_uid(&mut self) -> Option<u16> {
-        let s = &self.sessions;
-        Self::alloc_id(&mut self.next_uid, |v| s.contains_key(&v))
-    }
-
-    pub fn new_tid(&mut self) -> Option<u16> {
-        let s = &self.trees;
-        Self::alloc_id(&mut self.next_tid, |v| s.contains_key(&v))
-    }
-
-    pub fn new_fid(&mut self) -> Option<u16> {
-        let s = &self.files;
-        Self::alloc_id(&mut self.next_fid, |v| s.contains_key(&v))
-    }
-
-    pub fn new_sid(&mut self) -> Option<u16> {
-        let s = &self.searches;
-        Self::alloc_id(&mut self.next_sid, |v| s.contains_key(&v))
-    }
-}
-
-/// The handle request tasks use to reach the connection state.
-#[derive(Clone)]
-pub(crate) struct Cx {
-    pub inner: Arc<spin::Mutex<Inner>>,
-}
-
-impl Cx {
-    /// Runs `f` with the state locked (never across an await).
-    pub fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
-        f(&mut self.inner.lock())
-    }
-
-    /// Asks the host for a file-system operation and waits for its answer.
-    pub fn fs(&self, share: ShareId, call: FsCall) -> FsWait {
-        let id = self.with(|i| {
-            let id = i.next_op;
-            i.next_op += 1;
-            if let Some(t) = i.current_task {
-                i.op_owner.insert(id, t);
-            }
-            let closes = match &call {
-                FsCall::Close { handle, .. } => {
-                    i.close_requested.insert(handle.0);
-                    Some(*handle)
-                }
-                _ => None,
-            };
-            i.op_info.insert(id, (share, closes));
-            i.fs_queue.push_back(FsRequest {
-                id: FsOpId(id),
-                share,
-                call,
-            });
-            id
-        });
-        FsWait {
-            cx: self.clone(),
-            id,
-        }
-    }
-
-    /// Waits until the connection's clock passes `t`.
-    pub fn sleep_until(&self, t: Instant) -> Sleep {
-        Sleep {
-            cx: self.clone(),
-            until: t,
-            registered: false,
-        }
-    }
-
-    /// The current time.
-    pub fn now(&self) -> Now {
-        self.with(|i| i.now)
-    }
-}
-
-/// Future of a file-system answer.
-pub(crate) struct FsWait {
-    cx: Cx,
-    id: u64,
-}
-
-impl Future for FsWait {
-    type Output = FsResult;
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<FsResult> {
-        match self.cx.with(|i| i.fs_results.remove(&self.id)) {
-            Some(r) => Poll::Ready(r),
-            None => Poll::Pending,
-        }
-    }
-}
-
-/// Future of a timer.
-pub(crate) struct Sleep {
-    cx: Cx,
-    until: Instant,
-    registered: bool,
-}
-
-impl Future for Sleep {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        let until = self.until;
-        let registered = self.registered;
-        let done = self.cx.with(|i| {
-            if i.now.instant >= until {
-                if let Some(t) = i.current_task {
-                    i.timers.remove(&t);
-                }
-                true
-            } else {
-                if !registered && let Some(t) = i.current_task {
-                    i.timers.insert(t, until);
-                }
-                false
-            }
-        });
-        self.registered = true;
-        if done { Poll::Ready(()) } else { Poll::Pending }
-    }
-}
 
 /// What a finished request task hands back: the responses, and the signing sequence
 /// number their signatures use.
@@ -309,37 +29,41 @@ pub(crate) struct Reply {
     pub msgs: Vec<Message<Response>>,
     pub seq: Option<u32>,
     /// File bytes the host writes right after the first message.
-    pub later: Option<LaterRead>,
+    pub later: Option<LaterRead<ErasedLater>>,
 }
+
+/// [`ServerConnection::complete`] was given an id no request of this connection has
+/// (never handed out, or answered already).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no file-system request {0:?} is outstanding on this connection")]
+pub struct UnknownFsOp(pub FsOpId);
 
 /// A sans-IO SMB1 server connection.
 ///
-/// # Driving it
-///
-/// The host owns the socket and the file system. It loops:
-///
-/// 1. feed what it read with [`handle_input`](Self::handle_input) (any chunking), the
-///    answer of each file-system request with [`complete`](Self::complete) (any order),
-///    and, when the deadline of [`poll_timeout`](Self::poll_timeout) passes,
-///    [`handle_timeout`](Self::handle_timeout); at end of stream,
-///    [`handle_eof`](Self::handle_eof);
-/// 2. drain [`poll_event`](Self::poll_event) (run each [`ServerEvent::Fs`] request, off the
-///    reactor if it blocks) and [`poll_transmit`](Self::poll_transmit) (write each, head
-///    then tail);
-/// 3. wait for the socket (only while [`wants_input`](Self::wants_input)), the timer and
-///    file-system completions.
+/// The host owns the socket and the file system, and drives the connection in the order
+/// the crate documentation gives ([the drive loop](crate#the-drive-loop)): inputs
+/// ([`handle_input`](Self::handle_input), [`complete`](Self::complete),
+/// [`handle_timeout`](Self::handle_timeout), [`handle_eof`](Self::handle_eof)), then
+/// [`poll_event`](Self::poll_event) and [`poll_transmit`](Self::poll_transmit) until both
+/// are empty, then a wait on the socket (only while [`wants_input`](Self::wants_input)),
+/// the deadline of [`poll_timeout`](Self::poll_timeout) and file-system completions.
+/// Each [`ServerEvent::Fs`] request is run against the file system (off the reactor if
+/// it blocks) and answered with `complete`, in any order.
 ///
 /// After [`ServerEvent::Closed`] the host writes the remaining transmits, closes the
 /// socket and keeps completing file-system requests (the core closes every open handle)
 /// until [`is_finished`](Self::is_finished).
-pub struct ServerConnection {
+///
+/// `L` is the file system's [`Later`](super::fs::FileSystem::Later) type: the source of
+/// file bytes the host sends itself after a response ([`Transmit::later`]).
+pub struct ServerConnection<L = NoLater> {
     cx: Cx,
     tasks: Tasks<Reply>,
     deframer: Deframer,
     transport: Transport,
     netbios_done: bool,
     session_request_seen: bool,
-    out: VecDeque<Transmit>,
+    out: VecDeque<Transmit<L>>,
     out_bytes: usize,
     closing: Option<ConnectionError>,
     cleanup: Option<TaskId>,
@@ -347,9 +71,10 @@ pub struct ServerConnection {
     last_activity: Instant,
     frame_since: Option<Instant>,
     created: Instant,
+    _later: PhantomData<fn() -> L>,
 }
 
-impl core::fmt::Debug for ServerConnection {
+impl<L> core::fmt::Debug for ServerConnection<L> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ServerConnection")
             .field("transport", &self.transport)
@@ -359,14 +84,14 @@ impl core::fmt::Debug for ServerConnection {
     }
 }
 
-impl Drop for ServerConnection {
+impl<L> Drop for ServerConnection<L> {
     fn drop(&mut self) {
         let (shared, id) = self.cx.with(|i| (i.shared.clone(), i.conn_id));
         shared.unregister_connection(id);
     }
 }
 
-impl ServerConnection {
+impl<L: Send + 'static> ServerConnection<L> {
     /// A new connection on `transport`, with a seed from the host's secure random source.
     pub fn new(
         config: Arc<ServerConfig>,
@@ -377,35 +102,7 @@ impl ServerConnection {
     ) -> Self {
         let conn_id = shared.register_connection();
         let max_frame = config.limits.max_frame;
-        let inner = Inner {
-            config,
-            shared,
-            conn_id,
-            now,
-            rng: Rng::from_seed(seed),
-            neg: Negotiated::default(),
-            sessions: BTreeMap::new(),
-            trees: BTreeMap::new(),
-            files: BTreeMap::new(),
-            searches: BTreeMap::new(),
-            signing: None,
-            fs_queue: VecDeque::new(),
-            fs_results: BTreeMap::new(),
-            op_owner: BTreeMap::new(),
-            op_info: BTreeMap::new(),
-            host_handles: BTreeMap::new(),
-            close_requested: BTreeSet::new(),
-            next_op: 1,
-            current_task: None,
-            timers: BTreeMap::new(),
-            cancelled: BTreeSet::new(),
-            pending_mids: BTreeMap::new(),
-            events: VecDeque::new(),
-            next_uid: 100,
-            next_tid: 1,
-            next_fid: 0x4000,
-            next_sid: 1,
-        };
+        let inner = Inner::new(config, shared, conn_id, now, Rng::from_seed(seed));
         Self {
             cx: Cx {
                 inner: Arc::new(spin::Mutex::new(inner)),
@@ -423,6 +120,7 @@ impl ServerConnection {
             last_activity: now.instant,
             frame_since: None,
             created: now.instant,
+            _later: PhantomData,
         }
     }
 
@@ -487,7 +185,7 @@ impl ServerConnection {
     /// The peer closed its side.
     pub fn handle_eof(&mut self, now: Now) {
         self.cx.with(|i| i.now = now);
-        self.close(ConnectionError::PeerClosed);
+        self.close(ConnectionError::Closed);
     }
 
     /// Asks the connection to close (server shutdown): requests in flight finish first
@@ -521,32 +219,40 @@ impl ServerConnection {
             && self.out_bytes < l.max_outbound
     }
 
-    /// The answer to a file-system request.
-    pub fn complete(&mut self, now: Now, id: FsOpId, result: FsResult) {
+    /// The answer to a file-system request (any order). Fails, changing nothing, when no
+    /// request with that id is outstanding.
+    pub fn complete(
+        &mut self,
+        now: Now,
+        id: FsOpId,
+        result: FsResult<L>,
+    ) -> Result<(), UnknownFsOp> {
+        let result: FsResult<ErasedLater> =
+            result.map(|r| r.map_later(|l| Box::new(l) as ErasedLater));
         let task = self.cx.with(|i| {
             i.now = now;
             // Keep track of what the host holds open, whoever waits for the answer.
-            if let Some((share, closes)) = i.op_info.remove(&id.0) {
-                if let Some(h) = closes {
-                    i.host_handles.remove(&h.0);
-                    i.close_requested.remove(&h.0);
-                }
-                if let Ok(super::fs::FsReply::Opened { handle, .. }) = &result {
-                    i.host_handles.insert(handle.0, share);
-                }
+            let (share, closes) = i.op_info.remove(&id.0).ok_or(UnknownFsOp(id))?;
+            if let Some(h) = closes {
+                i.host_handles.remove(&h.0);
+                i.close_requested.remove(&h.0);
+            }
+            if let Ok(FsReply::Opened { handle, .. }) = &result {
+                i.host_handles.insert(handle.0, share);
             }
             let t = i.op_owner.remove(&id.0);
             if t.is_some() {
                 i.fs_results.insert(id.0, result);
             }
-            t
-        });
+            Ok(t)
+        })?;
         if let Some(t) = task {
             self.run(t);
         }
         if self.closing.is_some() {
             self.sweep_handles();
         }
+        Ok(())
     }
 
     /// While closing: asks the host to close every handle it still holds for us and that
@@ -578,6 +284,7 @@ impl ServerConnection {
     }
 
     /// The earliest deadline the host should wake us at.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         if self.closing.is_some() {
             return None;
@@ -616,22 +323,23 @@ impl ServerConnection {
         if let Some(f) = self.frame_since
             && now.instant >= f + l.frame_timeout
         {
-            self.close(ConnectionError::FrameTimeout);
+            self.close(ConnectionError::Timeout(TimeLimit::Frame));
             return;
         }
         let busy = !self.tasks.is_empty();
         if !busy && now.instant >= self.last_activity + l.idle_timeout {
-            self.close(ConnectionError::IdleTimeout);
+            self.close(ConnectionError::Timeout(TimeLimit::Idle));
             return;
         }
         if !self.cx.with(|i| i.sessions.values().any(|s| s.established))
             && now.instant >= self.created + l.login_timeout
         {
-            self.close(ConnectionError::LoginTimeout);
+            self.close(ConnectionError::Timeout(TimeLimit::Login));
         }
     }
 
     /// The next event for the host.
+    #[must_use]
     pub fn poll_event(&mut self) -> Option<ServerEvent> {
         let fs = self.cx.with(|i| i.fs_queue.pop_front());
         if let Some(r) = fs {
@@ -650,13 +358,14 @@ impl ServerConnection {
     }
 
     /// The next bytes to write.
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit<L>> {
         let t = self.out.pop_front()?;
         self.out_bytes -= t.len();
         Some(t)
     }
 
-    fn push_out(&mut self, t: Transmit) {
+    fn push_out(&mut self, t: Transmit<L>) {
         self.out_bytes += t.len();
         self.out.push_back(t);
     }
@@ -742,14 +451,28 @@ impl ServerConnection {
                         ));
                         return;
                     }
-                    t.later = Some(l);
+                    // Only the host's own type ever goes in (see `complete`).
+                    match l.source.downcast::<L>() {
+                        Ok(source) => {
+                            t.later = Some(LaterRead {
+                                len: l.len,
+                                source: *source,
+                            })
+                        }
+                        Err(_) => {
+                            self.close(ConnectionError::Internal(
+                                "file bytes of a type the host did not give",
+                            ));
+                            return;
+                        }
+                    }
                 }
                 self.push_out(t);
             }
         }
     }
 
-    fn encode(&mut self, m: &Message<Response>, seq: Option<u32>) -> Transmit {
+    fn encode(&mut self, m: &Message<Response>, seq: Option<u32>) -> Transmit<L> {
         let (mut head, tail) = m.encode_framed(self.transport);
         if let Some(seq) = seq {
             let key = self
@@ -800,7 +523,9 @@ impl ServerConnection {
                         NbssPacket::NegativeResponse(NegativeCode::CALLED_NAME_NOT_PRESENT)
                             .encode(Transport::Netbios),
                     ));
-                    self.close(ConnectionError::NetbiosRefused);
+                    self.close(ConnectionError::NetbiosRefused(
+                        NegativeCode::CALLED_NAME_NOT_PRESENT,
+                    ));
                 }
             }
             NbssPacket::Message(m) => {

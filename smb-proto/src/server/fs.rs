@@ -14,13 +14,20 @@
 //! - have completed writes on stable storage when they answer [`FsCall::Flush`] and
 //!   [`FsCall::Close`].
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
+use core::any::Any;
 
 pub use super::path::SharePath;
-pub use crate::transmit::LaterRead;
+pub use crate::transmit::{LaterRead, NoLater};
 use crate::wire::NtStatus;
+
+/// The core's own view of later-bytes sources while a request runs: it never looks
+/// inside them, and a [`ServerConnection`](super::ServerConnection) turns them back into
+/// the host's type (which is the only type it ever puts in) before handing them out.
+pub(crate) type ErasedLater = Box<dyn Any + Send>;
 
 /// Identifies one outstanding file-system request of a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -309,9 +316,10 @@ pub struct FsInfo {
     pub fs_name: String,
 }
 
-/// A successful answer to an [`FsCall`].
+/// A successful answer to an [`FsCall`]; `L` is the file system's
+/// [`Later`](FileSystem::Later) type.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FsReply {
+pub enum FsReply<L = NoLater> {
     /// The file was opened.
     Opened {
         /// The new handle.
@@ -325,7 +333,7 @@ pub enum FsReply {
     Read(Bytes),
     /// Bytes the host will write itself after the response (only for a read with
     /// `later_ok`; fewer than asked at end of file, never none).
-    ReadLater(LaterRead),
+    ReadLater(LaterRead<L>),
     /// Bytes written.
     Written(u32),
     /// Information about a file.
@@ -340,11 +348,44 @@ pub enum FsReply {
     Done,
 }
 
+impl<L> FsReply<L> {
+    /// The same reply with its later-bytes source (if any) converted by `f`.
+    pub fn map_later<M>(self, f: impl FnOnce(L) -> M) -> FsReply<M> {
+        match self {
+            FsReply::Opened {
+                handle,
+                info,
+                action,
+            } => FsReply::Opened {
+                handle,
+                info,
+                action,
+            },
+            FsReply::Read(b) => FsReply::Read(b),
+            FsReply::ReadLater(l) => FsReply::ReadLater(LaterRead {
+                len: l.len,
+                source: f(l.source),
+            }),
+            FsReply::Written(n) => FsReply::Written(n),
+            FsReply::Info(i) => FsReply::Info(i),
+            FsReply::Dir(d) => FsReply::Dir(d),
+            FsReply::FsInfo(i) => FsReply::FsInfo(i),
+            FsReply::Eas(e) => FsReply::Eas(e),
+            FsReply::Done => FsReply::Done,
+        }
+    }
+}
+
 /// The answer to an [`FsCall`]: a reply, or the NT status of the failure.
-pub type FsResult = Result<FsReply, NtStatus>;
+pub type FsResult<L = NoLater> = Result<FsReply<L>, NtStatus>;
 
 /// A synchronous file-system backend; [`FileSystem::dispatch`] runs an [`FsCall`] on it.
 pub trait FileSystem {
+    /// Where the bytes of a read come from when the file system leaves them to the host
+    /// ([`read_later`](Self::read_later)): for example an open file and an offset, which
+    /// the host sends with `sendfile`. [`NoLater`] for a file system that never does.
+    type Later: Send + 'static;
+
     /// Opens or creates.
     fn open(
         &self,
@@ -362,7 +403,7 @@ pub trait FileSystem {
         handle: Handle,
         offset: u64,
         len: u32,
-    ) -> Result<Option<LaterRead>, NtStatus> {
+    ) -> Result<Option<LaterRead<Self::Later>>, NtStatus> {
         let _ = (handle, offset, len);
         Ok(None)
     }
@@ -422,7 +463,7 @@ pub trait FileSystem {
     }
 
     /// Runs one request.
-    fn dispatch(&self, req: &FsRequest) -> FsResult {
+    fn dispatch(&self, req: &FsRequest) -> FsResult<Self::Later> {
         let s = req.share;
         match &req.call {
             FsCall::Open(o) => self

@@ -8,13 +8,18 @@
 
 pub mod config;
 mod conn;
+mod cx;
+mod event;
 pub mod fs;
 mod handlers;
 pub mod path;
 pub mod shared;
-pub mod wildcard;
+mod state;
+pub use crate::wildcard;
 
+pub use crate::error::ConnectionError;
 pub use config::{Limits, ServerConfig, ShareConfig, SigningMode};
-pub use conn::{ConnectionError, ServerConnection, ServerEvent};
+pub use conn::{ServerConnection, UnknownFsOp};
+pub use event::ServerEvent;
 pub use fs::*;
 pub use shared::SharedState;

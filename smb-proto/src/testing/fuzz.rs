@@ -128,7 +128,7 @@ pub fn server(data: &[u8]) {
 /// [`server`] with a trace of every file-system request (for debugging a crash).
 pub fn server_traced(
     data: &[u8],
-    trace: Option<fn(&crate::server::fs::FsRequest, &crate::server::fs::FsResult)>,
+    trace: Option<fn(&crate::server::fs::FsRequest, &crate::server::fs::FsResult<bytes::Bytes>)>,
 ) {
     let Some((&ctl, rest)) = data.split_first() else {
         return;
@@ -180,12 +180,13 @@ fn client_with_operations() -> (super::pair::Pair, alloc::vec::Vec<crate::client
     let (mut p, t, fid) = super::pair::session();
     let now = p.now;
     let ids = alloc::vec![
-        p.client.read(now, t, fid, 0, 200_000),
+        p.client.read(now, t, fid, 0, 200_000).id(),
         p.client
-            .write(now, t, fid, 5, Bytes::from_static(&[1u8; 5000])),
-        p.client.list(now, t, "dir\\*"),
-        p.client.stat(now, t, "dir\\inner.bin"),
-        p.client.echo(now, Bytes::from_static(b"fuzz")),
+            .write(now, t, fid, 5, Bytes::from_static(&[1u8; 5000]))
+            .id(),
+        p.client.list(now, t, "dir\\*").id(),
+        p.client.stat(now, t, "dir\\inner.bin").id(),
+        p.client.echo(now, Bytes::from_static(b"fuzz")).id(),
     ];
     (p, ids)
 }
@@ -197,19 +198,22 @@ pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
     let skip = p.client_bytes.len();
     let now = p.now;
     let ops = [
-        p.client.read(now, t, fid, 0, 100),
-        p.client.write(now, t, fid, 3, Bytes::from_static(b"abc")),
-        p.client.list(now, t, "*"),
-        p.client.stat(now, t, "dir\\sub\\deep.txt"),
-        p.client.mkdir(now, t, "newdir"),
+        p.client.read(now, t, fid, 0, 100).id(),
         p.client
-            .rename(now, t, "dir\\sub\\deep.txt", "newdir\\moved.txt"),
-        p.client.delete(now, t, "newdir\\moved.txt"),
-        p.client.rmdir(now, t, "newdir"),
-        p.client.fs_info(now, t),
-        p.client.shares(now),
-        p.client.close(now, t, fid),
-        p.client.logoff(now),
+            .write(now, t, fid, 3, Bytes::from_static(b"abc"))
+            .id(),
+        p.client.list(now, t, "*").id(),
+        p.client.stat(now, t, "dir\\sub\\deep.txt").id(),
+        p.client.mkdir(now, t, "newdir").id(),
+        p.client
+            .rename(now, t, "dir\\sub\\deep.txt", "newdir\\moved.txt")
+            .id(),
+        p.client.delete(now, t, "newdir\\moved.txt").id(),
+        p.client.rmdir(now, t, "newdir").id(),
+        p.client.fs_info(now, t).id(),
+        p.client.shares(now).id(),
+        p.client.close(now, t, fid).id(),
+        p.client.logoff(now).id(),
     ];
     for id in ops {
         let _ = p.wait(id);

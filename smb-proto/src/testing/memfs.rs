@@ -210,6 +210,9 @@ fn check_share(share: ShareId) -> Result<(), NtStatus> {
 }
 
 impl FileSystem for MemFs {
+    /// Later reads carry the bytes themselves (read when the request is answered).
+    type Later = Bytes;
+
     fn open(
         &self,
         share: ShareId,
@@ -273,7 +276,7 @@ impl FileSystem for MemFs {
         handle: Handle,
         offset: u64,
         len: u32,
-    ) -> Result<Option<LaterRead>, NtStatus> {
+    ) -> Result<Option<LaterRead<Bytes>>, NtStatus> {
         if !self.later_reads {
             return Ok(None);
         }
@@ -284,7 +287,7 @@ impl FileSystem for MemFs {
         self.later_given.fetch_add(1, Ordering::Relaxed);
         Ok(Some(LaterRead {
             len: b.len() as u32,
-            source: alloc::sync::Arc::new(b),
+            source: b,
         }))
     }
 

@@ -79,7 +79,7 @@ pub struct Pair {
     /// The client core.
     pub client: ClientConnection,
     /// The server core.
-    pub server: ServerConnection,
+    pub server: ServerConnection<bytes::Bytes>,
     /// The server's files.
     pub fs: Arc<MemFs>,
     /// Virtual time.
@@ -101,7 +101,7 @@ pub struct Pair {
     dropped: bool,
     steps: u64,
     /// Called with every file-system request and its result (for debugging).
-    pub trace: Option<fn(&FsRequest, &crate::server::fs::FsResult)>,
+    pub trace: Option<fn(&FsRequest, &crate::server::fs::FsResult<bytes::Bytes>)>,
 }
 
 fn seed32(seed: u64, salt: u8) -> [u8; 32] {
@@ -179,10 +179,7 @@ impl Pair {
                 }
                 // The host's part: MemFs's later reads carry their bytes.
                 if let Some(l) = &t.later {
-                    let b = l
-                        .source
-                        .downcast_ref::<bytes::Bytes>()
-                        .expect("later bytes from MemFs");
+                    let b = &l.source;
                     assert_eq!(b.len(), l.len as usize, "later length");
                     self.s2c.extend_from_slice(b);
                     self.server_bytes.extend_from_slice(b);
@@ -273,7 +270,9 @@ impl Pair {
                     }
                     _ => self.fs.dispatch(&req),
                 };
-                self.server.complete(self.now, req.id, result);
+                self.server
+                    .complete(self.now, req.id, result)
+                    .expect("a request the server handed out");
             }
         }
         self.collect();
@@ -299,7 +298,8 @@ impl Pair {
     }
 
     /// Runs until the operation finishes; panics if it never does (a hang).
-    pub fn wait(&mut self, id: RequestId) -> Result<Reply, SmbError> {
+    pub fn wait(&mut self, id: impl Into<RequestId>) -> Result<Reply, SmbError> {
+        let id = id.into();
         let start = self.now.instant;
         loop {
             if let Some(r) = self.done.remove(&id) {
@@ -359,7 +359,9 @@ impl Pair {
             if let Some(t) = self.trace {
                 t(&req, &r);
             }
-            self.server.complete(self.now, req.id, r);
+            self.server
+                .complete(self.now, req.id, r)
+                .expect("a request the server handed out");
         }
     }
 
@@ -384,7 +386,9 @@ impl Pair {
         while !self.pending_fs.is_empty() {
             let req = self.pending_fs.remove(0);
             let r = self.fs.dispatch(&req);
-            self.server.complete(self.now, req.id, r);
+            self.server
+                .complete(self.now, req.id, r)
+                .expect("a request the server handed out");
             self.collect();
         }
     }

@@ -7,12 +7,13 @@ use bytes::Bytes;
 use core::time::Duration;
 
 use super::{Answer, HResult, Rc, attributes, check_disk, check_fid, check_tree};
-use crate::server::conn::{Cx, OpenFile};
+use crate::server::cx::Cx;
 use crate::server::fs::{
-    CreateAction, Disposition, FileInfo, FsCall, FsReply, Kind, LaterRead, OpenCall, SetInfo,
-    SharePath, Target,
+    CreateAction, Disposition, ErasedLater, FileInfo, FsCall, FsReply, Kind, LaterRead, OpenCall,
+    SetInfo, SharePath, Target,
 };
 use crate::server::shared::Lock;
+use crate::server::state::OpenFile;
 use crate::wire::NtStatus;
 use crate::wire::consts::{
     access, create_action, create_options, disposition, ext_attr, open_mode, share,
@@ -408,7 +409,7 @@ async fn read_fid(cx: &Cx, rc: &Rc, fid: u16, offset: u64, len: u32) -> Result<B
 /// What a read gives: the bytes, or file bytes the host writes after the response.
 enum ReadOut {
     Now(Bytes),
-    Later(LaterRead),
+    Later(LaterRead<ErasedLater>),
 }
 
 /// Reads through a FID; with `later_ok`, the file system may answer with a [`LaterRead`].
@@ -828,17 +829,8 @@ pub(crate) async fn create_temporary(cx: &Cx, rc: &Rc, r: CreateTemporaryRequest
 pub(crate) async fn process_exit(cx: &Cx, rc: &Rc) -> HResult {
     super::check_uid(cx, rc)?;
     let pid = rc.pid();
-    let files: BTreeMap<u16, OpenFile> = cx.with(|i| {
-        let fids: Vec<u16> = i
-            .files
-            .iter()
-            .filter(|(_, f)| f.pid == pid && f.uid == rc.uid)
-            .map(|(k, _)| *k)
-            .collect();
-        fids.into_iter()
-            .filter_map(|f| i.files.remove(&f).map(|o| (f, o)))
-            .collect()
-    });
+    let uid = rc.uid;
+    let files = cx.with(|i| i.take_files(|f| f.pid == pid && f.uid == uid));
     close_all(cx, files).await;
     Ok(Answer::ok(ProcessExitResponse))
 }

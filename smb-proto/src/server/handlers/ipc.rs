@@ -5,7 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::{Answer, HResult, Rc, check_tree};
-use crate::server::conn::Cx;
+use crate::server::cx::Cx;
 use crate::wire::NtStatus;
 use crate::wire::msg::rap::{self, RapRequest, ShareInfo1, function, share_type};
 use crate::wire::msg::*;

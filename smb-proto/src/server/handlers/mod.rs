@@ -1,13 +1,13 @@
 //! Request handlers: one async function per command, run as tasks by the connection.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::conn::{Cx, OpenFile, Session, Tree};
-use super::fs::{LaterRead, ShareId};
+use super::cx::Cx;
+use super::fs::{ErasedLater, LaterRead, ShareId};
+use super::state::{OpenFile, Session, Tree};
 use crate::auth::{Identity, NtlmServer, ServerNames, Step, verify_password_fields};
 use crate::signing::SigningState;
 use crate::wire::msg::negotiate::{NT_LM_0_12, caps, security_mode};
@@ -63,7 +63,7 @@ pub(crate) struct Answer {
     /// Send no response at all.
     pub silent: bool,
     /// File bytes the host writes after the response (a READ_ANDX ending the chain).
-    pub later: Option<LaterRead>,
+    pub later: Option<LaterRead<ErasedLater>>,
 }
 
 impl Answer {
@@ -145,7 +145,7 @@ pub(crate) struct Served {
     /// with.
     pub activated: Option<u32>,
     /// File bytes the host writes right after the first message.
-    pub later: Option<LaterRead>,
+    pub later: Option<LaterRead<ErasedLater>>,
 }
 
 /// Serves one request message (an AndX chain).
@@ -554,28 +554,7 @@ fn finish_login(
 
 async fn logoff(cx: &Cx, rc: &Rc) -> HResult {
     check_uid(cx, rc)?;
-    let files: BTreeMap<u16, OpenFile> = cx.with(|i| {
-        i.sessions.remove(&rc.uid);
-        let tids: Vec<u16> = i
-            .trees
-            .iter()
-            .filter(|(_, t)| t.uid == rc.uid)
-            .map(|(k, _)| *k)
-            .collect();
-        for t in &tids {
-            i.trees.remove(t);
-            i.searches.retain(|_, s| s.tid != *t);
-        }
-        let fids: Vec<u16> = i
-            .files
-            .iter()
-            .filter(|(_, f)| f.uid == rc.uid)
-            .map(|(k, _)| *k)
-            .collect();
-        fids.into_iter()
-            .filter_map(|f| i.files.remove(&f).map(|o| (f, o)))
-            .collect()
-    });
+    let files = cx.with(|i| i.detach_session(rc.uid));
     close_all(cx, files).await;
     Ok(Answer::ok(LogoffAndXResponse))
 }
@@ -637,19 +616,7 @@ async fn tree_connect(cx: &Cx, rc: &Rc, r: TreeConnectAndXRequest) -> HResult {
 
 async fn tree_disconnect(cx: &Cx, rc: &Rc) -> HResult {
     check_tree(cx, rc)?;
-    let files: BTreeMap<u16, OpenFile> = cx.with(|i| {
-        i.trees.remove(&rc.tid);
-        i.searches.retain(|_, s| s.tid != rc.tid);
-        let fids: Vec<u16> = i
-            .files
-            .iter()
-            .filter(|(_, f)| f.tid == rc.tid)
-            .map(|(k, _)| *k)
-            .collect();
-        fids.into_iter()
-            .filter_map(|f| i.files.remove(&f).map(|o| (f, o)))
-            .collect()
-    });
+    let files = cx.with(|i| i.detach_tree(rc.tid));
     close_all(cx, files).await;
     Ok(Answer::ok(TreeDisconnectResponse))
 }

@@ -3,9 +3,9 @@
 use alloc::vec::Vec;
 
 use super::{Answer, HResult, Rc, attributes, check_disk};
-use crate::server::conn::Cx;
+use crate::server::cx::Cx;
 use crate::server::fs::{FileInfo, FsCall, FsReply, SetInfo, SetTimes, ShareId, SharePath, Target};
-use crate::server::wildcard;
+use crate::wildcard;
 use crate::wire::NtStatus;
 use crate::wire::consts::{attr, ext_attr};
 use crate::wire::msg::trans2::info::{filetime_to_utime, utime_to_filetime};
@@ -344,7 +344,7 @@ fn dos_name(name: &str) -> [u8; 13] {
 }
 
 pub(crate) async fn search(cx: &Cx, rc: &Rc, r: SearchRequest) -> HResult {
-    use crate::server::conn::Search;
+    use crate::server::state::Search;
     use crate::wire::msg::trans2::info::{DirEntry, filetime_to_dos};
     let (share, _) = check_disk(cx, rc)?;
     let client_state: [u8; 4] = if r.resume_key.len() == RESUME_KEY_LEN {

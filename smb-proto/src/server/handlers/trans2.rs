@@ -8,10 +8,11 @@ use super::names::{attrs_match, list, rename_path, stat};
 use super::{
     Answer, HResult, Rc, check_disk, check_fid, check_tree, file_information, reply_header,
 };
-use crate::server::conn::{Cx, Search};
+use crate::server::cx::Cx;
 use crate::server::fs::Ea;
 use crate::server::fs::{FileInfo, FsCall, FsReply, SetInfo, SetTimes, ShareId, SharePath, Target};
-use crate::server::wildcard;
+use crate::server::state::Search;
+use crate::wildcard;
 use crate::wire::consts::ext_attr;
 use crate::wire::msg::trans2::info::{
     DirEntry, FeaEntry, FsInformation, SetFileInfo, decode_fea_list, decode_gea_list,

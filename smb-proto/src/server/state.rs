@@ -1,0 +1,223 @@
+//! The tables of one server connection: sessions, trees, open files, searches, what was
+//! negotiated, and the bookkeeping of file-system requests and timers its request tasks
+//! share. The request handlers read and change these through [`Cx`](super::cx::Cx);
+//! the connection shell ([`ServerConnection`](super::ServerConnection)) owns them.
+
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::config::ServerConfig;
+use super::event::ServerEvent;
+use super::fs::{ErasedLater, FsRequest, FsResult, Handle, ShareId, SharePath};
+use super::shared::SharedState;
+use crate::auth::{Identity, NtlmServer};
+use crate::exec::TaskId;
+use crate::rng::Rng;
+use crate::signing::SigningState;
+use crate::time::{Instant, Now};
+use crate::wire::msg::DirEntry;
+
+/// One authenticated (or in-progress) session.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub user: String,
+    pub identity: Identity,
+    pub established: bool,
+    pub ntlm: Option<NtlmServer>,
+}
+
+/// One connected tree.
+#[derive(Debug, Clone)]
+pub(crate) struct Tree {
+    pub uid: u16,
+    /// `None` for IPC$.
+    pub share: Option<ShareId>,
+    pub read_only: bool,
+}
+
+/// One open file or directory.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenFile {
+    pub tid: u16,
+    pub uid: u16,
+    pub handle: Handle,
+    pub share: ShareId,
+    pub path: SharePath,
+    pub file_id: u64,
+    pub access: u32,
+    pub is_dir: bool,
+    pub delete_on_close: bool,
+    pub pid: u32,
+    /// Offset of the last byte-range lock refused on this open (Samba's
+    /// `lock_failure_offset`): a repeat spins briefly and fails with FILE_LOCK_CONFLICT.
+    pub lock_failure: Option<u64>,
+}
+
+/// One search (FIND_FIRST2 handle).
+#[derive(Debug)]
+pub(crate) struct Search {
+    pub tid: u16,
+    pub entries: Vec<DirEntry>,
+    pub pos: usize,
+}
+
+/// Negotiated parameters.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Negotiated {
+    pub done: bool,
+    pub challenge: [u8; 8],
+    pub extended: bool,
+    /// The client's MaxBufferSize from its session setup.
+    pub client_max_buffer: u16,
+    pub client_caps: u32,
+}
+
+/// Per-connection state, shared with the request tasks.
+pub(crate) struct Inner {
+    pub config: Arc<ServerConfig>,
+    pub shared: SharedState,
+    pub conn_id: u64,
+    pub now: Now,
+    pub rng: Rng,
+    pub neg: Negotiated,
+    pub sessions: BTreeMap<u16, Session>,
+    pub trees: BTreeMap<u16, Tree>,
+    pub files: BTreeMap<u16, OpenFile>,
+    pub searches: BTreeMap<u16, Search>,
+    pub signing: Option<SigningState>,
+    pub fs_queue: VecDeque<FsRequest>,
+    pub fs_results: BTreeMap<u64, FsResult<ErasedLater>>,
+    pub op_owner: BTreeMap<u64, TaskId>,
+    /// Every request handed to (or queued for) the host and not answered yet: its share
+    /// and, for a close, the handle it closes.
+    pub op_info: BTreeMap<u64, (ShareId, Option<Handle>)>,
+    /// Handles the host holds open for this connection (from its `Opened` answers).
+    pub host_handles: BTreeMap<u64, ShareId>,
+    /// Handles a close has been asked for.
+    pub close_requested: BTreeSet<u64>,
+    pub next_op: u64,
+    pub current_task: Option<TaskId>,
+    pub timers: BTreeMap<TaskId, Instant>,
+    pub cancelled: BTreeSet<u16>,
+    pub pending_mids: BTreeMap<u16, TaskId>,
+    pub events: VecDeque<ServerEvent>,
+    pub next_uid: u16,
+    pub next_tid: u16,
+    pub next_fid: u16,
+    pub next_sid: u16,
+}
+
+impl Inner {
+    /// The state of a new connection.
+    pub fn new(
+        config: Arc<ServerConfig>,
+        shared: SharedState,
+        conn_id: u64,
+        now: Now,
+        rng: Rng,
+    ) -> Self {
+        Self {
+            config,
+            shared,
+            conn_id,
+            now,
+            rng,
+            neg: Negotiated::default(),
+            sessions: BTreeMap::new(),
+            trees: BTreeMap::new(),
+            files: BTreeMap::new(),
+            searches: BTreeMap::new(),
+            signing: None,
+            fs_queue: VecDeque::new(),
+            fs_results: BTreeMap::new(),
+            op_owner: BTreeMap::new(),
+            op_info: BTreeMap::new(),
+            host_handles: BTreeMap::new(),
+            close_requested: BTreeSet::new(),
+            next_op: 1,
+            current_task: None,
+            timers: BTreeMap::new(),
+            cancelled: BTreeSet::new(),
+            pending_mids: BTreeMap::new(),
+            events: VecDeque::new(),
+            next_uid: 100,
+            next_tid: 1,
+            next_fid: 0x4000,
+            next_sid: 1,
+        }
+    }
+
+    /// Takes the open files `keep` selects out of the table (the caller closes them).
+    pub fn take_files(
+        &mut self,
+        mut take: impl FnMut(&OpenFile) -> bool,
+    ) -> BTreeMap<u16, OpenFile> {
+        let fids: Vec<u16> = self
+            .files
+            .iter()
+            .filter(|(_, f)| take(f))
+            .map(|(k, _)| *k)
+            .collect();
+        fids.into_iter()
+            .filter_map(|f| self.files.remove(&f).map(|o| (f, o)))
+            .collect()
+    }
+
+    /// Disconnects a tree: forgets it and its searches; returns its open files (the
+    /// caller closes them).
+    pub fn detach_tree(&mut self, tid: u16) -> BTreeMap<u16, OpenFile> {
+        self.trees.remove(&tid);
+        self.searches.retain(|_, s| s.tid != tid);
+        self.take_files(|f| f.tid == tid)
+    }
+
+    /// Ends a session: forgets it, its trees and their searches; returns its open files
+    /// (the caller closes them).
+    pub fn detach_session(&mut self, uid: u16) -> BTreeMap<u16, OpenFile> {
+        self.sessions.remove(&uid);
+        let tids: Vec<u16> = self
+            .trees
+            .iter()
+            .filter(|(_, t)| t.uid == uid)
+            .map(|(k, _)| *k)
+            .collect();
+        for t in &tids {
+            self.trees.remove(t);
+            self.searches.retain(|_, s| s.tid != *t);
+        }
+        self.take_files(|f| f.uid == uid)
+    }
+
+    fn alloc_id(next: &mut u16, used: impl Fn(u16) -> bool) -> Option<u16> {
+        for _ in 0..0x10000u32 {
+            let v = *next;
+            *next = next.wrapping_add(1);
+            if v != 0 && v != 0xFFFF && !used(v) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    pub fn new_uid(&mut self) -> Option<u16> {
+        let s = &self.sessions;
+        Self::alloc_id(&mut self.next_uid, |v| s.contains_key(&v))
+    }
+
+    pub fn new_tid(&mut self) -> Option<u16> {
+        let s = &self.trees;
+        Self::alloc_id(&mut self.next_tid, |v| s.contains_key(&v))
+    }
+
+    pub fn new_fid(&mut self) -> Option<u16> {
+        let s = &self.files;
+        Self::alloc_id(&mut self.next_fid, |v| s.contains_key(&v))
+    }
+
+    pub fn new_sid(&mut self) -> Option<u16> {
+        let s = &self.searches;
+        Self::alloc_id(&mut self.next_sid, |v| s.contains_key(&v))
+    }
+}
