@@ -30,6 +30,7 @@ pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+#[doc(inline)]
 pub use crate::time::{FILETIME_UNIX_OFFSET_SECS, filetime_to_unix, unix_to_filetime};
 
 #[cfg(test)]
