@@ -70,6 +70,27 @@ fn read_basic(r: &mut Reader<'_>, i: &mut FileInformation) -> Result<(), DecodeE
     Ok(())
 }
 
+/// Writes the standard fields (sizes, links, delete pending, directory) and their reserved
+/// word, as the STANDARD and ALL levels carry them.
+fn write_standard(w: &mut Writer, i: &FileInformation) {
+    w.u64(i.allocation_size);
+    w.u64(i.end_of_file);
+    w.u32(i.number_of_links);
+    w.u8(i.delete_pending as u8);
+    w.u8(i.directory as u8);
+    w.u16(0);
+}
+
+/// Reads the standard fields (the reserved word after them is left to the caller).
+fn read_standard(r: &mut Reader<'_>, i: &mut FileInformation) -> Result<(), DecodeError> {
+    i.allocation_size = r.u64("AllocationSize")?;
+    i.end_of_file = r.u64("EndOfFile")?;
+    i.number_of_links = r.u32("NumberOfLinks")?;
+    i.delete_pending = r.u8("DeletePending")? != 0;
+    i.directory = r.u8("Directory")? != 0;
+    Ok(())
+}
+
 /// Writes the creation, last access and last write times as DOS (date, time) pairs.
 pub(super) fn write_dos_times(w: &mut Writer, i: &FileInformation) {
     for t in [i.creation_time, i.last_access_time, i.last_write_time] {
@@ -117,14 +138,7 @@ pub fn encode_file_info(level: u16, i: &FileInformation, unicode: bool) -> Resul
             write_basic(&mut w, i);
             w.u32(0);
         }
-        FILE_STANDARD_INFO | PT_STANDARD => {
-            w.u64(i.allocation_size);
-            w.u64(i.end_of_file);
-            w.u32(i.number_of_links);
-            w.u8(i.delete_pending as u8);
-            w.u8(i.directory as u8);
-            w.u16(0);
-        }
+        FILE_STANDARD_INFO | PT_STANDARD => write_standard(&mut w, i),
         FILE_EA_INFO | PT_EA => w.u32(i.ea_size),
         FILE_NAME_INFO | PT_NAME | FILE_ALT_NAME_INFO | PT_ALT_NAME => {
             let name = if matches!(level, FILE_ALT_NAME_INFO | PT_ALT_NAME) {
@@ -135,34 +149,20 @@ pub fn encode_file_info(level: u16, i: &FileInformation, unicode: bool) -> Resul
             w.u32(str_len(name, unicode) as u32);
             write_name(&mut w, name, unicode);
         }
-        FILE_ALL_INFO => {
+        FILE_ALL_INFO | PT_ALL => {
             write_basic(&mut w, i);
             w.u32(0);
-            w.u64(i.allocation_size);
-            w.u64(i.end_of_file);
-            w.u32(i.number_of_links);
-            w.u8(i.delete_pending as u8);
-            w.u8(i.directory as u8);
-            w.u16(0);
-            w.u32(i.ea_size);
-            w.u32(str_len(&i.file_name, unicode) as u32);
-            write_name(&mut w, &i.file_name, unicode);
-        }
-        PT_ALL => {
-            write_basic(&mut w, i);
-            w.u32(0);
-            w.u64(i.allocation_size);
-            w.u64(i.end_of_file);
-            w.u32(i.number_of_links);
-            w.u8(i.delete_pending as u8);
-            w.u8(i.directory as u8);
-            w.u16(0);
-            w.u64(i.index_number);
-            w.u32(i.ea_size);
-            w.u32(i.access_flags);
-            w.u64(i.position);
-            w.u32(i.mode);
-            w.u32(i.alignment);
+            write_standard(&mut w, i);
+            if level == PT_ALL {
+                w.u64(i.index_number);
+                w.u32(i.ea_size);
+                w.u32(i.access_flags);
+                w.u64(i.position);
+                w.u32(i.mode);
+                w.u32(i.alignment);
+            } else {
+                w.u32(i.ea_size);
+            }
             w.u32(str_len(&i.file_name, unicode) as u32);
             write_name(&mut w, &i.file_name, unicode);
         }
@@ -233,13 +233,7 @@ pub fn decode_file_info(
             read_basic(&mut r, &mut i)?;
             i.directory = i.attributes & crate::wire::consts::ext_attr::DIRECTORY != 0;
         }
-        FILE_STANDARD_INFO | PT_STANDARD => {
-            i.allocation_size = r.u64("AllocationSize")?;
-            i.end_of_file = r.u64("EndOfFile")?;
-            i.number_of_links = r.u32("NumberOfLinks")?;
-            i.delete_pending = r.u8("DeletePending")? != 0;
-            i.directory = r.u8("Directory")? != 0;
-        }
+        FILE_STANDARD_INFO | PT_STANDARD => read_standard(&mut r, &mut i)?,
         FILE_EA_INFO | PT_EA => i.ea_size = r.u32("EaSize")?,
         FILE_NAME_INFO | PT_NAME => {
             let n = utf16_len_checked(&mut r, "FileNameLength")?;
@@ -252,11 +246,7 @@ pub fn decode_file_info(
         FILE_ALL_INFO | PT_ALL => {
             read_basic(&mut r, &mut i)?;
             r.u32("Reserved1")?;
-            i.allocation_size = r.u64("AllocationSize")?;
-            i.end_of_file = r.u64("EndOfFile")?;
-            i.number_of_links = r.u32("NumberOfLinks")?;
-            i.delete_pending = r.u8("DeletePending")? != 0;
-            i.directory = r.u8("Directory")? != 0;
+            read_standard(&mut r, &mut i)?;
             r.u16("Reserved2")?;
             if level == PT_ALL {
                 i.index_number = r.u64("IndexNumber")?;
