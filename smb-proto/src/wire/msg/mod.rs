@@ -1,5 +1,8 @@
 //! Typed SMB1 command bodies, one file per command, both directions.
 //!
+//! `format` holds the BufferFormat-prefixed fields (strings after 0x04, data blocks after
+//! 0x01) that several core-protocol commands share.
+//!
 //! [`Request`] and [`Response`] gather every typed body; commands without a typed codec
 //! decode as [`RawBlock`] and re-encode unchanged.
 
@@ -13,52 +16,71 @@ use super::message::{
 };
 
 pub mod close;
+pub mod create_temporary;
 pub mod delete;
 pub mod directory;
 pub mod echo;
 pub mod find_close2;
 pub mod flush;
-pub mod legacy;
+mod format;
 pub mod locking;
 pub mod logoff;
 pub mod negotiate;
+pub mod nt_cancel;
 pub mod nt_create;
 pub mod nt_transact;
 pub mod open_andx;
+pub mod process_exit;
 pub mod query_disk;
+pub mod query_information;
 pub mod rap;
+pub mod read;
 pub mod read_andx;
 pub mod rename;
+pub mod search;
 pub mod session_setup;
+pub mod set_information;
 pub mod trans2;
 pub mod transaction;
 pub mod tree_connect;
 pub mod tree_disconnect;
+pub mod write;
+pub mod write_and_close;
+pub mod write_and_unlock;
 pub mod write_andx;
 
 pub use close::*;
+pub use create_temporary::*;
 pub use delete::*;
 pub use directory::*;
 pub use echo::*;
 pub use find_close2::*;
 pub use flush::*;
-pub use legacy::*;
 pub use locking::*;
 pub use logoff::*;
 pub use negotiate::*;
+pub use nt_cancel::*;
 pub use nt_create::*;
 pub use nt_transact::*;
 pub use open_andx::*;
+pub use process_exit::*;
 pub use query_disk::*;
+pub use query_information::*;
+pub use read::*;
 pub use read_andx::*;
 pub use rename::*;
+pub use search::*;
 pub use session_setup::*;
+pub use set_information::*;
 pub use trans2::info::{DirEntry, FileInformation, FsInformation, SetFileInfo};
 pub use trans2::sub::Trans2Sub;
 pub use trans2::{Trans2Request, Trans2Response};
 pub use transaction::*;
 pub use tree_connect::*;
 pub use tree_disconnect::*;
+pub use write::*;
+pub use write_and_close::*;
+pub use write_and_unlock::*;
 pub use write_andx::*;
 
 macro_rules! messages {
