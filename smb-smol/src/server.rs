@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_io::{Async, Timer};
 use futures_lite::future;
 use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
-use smb_blocking::clock::{Clock, seed};
+use smb_localfs::clock::{Clock, seed};
 use smb_proto::server::fs::{FileSystem, FsOpId, FsResult};
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
@@ -188,7 +188,7 @@ pub async fn serve_connection(
                     // sendfile whenever the socket takes it; the connection waits, so
                     // responses stay in order, but no thread waits for a slow reader.
                     use std::os::fd::AsFd;
-                    let mut w = smb_blocking::later::LaterWriter::new(&later)?;
+                    let mut w = smb_localfs::later::LaterWriter::new(&later)?;
                     stream
                         .write_with(|s| match w.advance(s.as_fd()) {
                             Ok(true) => Ok(()),

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use smb_blocking::clock::{Clock, seed};
+use smb_localfs::clock::{Clock, seed};
 use smb_proto::server::fs::{FileSystem, FsOpId, FsResult};
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
@@ -227,7 +227,7 @@ pub async fn serve_connection(
 async fn send_later(stream: &TcpStream, later: smb_proto::LaterRead) -> std::io::Result<()> {
     use std::io::ErrorKind::WouldBlock;
     use std::os::fd::AsFd;
-    let mut w = smb_blocking::later::LaterWriter::new(&later)?;
+    let mut w = smb_localfs::later::LaterWriter::new(&later)?;
     loop {
         stream.writable().await?;
         let step = stream.try_io(tokio::io::Interest::WRITABLE, || {
