@@ -61,5 +61,7 @@
 pub mod clock;
 pub mod fs;
 pub mod later;
+#[cfg(test)]
+mod testing;
 
 pub use fs::LocalFs;

@@ -53,7 +53,12 @@ impl Writeback {
 
 /// Puts the data written to `f` on stable storage (`fdatasync`).
 pub(super) fn sync(f: &File) -> io::Result<()> {
-    f.sync_data()
+    let r = f.sync_data();
+    #[cfg(test)]
+    if r.is_ok() {
+        tests::note_synced(f);
+    }
+    r
 }
 
 impl LocalFs {
@@ -80,6 +85,28 @@ impl LocalFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{TestShare, pattern};
+    use smb_proto::server::fs::{Disposition, FileSystem, FsCall};
+    use smb_proto::wire::NtStatus;
+    use std::cell::RefCell;
+    use std::os::unix::fs::MetadataExt;
+
+    thread_local! {
+        /// The inode numbers of the files this thread synced, in order.
+        static SYNCED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Called by [`sync`] after each successful sync.
+    pub(super) fn note_synced(f: &File) {
+        if let Ok(m) = f.metadata() {
+            SYNCED.with(|s| s.borrow_mut().push(m.ino()));
+        }
+    }
+
+    /// The files this thread synced since the last call, by inode number.
+    fn take_synced() -> Vec<u64> {
+        SYNCED.with(|s| std::mem::take(&mut *s.borrow_mut()))
+    }
 
     #[test]
     fn a_background_flush_is_due_every_32_mib_and_one_at_a_time() {
@@ -97,5 +124,94 @@ mod tests {
         flag.store(false, Ordering::Release);
         assert!(w.due(1).is_some());
         assert_eq!(w.unflushed(), 0);
+    }
+
+    fn ino(t: &TestShare, rel: &str) -> u64 {
+        std::fs::metadata(t.local(rel)).unwrap().ino()
+    }
+
+    fn is_quick_close(t: &TestShare, handle: Handle) -> bool {
+        t.fs.is_quick(&FsCall::Close {
+            handle,
+            set_written: None,
+        })
+    }
+
+    #[test]
+    fn a_close_is_answered_after_the_written_data_is_synced() {
+        let t = TestShare::new("flush-close");
+        let data = pattern(300_000);
+        let (h, _, _) = t.open("new.bin", Disposition::Create, true).unwrap();
+        for (i, piece) in data.chunks(65_536).enumerate() {
+            t.fs.write(h, (i * 65_536) as u64, piece, false).unwrap();
+        }
+        // Written, not synced yet; the close will have to flush, so it is not quick.
+        assert_eq!(take_synced(), []);
+        assert!(!is_quick_close(&t, h));
+        assert_eq!(t.fs.handles.written(h), Some(true));
+
+        t.fs.close(h, None).unwrap();
+        // By the time the close returned, this very file had been synced, once.
+        assert_eq!(take_synced(), [ino(&t, "new.bin")]);
+        assert_eq!(t.fs.open_handles(), 0);
+        assert_eq!(t.fs.close(h, None), Err(NtStatus::INVALID_HANDLE));
+        assert_eq!(std::fs::read(t.local("new.bin")).unwrap(), data);
+        assert_eq!(t.read_all("NEW.BIN").unwrap(), data);
+        // Reading it back synced nothing.
+        assert_eq!(take_synced(), []);
+    }
+
+    #[test]
+    fn closing_an_unwritten_handle_syncs_nothing_and_is_quick() {
+        let t = TestShare::new("flush-unwritten");
+        t.put("a.txt", b"abc");
+        let (h, _, _) = t.open("a.txt", Disposition::Open, true).unwrap();
+        assert!(is_quick_close(&t, h));
+        t.fs.close(h, None).unwrap();
+        assert_eq!(take_synced(), []);
+        // An unknown handle's close is not quick either (it is answered with an error).
+        assert!(!is_quick_close(&t, h));
+    }
+
+    #[test]
+    fn flush_and_write_through_sync_before_they_answer() {
+        let t = TestShare::new("flush-explicit");
+        let (h, _, _) = t.open("w.bin", Disposition::Create, true).unwrap();
+        let id = ino(&t, "w.bin");
+        t.fs.write(h, 0, b"through", true).unwrap();
+        assert_eq!(take_synced(), [id]);
+        t.fs.write(h, 7, b" and then flushed", false).unwrap();
+        assert_eq!(take_synced(), []);
+        t.fs.flush(h).unwrap();
+        assert_eq!(take_synced(), [id]);
+        t.fs.close(h, None).unwrap();
+        assert_eq!(take_synced(), [id]);
+        assert_eq!(
+            std::fs::read(t.local("w.bin")).unwrap(),
+            b"through and then flushed"
+        );
+    }
+
+    #[test]
+    fn every_32_mib_written_a_background_flush_starts() {
+        let t = TestShare::new("flush-background");
+        let (h, _, _) = t.open("big.bin", Disposition::Create, true).unwrap();
+        let mib = vec![0x5au8; 1 << 20];
+        for i in 0..31u64 {
+            t.fs.write(h, i << 20, &mib, false).unwrap();
+        }
+        assert_eq!(t.fs.handles.writeback(h), Some((31 << 20, false)));
+        t.fs.write(h, 31 << 20, &mib, false).unwrap();
+        // Started: the count begins again (the flush runs on a thread of its own).
+        assert_eq!(t.fs.handles.writeback(h).map(|w| w.0), Some(0));
+        t.fs.write(h, 32 << 20, &mib, false).unwrap();
+        assert_eq!(t.fs.handles.writeback(h).map(|w| w.0), Some(1 << 20));
+        assert_eq!(take_synced(), [], "not on the writing thread");
+        t.fs.close(h, None).unwrap();
+        assert_eq!(take_synced(), [ino(&t, "big.bin")]);
+        assert_eq!(
+            std::fs::metadata(t.local("big.bin")).unwrap().len(),
+            33 << 20
+        );
     }
 }

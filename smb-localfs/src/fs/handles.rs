@@ -106,4 +106,12 @@ impl Handles {
             .remove(&h.0)
             .ok_or(NtStatus::INVALID_HANDLE)
     }
+
+    /// The background-flush state of `h`, for tests.
+    #[cfg(test)]
+    pub(super) fn writeback(&self, h: Handle) -> Option<(u64, bool)> {
+        let t = self.table.lock().ok()?;
+        let w = &t.get(&h.0)?.writeback;
+        Some((w.unflushed(), w.running()))
+    }
 }

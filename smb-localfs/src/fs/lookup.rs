@@ -137,3 +137,170 @@ impl Share {
         Ok((m, is_file.then_some(f)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{SHARE, TestShare, sp, symlink};
+    use smb_proto::server::fs::{CreateAction, Disposition, FileSystem, Kind, Target};
+
+    fn resolved(t: &TestShare, path: &str) -> Result<(PathBuf, bool), NtStatus> {
+        t.fs.share(SHARE)?.resolve(&sp(path))
+    }
+
+    #[test]
+    fn names_resolve_exactly_or_under_another_case_to_the_stored_name() {
+        let t = TestShare::new("case");
+        t.put("Dir/Sub/File.txt", b"stored as File.txt");
+        t.put("Top.TXT", b"top");
+        let stored = (PathBuf::from("Dir/Sub/File.txt"), true);
+        // The exact name, several components.
+        assert_eq!(resolved(&t, "Dir\\Sub\\File.txt"), Ok(stored.clone()));
+        // Another case in every component, and in one only.
+        assert_eq!(resolved(&t, "\\DIR\\sub\\fILE.TXT"), Ok(stored.clone()));
+        assert_eq!(resolved(&t, "Dir/Sub/file.txt"), Ok(stored.clone()));
+        // One component.
+        assert_eq!(
+            resolved(&t, "top.txt"),
+            Ok((PathBuf::from("Top.TXT"), true))
+        );
+        // A new last component keeps its spelling under the folders as stored.
+        assert_eq!(
+            resolved(&t, "dir\\SUB\\New.txt"),
+            Ok((PathBuf::from("Dir/Sub/New.txt"), false))
+        );
+        // A missing folder on the way.
+        assert_eq!(
+            resolved(&t, "dir\\nope\\File.txt"),
+            Err(NtStatus::OBJECT_PATH_NOT_FOUND)
+        );
+        assert_eq!(resolved(&t, ""), Ok((PathBuf::new(), true)));
+    }
+
+    #[test]
+    fn the_trait_reports_and_opens_the_name_as_stored() {
+        let t = TestShare::new("case-trait");
+        t.put("Dir/Sub/File.txt", b"the bytes of File.txt");
+        let info = t.stat("dir\\SUB\\FILE.txt").unwrap();
+        assert_eq!((info.name.as_str(), info.size), ("File.txt", 21));
+        assert_eq!(
+            t.read_all("DIR/sub/file.TXT").unwrap(),
+            b"the bytes of File.txt"
+        );
+        let (h, info, action) = t
+            .open("dir\\sub\\file.txt", Disposition::OpenIf, true)
+            .unwrap();
+        assert_eq!(
+            (info.name.as_str(), action),
+            ("File.txt", CreateAction::Opened)
+        );
+        t.fs.close(h, None).unwrap();
+        // Creating it under another case finds the one that is there.
+        assert_eq!(
+            t.open("DIR\\SUB\\FILE.TXT", Disposition::Create, true)
+                .err(),
+            Some(NtStatus::OBJECT_NAME_COLLISION)
+        );
+        let names: Vec<String> =
+            t.fs.read_dir(SHARE, &sp("dIr\\sUb"))
+                .unwrap()
+                .into_iter()
+                .map(|i| i.name)
+                .collect();
+        assert_eq!(names, ["File.txt"]);
+        assert_eq!(
+            t.stat("Dir\\Sub\\Gone.txt").err(),
+            Some(NtStatus::OBJECT_NAME_NOT_FOUND)
+        );
+        assert_eq!(
+            t.stat("Dir\\Gone\\File.txt").err(),
+            Some(NtStatus::OBJECT_PATH_NOT_FOUND)
+        );
+        // Only the case changes: the file is renamed to the new spelling.
+        t.fs.rename(
+            SHARE,
+            &sp("dir\\sub\\file.txt"),
+            &sp("Dir\\Sub\\FILE.txt"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(t.stat("dir\\sub\\file.txt").unwrap().name, "FILE.txt");
+    }
+
+    /// The statuses the [`FileSystem`] contract allows for a link that leads out.
+    fn refused(r: Result<impl std::fmt::Debug, NtStatus>) -> bool {
+        matches!(
+            r,
+            Err(NtStatus::ACCESS_DENIED) | Err(NtStatus::OBJECT_NAME_NOT_FOUND)
+        )
+    }
+
+    #[test]
+    fn links_out_of_the_share_are_refused_and_links_inside_work() {
+        let t = TestShare::new("links");
+        let secret = t.outside().join("secret.txt");
+        std::fs::write(&secret, b"not for clients").unwrap();
+        t.put("inside.txt", b"inside");
+        t.put("sub/deep.txt", b"deep");
+        symlink("inside.txt", t.local("in_file"));
+        symlink("sub", t.local("in_dir"));
+        symlink("../outside/secret.txt", t.local("out_file"));
+        symlink("../outside", t.local("out_dir"));
+        symlink(&secret, t.local("abs_file"));
+        symlink(t.outside(), t.local("abs_dir"));
+
+        for name in ["out_file", "abs_file"] {
+            assert!(refused(t.stat(name)), "{name}: {:?}", t.stat(name));
+            assert!(refused(t.open(name, Disposition::Open, false)), "{name}");
+            assert!(
+                refused(t.open(name, Disposition::OverwriteIf, true)),
+                "{name}"
+            );
+            let target = Target::Path(sp(name));
+            let size = smb_proto::server::fs::SetInfo {
+                size: Some(0),
+                ..Default::default()
+            };
+            assert!(refused(t.fs.set_info(SHARE, &target, &size)), "{name}");
+        }
+        for name in ["out_dir", "abs_dir"] {
+            let inner = format!("{name}\\secret.txt");
+            assert!(refused(t.stat(name)), "{name}: {:?}", t.stat(name));
+            assert!(refused(t.stat(&inner)), "{inner}: {:?}", t.stat(&inner));
+            assert!(refused(t.open(&inner, Disposition::Open, false)), "{inner}");
+            assert!(refused(t.open(
+                &format!("{name}\\new.txt"),
+                Disposition::Create,
+                true
+            )));
+            assert!(refused(t.fs.read_dir(SHARE, &sp(name))), "{name}");
+            assert!(refused(t.open_kind(
+                name,
+                Disposition::Open,
+                false,
+                Kind::Directory
+            )));
+        }
+        assert_eq!(std::fs::read(&secret).unwrap(), b"not for clients");
+        assert_eq!(std::fs::read_dir(t.outside()).unwrap().count(), 1);
+
+        // Links that stay inside work, under the link's own name.
+        let info = t.stat("in_file").unwrap();
+        assert_eq!(
+            (info.name.as_str(), info.size, info.is_dir),
+            ("in_file", 6, false)
+        );
+        assert_eq!(t.read_all("IN_FILE").unwrap(), b"inside");
+        assert!(t.stat("in_dir").unwrap().is_dir);
+        assert_eq!(t.read_all("in_dir\\deep.txt").unwrap(), b"deep");
+        // A listing shows the links inside and leaves out those that lead out.
+        let mut names: Vec<String> =
+            t.fs.read_dir(SHARE, &sp(""))
+                .unwrap()
+                .into_iter()
+                .map(|i| i.name)
+                .collect();
+        names.sort();
+        assert_eq!(names, ["in_dir", "in_file", "inside.txt", "sub"]);
+    }
+}

@@ -168,3 +168,110 @@ pub(super) fn name_of(rel: &Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{SHARE, TestShare, sp};
+    use smb_proto::server::fs::{FileSystem, SetInfo, Target};
+    use std::fs::{FileTimes, Permissions};
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A FILETIME computed here, independently of the code under test: 100 ns units
+    /// since 1601-01-01 (11,644,473,600 s before the Unix epoch).
+    fn filetime(secs: u64, nanos: u64) -> u64 {
+        (secs + 11_644_473_600) * 10_000_000 + nanos / 100
+    }
+
+    #[test]
+    fn file_metadata_maps_to_file_info() {
+        let t = TestShare::new("meta");
+        let p = t.put("dir/data.bin", &[7u8; 1234]);
+        let f = std::fs::File::options().write(true).open(&p).unwrap();
+        let at = |secs, nanos| UNIX_EPOCH + Duration::new(secs, nanos);
+        f.set_times(
+            FileTimes::new()
+                .set_accessed(at(1_500_000_000, 250_000_000))
+                .set_modified(at(1_600_000_000, 123_456_700)),
+        )
+        .unwrap();
+        std::fs::set_permissions(&p, Permissions::from_mode(0o644)).unwrap();
+        let m = std::fs::metadata(&p).unwrap();
+
+        let i = t.stat("DIR\\Data.bin").unwrap();
+        assert_eq!(i.name, "data.bin");
+        assert!(!i.is_dir);
+        assert_eq!(i.size, 1234);
+        assert_eq!(i.allocation_size, m.blocks() * 512);
+        assert_eq!(i.attributes, ext_attr::ARCHIVE);
+        assert_eq!(i.written, filetime(1_600_000_000, 123_456_700));
+        assert_eq!(i.accessed, filetime(1_500_000_000, 250_000_000));
+        assert_eq!(i.changed, filetime(m.ctime() as u64, m.ctime_nsec() as u64));
+        assert_eq!(i.file_id, (m.dev() << 40) ^ m.ino());
+        assert_eq!(i.links, 1);
+        // The same through a handle, and in a listing (a stat through the folder handle).
+        let h = t.open_read("dir\\data.bin");
+        assert_eq!(t.fs.stat(SHARE, &Target::Handle(h)).unwrap(), i);
+        t.fs.close(h, None).unwrap();
+        assert_eq!(t.fs.read_dir(SHARE, &sp("dir")).unwrap(), [i]);
+
+        // No owner-write bit: read-only.
+        std::fs::set_permissions(&p, Permissions::from_mode(0o444)).unwrap();
+        let i = t.stat("dir\\data.bin").unwrap();
+        assert_eq!(i.attributes, ext_attr::ARCHIVE | ext_attr::READONLY);
+        std::fs::set_permissions(&p, Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(
+            t.stat("dir\\data.bin").unwrap().attributes,
+            ext_attr::ARCHIVE
+        );
+    }
+
+    #[test]
+    fn a_folder_is_a_directory_of_size_zero() {
+        let t = TestShare::new("meta-dir");
+        t.put("Folder/a.txt", b"abc");
+        let m = std::fs::metadata(t.local("Folder")).unwrap();
+        let i = t.stat("folder").unwrap();
+        assert_eq!((i.name.as_str(), i.is_dir, i.size), ("Folder", true, 0));
+        assert_eq!(i.attributes, ext_attr::DIRECTORY);
+        assert_eq!(i.file_id, (m.dev() << 40) ^ m.ino());
+        let modified = m.modified().unwrap().duration_since(UNIX_EPOCH).unwrap();
+        let want = filetime(modified.as_secs(), modified.subsec_nanos() as u64);
+        assert_eq!(i.written, want);
+        // The share root itself: a directory with an empty name.
+        let root = t.stat("").unwrap();
+        assert_eq!((root.name.as_str(), root.is_dir), ("", true));
+    }
+
+    #[test]
+    fn dos_attributes_set_by_a_client_come_back() {
+        let t = TestShare::new("meta-attr");
+        let p = t.put("f.txt", b"x");
+        std::fs::set_permissions(&p, Permissions::from_mode(0o644)).unwrap();
+        let target = Target::Path(sp("F.TXT"));
+        for a in [
+            ext_attr::READONLY,
+            ext_attr::HIDDEN,
+            ext_attr::SYSTEM,
+            ext_attr::READONLY | ext_attr::HIDDEN | ext_attr::SYSTEM,
+            0,
+        ] {
+            let set = SetInfo {
+                attributes: Some(a),
+                ..Default::default()
+            };
+            t.fs.set_info(SHARE, &target, &set).unwrap();
+            let i = t.stat("f.txt").unwrap();
+            assert_eq!(i.attributes, ext_attr::ARCHIVE | a, "attributes {a:#x}");
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o200 == 0,
+                a & ext_attr::READONLY != 0,
+                "mode {mode:o}"
+            );
+        }
+        // An ordinary executable (owner-execute set) is neither hidden nor system.
+        std::fs::set_permissions(&p, Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(t.stat("f.txt").unwrap().attributes, ext_attr::ARCHIVE);
+    }
+}

@@ -523,3 +523,110 @@ impl FileSystem for LocalFs {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{SHARE, TestShare, pattern, send_later};
+    use smb_proto::server::fs::{FsOpId, FsReply, FsRequest};
+
+    const LEN: usize = 1 << 20;
+
+    fn read_call(handle: Handle, offset: u64, len: u32, later_ok: bool) -> FsCall {
+        FsCall::Read {
+            handle,
+            offset,
+            len,
+            later_ok,
+        }
+    }
+
+    /// A read run as the server core asks for it.
+    fn dispatch_read(fs: &LocalFs, handle: Handle, offset: u64, len: u32) -> FsReply {
+        let req = FsRequest {
+            id: FsOpId(1),
+            share: SHARE,
+            call: read_call(handle, offset, len, true),
+        };
+        fs.dispatch(&req).unwrap()
+    }
+
+    /// A share holding a 1 MiB file of [`pattern`] bytes, open to read.
+    fn big_file(tag: &str) -> (TestShare, Vec<u8>, Handle) {
+        let t = TestShare::new(tag);
+        let data = pattern(LEN);
+        t.put("big.bin", &data);
+        let h = t.open_read("big.bin");
+        (t, data, h)
+    }
+
+    #[test]
+    fn reads_of_64_kib_or_more_are_offered_as_the_file_range() {
+        let (t, data, h) = big_file("later");
+        // Under 64 KiB: read now.
+        assert!(t.fs.read_later(h, 1000, LATER_MIN - 1).unwrap().is_none());
+        match dispatch_read(&t.fs, h, 1000, LATER_MIN - 1) {
+            FsReply::Read(b) => assert_eq!(b, data[1000..1000 + LATER_MIN as usize - 1]),
+            r => panic!("{r:?}"),
+        }
+        // 64 KiB and more: the bytes of the range, as the host sends them.
+        for (offset, len) in [(1000, LATER_MIN), (12_345, 300_000), (0, LEN as u32)] {
+            let later = t.fs.read_later(h, offset, len).unwrap().expect("offered");
+            assert_eq!(later.len, len);
+            let start = offset as usize;
+            assert_eq!(send_later(&later, true), data[start..start + len as usize]);
+        }
+        match dispatch_read(&t.fs, h, 4096, 200_000) {
+            FsReply::ReadLater(later) => {
+                assert_eq!(later.len, 200_000);
+                assert_eq!(send_later(&later, false), data[4096..204_096]);
+            }
+            r => panic!("{r:?}"),
+        }
+        t.fs.close(h, None).unwrap();
+    }
+
+    #[test]
+    fn near_the_end_only_what_the_file_holds_is_offered() {
+        let (t, data, h) = big_file("later-end");
+        // 100,000 bytes left of the 200,000 asked for.
+        let at = (LEN - 100_000) as u64;
+        let later = t.fs.read_later(h, at, 200_000).unwrap().expect("offered");
+        assert_eq!(later.len, 100_000);
+        assert_eq!(send_later(&later, true), data[LEN - 100_000..]);
+        // Less than 64 KiB left, or none: read now (short), not offered.
+        let at = (LEN - LATER_MIN as usize + 1) as u64;
+        assert!(t.fs.read_later(h, at, 200_000).unwrap().is_none());
+        assert!(
+            t.fs.read_later(h, LEN as u64 + 10, 200_000)
+                .unwrap()
+                .is_none()
+        );
+        match dispatch_read(&t.fs, h, at, 200_000) {
+            FsReply::Read(b) => assert_eq!(b, data[at as usize..]),
+            r => panic!("{r:?}"),
+        }
+        // Not a file handle.
+        t.fs.close(h, None).unwrap();
+        let (d, _, _) = t
+            .open_kind("", Disposition::Open, false, Kind::Directory)
+            .unwrap();
+        assert_eq!(
+            t.fs.read_later(d, 0, LATER_MIN).err(),
+            Some(NtStatus::INVALID_DEVICE_REQUEST)
+        );
+        assert_eq!(
+            t.fs.read_later(Handle(999), 0, LATER_MIN).err(),
+            Some(NtStatus::INVALID_HANDLE)
+        );
+    }
+
+    #[test]
+    fn a_read_offered_later_counts_as_quick_whatever_its_size() {
+        let t = TestShare::new("later-quick");
+        let h = Handle(1);
+        assert!(t.fs.is_quick(&read_call(h, 0, QUICK_IO, false)));
+        assert!(!t.fs.is_quick(&read_call(h, 0, QUICK_IO + 1, false)));
+        assert!(t.fs.is_quick(&read_call(h, 0, 16 << 20, true)));
+    }
+}

@@ -122,3 +122,105 @@ pub(super) fn read_at(
     buf.truncate(len);
     Ok(Bytes::from_owner(Pooled(buf, pool)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{TestShare, pattern};
+
+    fn counts(pool: &Mutex<ReadPool>) -> (usize, usize) {
+        let p = pool.lock().unwrap();
+        let sum: usize = p.buffers.iter().map(|b| b.capacity()).sum();
+        assert_eq!(p.bytes, sum, "the byte count follows the buffers");
+        (p.buffers.len(), p.bytes)
+    }
+
+    /// Fresh buffers of capacity `len`, each returned to `pool` when its `Bytes` drops.
+    fn payloads(pool: &'static Mutex<ReadPool>, n: usize, len: usize) -> Vec<Bytes> {
+        (0..n)
+            .map(|_| {
+                let b = buffer(pool, len);
+                assert_eq!(b.capacity(), len);
+                Bytes::from_owner(Pooled(b, pool))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_pool_keeps_at_most_256_buffers() {
+        static POOL: Mutex<ReadPool> = Mutex::new(ReadPool::new());
+        drop(payloads(&POOL, 300, 4096));
+        assert_eq!(counts(&POOL), (POOL_MAX, POOL_MAX * 4096));
+    }
+
+    #[test]
+    fn the_pool_keeps_at_most_32_mib() {
+        static POOL: Mutex<ReadPool> = Mutex::new(ReadPool::new());
+        drop(payloads(&POOL, 40, BUFFER_MAX));
+        assert_eq!(counts(&POOL), (32, POOL_BYTES));
+        // Buffers over 1 MiB are not kept at all.
+        drop(payloads(&POOL, 2, BUFFER_MAX + 1));
+        assert_eq!(counts(&POOL), (32, POOL_BYTES));
+    }
+
+    #[test]
+    fn returns_never_grow_the_pool_past_its_bounds() {
+        static POOL: Mutex<ReadPool> = Mutex::new(ReadPool::new());
+        let within_bounds = || {
+            let (n, bytes) = counts(&POOL);
+            assert!(n <= POOL_MAX, "{n} buffers");
+            assert!(bytes <= POOL_BYTES, "{bytes} bytes");
+            bytes
+        };
+        // A long mixed run of takes and returns of many sizes, from a fixed generator.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut held = Vec::new();
+        let mut most_bytes = 0;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = [512, 4096, 61_440, 65_536, 1 << 20, (1 << 20) + 1][(x % 6) as usize];
+            let n = (x >> 8) as usize % 60 + 1;
+            if x & 0x4000 == 0 && held.len() < 400 {
+                // A burst of reads of one size...
+                held.extend(payloads(&POOL, n, len));
+            } else {
+                // ...or a burst of replies sent.
+                held.truncate(held.len().saturating_sub(n));
+            }
+            most_bytes = most_bytes.max(within_bounds());
+        }
+        // The run did fill the pool: the bounds were pressed on, not just never reached.
+        assert!(
+            most_bytes > POOL_BYTES - BUFFER_MAX,
+            "{most_bytes} bytes at most"
+        );
+        drop(held);
+        within_bounds();
+    }
+
+    #[test]
+    fn a_buffer_is_reused_only_for_its_own_size_and_holds_only_the_new_bytes() {
+        static POOL: Mutex<ReadPool> = Mutex::new(ReadPool::new());
+        let t = TestShare::new("pool");
+        let data = pattern(100_000);
+        t.put("f.bin", &data);
+        let f = File::open(t.local("f.bin")).unwrap();
+
+        let first = read_at(&POOL, &f, 0, 65_536).unwrap();
+        assert_eq!(first, data[..65_536]);
+        let at = first.as_ptr();
+        drop(first);
+        assert_eq!(counts(&POOL), (1, 65_536));
+        // Another size does not take it.
+        assert_eq!(read_at(&POOL, &f, 0, 4096).unwrap(), data[..4096]);
+        assert_eq!(counts(&POOL), (2, 65_536 + 4096));
+        // The same size does; a read cut short by the end of the file holds only the new
+        // bytes, none of the old ones after them.
+        let again = read_at(&POOL, &f, 50_000, 65_536).unwrap();
+        assert_eq!(again.as_ptr(), at);
+        assert_eq!(again, data[50_000..]);
+        assert_eq!(counts(&POOL), (1, 4096));
+    }
+}
