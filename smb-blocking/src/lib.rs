@@ -1,10 +1,13 @@
-//! smb-blocking: the `std::net` adapter for the smb-proto SMB1 core, and [`LocalFs`], the
-//! local-folder file-system backend every adapter's server uses.
+//! smb-blocking: the `std::net` adapter for the smb-proto SMB1 core.
 //!
 //! - [`client::Client`]: a blocking client; [`client::File`] is `Read + Write + Seek`;
 //!   `download`/`upload` keep many reads or writes in flight.
 //! - [`server::Server`]: a thread per connection; file operations run inline on
 //!   [`LocalFs`] (or any [`FileSystem`](smb_proto::server::fs::FileSystem)).
+//!
+//! [`LocalFs`], the local-folder file-system backend every adapter's server uses, lives in
+//! the crate `smb-localfs` with the sendfile range writer ([`later`]) and the host clock
+//! ([`clock`]); they are re-exported here under their old paths.
 //!
 //! A server on a temporary folder and a client that writes and reads a file through it:
 //!
@@ -56,9 +59,6 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
-pub mod clock;
-pub mod fs;
-pub mod later;
 pub mod server;
 
-pub use fs::LocalFs;
+pub use smb_localfs::{LocalFs, clock, fs, later};

@@ -12,10 +12,7 @@ use smb_proto::wire::Transport;
 
 use crate::clock::Clock;
 use crate::later::{FileRange, LaterSource};
-
-/// A file system these servers can serve: any [`FileSystem`] whose later bytes they
-/// know how to send (`L`: [`FileRange`] for [`LocalFs`](crate::LocalFs)).
-pub type SharedFs<L = FileRange> = Arc<dyn FileSystem<Later = L> + Send + Sync>;
+pub use smb_localfs::SharedFs;
 
 /// Options of the blocking server besides the protocol configuration.
 #[derive(Debug, Clone)]

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
-use smb_blocking::LocalFs;
 use smb_blocking::server::{Server, ServerOptions};
+use smb_localfs::LocalFs;
 use smb_proto::auth::{AuthPolicy, MemoryAccounts};
 use smb_proto::server::{ServerConfig, ShareConfig, SigningMode};
 

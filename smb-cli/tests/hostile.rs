@@ -188,7 +188,7 @@ fn threads_of(pid: u32) -> u64 {
 /// bytes of it and never reads again: a client that stalls its own download.
 fn stalled_reader(port: u16, path: &str, len: u64) -> TcpStream {
     use smb_proto::client::{ClientConfig, ClientConnection, ClientEvent, OpenOptions, Reply};
-    let clock = smb_blocking::clock::Clock::new();
+    let clock = smb_localfs::clock::Clock::new();
     let config = ClientConfig {
         credentials: Some(smb_proto::auth::Credentials::new("smbtest", "", "smbpass")),
         ..Default::default()

@@ -25,7 +25,7 @@ fn server_config() -> ServerConfig {
 
 /// Runs a server of the given adapter on a thread; returns its port and a stopper.
 fn start(a: Adapter, dir: &Path) -> (u16, Box<dyn FnOnce()>) {
-    let fs = Arc::new(smb_blocking::LocalFs::new(&[(dir.to_path_buf(), false)]).unwrap());
+    let fs = Arc::new(smb_localfs::LocalFs::new(&[(dir.to_path_buf(), false)]).unwrap());
     match a {
         Adapter::Blocking => {
             let s = smb_blocking::server::Server::bind(

@@ -21,7 +21,7 @@ fn start(share: &Path, max_connections: usize) -> (u16, smb_blocking::server::St
     accounts.add(smb_testkit::USER, smb_testkit::PASS);
     let mut c = ServerConfig::new(vec![ShareConfig::new("share")], Arc::new(accounts));
     c.policy = AuthPolicy::default();
-    let fs = Arc::new(smb_blocking::LocalFs::new(&[(share.to_path_buf(), false)]).unwrap());
+    let fs = Arc::new(smb_localfs::LocalFs::new(&[(share.to_path_buf(), false)]).unwrap());
     let opts = smb_blocking::server::ServerOptions {
         max_connections,
         ..Default::default()

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
 use futures_lite::future;
 use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
-use smb_blocking::clock::{Clock, seed};
+use smb_localfs::clock::{Clock, seed};
 use smb_proto::client::{
     ClientConfig, ClientConnection, ClientEvent, ConnectionError, FileId, FileStat, FromReply,
     FsStat, OpenOptions, Opened, Operation, ReadData, Reply, RequestId, SessionInfo, ShareEntry,

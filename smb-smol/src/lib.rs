@@ -62,4 +62,4 @@ pub mod server;
 
 pub use client::{Client, File};
 pub use server::{Server, StopHandle};
-pub use smb_blocking::LocalFs;
+pub use smb_localfs::LocalFs;

@@ -9,8 +9,9 @@ use std::time::Duration;
 use async_io::{Async, Timer};
 use futures_lite::future;
 use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
-use smb_blocking::clock::{Clock, seed};
-use smb_blocking::later::FileRange;
+use smb_localfs::SharedFs;
+use smb_localfs::clock::{Clock, seed};
+use smb_localfs::later::FileRange;
 use smb_proto::server::fs::{FsOpId, FsResult};
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
@@ -19,7 +20,7 @@ use smb_proto::wire::Transport;
 pub struct Server {
     listener: Async<TcpListener>,
     config: Arc<ServerConfig>,
-    fs: smb_blocking::server::SharedFs,
+    fs: SharedFs,
     shared: SharedState,
     transport: Transport,
     max_connections: usize,
@@ -44,7 +45,7 @@ impl Server {
     pub fn bind(
         addr: impl Into<SocketAddr>,
         config: ServerConfig,
-        fs: smb_blocking::server::SharedFs,
+        fs: SharedFs,
     ) -> std::io::Result<Self> {
         let (stop_tx, stop_rx) = async_channel::bounded(1);
         Ok(Self {
@@ -138,7 +139,7 @@ enum Wake {
 pub async fn serve_connection(
     stream: Async<TcpStream>,
     config: Arc<ServerConfig>,
-    fs: smb_blocking::server::SharedFs,
+    fs: SharedFs,
     shared: SharedState,
     transport: Transport,
     stop: async_channel::Receiver<()>,
@@ -190,7 +191,7 @@ pub async fn serve_connection(
                     // sendfile whenever the socket takes it; the connection waits, so
                     // responses stay in order, but no thread waits for a slow reader.
                     use std::os::fd::AsFd;
-                    let mut w = smb_blocking::later::LaterWriter::new(later);
+                    let mut w = smb_localfs::later::LaterWriter::new(later);
                     stream
                         .write_with(|s| match w.advance(s.as_fd()) {
                             Ok(true) => Ok(()),

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use smb_blocking::clock::{Clock, seed};
+use smb_localfs::clock::{Clock, seed};
 use smb_proto::client::{
     ClientConfig, ClientConnection, ClientEvent, ConnectionError, FileId, FileStat, FromReply,
     FsStat, OpenOptions, Opened, Operation, ReadData, Reply, RequestId, SessionInfo, ShareEntry,

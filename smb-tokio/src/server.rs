@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use smb_blocking::clock::{Clock, seed};
-use smb_blocking::later::FileRange;
+use smb_localfs::SharedFs;
+use smb_localfs::clock::{Clock, seed};
+use smb_localfs::later::FileRange;
 use smb_proto::server::fs::{FsOpId, FsResult};
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
@@ -17,7 +18,7 @@ use tokio::sync::{mpsc, watch};
 pub struct Server {
     listener: TcpListener,
     config: Arc<ServerConfig>,
-    fs: smb_blocking::server::SharedFs,
+    fs: SharedFs,
     shared: SharedState,
     transport: Transport,
     max_connections: usize,
@@ -38,11 +39,7 @@ impl StopHandle {
 
 impl Server {
     /// Binds a listener.
-    pub async fn bind(
-        addr: &str,
-        config: ServerConfig,
-        fs: smb_blocking::server::SharedFs,
-    ) -> std::io::Result<Self> {
+    pub async fn bind(addr: &str, config: ServerConfig, fs: SharedFs) -> std::io::Result<Self> {
         let (stop_tx, _) = watch::channel(false);
         Ok(Self {
             listener: TcpListener::bind(addr).await?,
@@ -118,7 +115,7 @@ impl Server {
 pub async fn serve_connection(
     mut stream: TcpStream,
     config: Arc<ServerConfig>,
-    fs: smb_blocking::server::SharedFs,
+    fs: SharedFs,
     shared: SharedState,
     transport: Transport,
     mut stop: watch::Receiver<bool>,
@@ -234,7 +231,7 @@ async fn send_later(
 ) -> std::io::Result<()> {
     use std::io::ErrorKind::WouldBlock;
     use std::os::fd::AsFd;
-    let mut w = smb_blocking::later::LaterWriter::new(later);
+    let mut w = smb_localfs::later::LaterWriter::new(later);
     loop {
         stream.writable().await?;
         let step = stream.try_io(tokio::io::Interest::WRITABLE, || {

@@ -192,13 +192,9 @@ fn wait_writable(sock: BorrowedFd<'_>) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
-    use std::net::{TcpListener, TcpStream};
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use crate::testing::{pattern, receive, send_later, socket_pair};
 
-    fn pattern(n: usize) -> Vec<u8> {
-        (0..n).map(|i| (i * 7 + i / 251) as u8).collect()
-    }
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// `len` bytes from `offset` of an (unlinked) file holding `data`.
     fn later_of(data: &[u8], offset: u64, len: u32) -> LaterRead<FileRange> {
@@ -217,33 +213,12 @@ mod tests {
         }
     }
 
-    /// A connected pair over loopback: (sending side, receiving side).
-    fn socket_pair() -> (TcpStream, TcpStream) {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let rx = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-        let (tx, _) = l.accept().unwrap();
-        (tx, rx)
-    }
-
-    /// Reads exactly `len` bytes from `rx` on a thread of its own.
-    fn receive(mut rx: TcpStream, len: u32) -> std::thread::JoinHandle<Vec<u8>> {
-        std::thread::spawn(move || {
-            let mut got = vec![0u8; len as usize];
-            rx.read_exact(&mut got).unwrap();
-            got
-        })
-    }
-
     /// Sends `len` bytes of a file of `file_len` bytes from `offset` over a real socket
     /// pair and returns the file's bytes and what arrived.
     fn send(file_len: usize, offset: u64, len: u32, nonblocking: bool) -> (Vec<u8>, Vec<u8>) {
         let data = pattern(file_len);
-        let later = later_of(&data, offset, len);
-        let (tx, rx) = socket_pair();
-        tx.set_nonblocking(nonblocking).unwrap();
-        let reader = receive(rx, len);
-        write_later(tx.as_fd(), later).unwrap();
-        (data, reader.join().unwrap())
+        let got = send_later(later_of(&data, offset, len), nonblocking);
+        (data, got)
     }
 
     #[test]
