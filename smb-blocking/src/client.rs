@@ -1,7 +1,7 @@
 //! A blocking client over `std::net`, with files that are `Read + Write + Seek`.
 
 use std::collections::HashMap;
-use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
@@ -14,6 +14,9 @@ use smb_proto::client::{
 };
 
 use crate::clock::{Clock, seed};
+use smb_localfs::frame::write_all_vectored;
+use smb_localfs::io_error;
+use smb_localfs::windows::Windows;
 
 /// Socket-level options.
 #[derive(Debug, Clone)]
@@ -136,33 +139,9 @@ impl Client {
 
     fn send_all(&mut self) {
         while let Some(t) = self.conn.poll_transmit() {
-            if self.broken {
-                continue;
-            }
-            let r = match &t.tail {
-                None => self.stream.write_all(&t.head),
-                Some(tail) => {
-                    let mut bufs = [IoSlice::new(&t.head), IoSlice::new(tail)];
-                    let mut slices: &mut [IoSlice<'_>] = &mut bufs;
-                    let mut r = Ok(());
-                    while !slices.is_empty() {
-                        match self.stream.write_vectored(slices) {
-                            Ok(0) => {
-                                r = Err(io::ErrorKind::WriteZero.into());
-                                break;
-                            }
-                            Ok(n) => IoSlice::advance_slices(&mut slices, n),
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                            Err(e) => {
-                                r = Err(e);
-                                break;
-                            }
-                        }
-                    }
-                    r
-                }
-            };
-            if r.is_err() {
+            if !self.broken
+                && write_all_vectored(&mut self.stream, &t.head, t.tail.as_deref()).is_err()
+            {
                 self.broken = true;
                 self.conn.handle_eof(self.clock.now());
             }
@@ -400,58 +379,27 @@ impl Client {
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64, SmbError> {
         let o = self.open(tree, path, OpenOptions::read())?;
-        // Two windows in flight: while one is written out, the next is on the wire, so
-        // the pipe never drains at a window boundary.
-        let window: u64 = 16 * 1024 * 1024;
-        let size = o.stat.size;
-        let mut next = 0u64;
-        let mut inflight: std::collections::VecDeque<(u64, u64, Operation<ReadData>)> =
-            Default::default();
-        let mut off = 0u64;
+        let fid = o.fid;
+        let mut w = Windows::new(o.stat.size);
         let r = loop {
-            while inflight.len() < 2 && next < size {
-                let want = (size - next).min(window);
-                let id = self.conn.read(self.clock.now(), tree, o.fid, next, want);
-                inflight.push_back((next, want, id));
-                next += want;
-            }
-            let (at, want, id) = match inflight.pop_front() {
-                Some(x) => x,
-                None => {
-                    // Past the size seen at open: read on until the end (the file may
-                    // have grown).
-                    let id = self.conn.read(self.clock.now(), tree, o.fid, off, window);
-                    (off, window, id)
-                }
-            };
-            let d = match self.finish(id) {
+            let (_, want, read) =
+                w.next(|at, want| self.conn.read(self.clock.now(), tree, fid, at, want));
+            let d = match self.finish(read) {
                 Ok(d) => d,
                 Err(e) => break Err(e),
             };
-            debug_assert_eq!(at, off);
-            for c in &d.chunks {
-                if let Err(e) = out.write_all(c) {
-                    let _ = e;
-                    for (_, _, id) in inflight.drain(..) {
-                        let _ = self.wait(id);
-                    }
-                    let _ = self.close(tree, o.fid);
-                    return Err(SmbError::Usage("cannot write the local file"));
-                }
+            if d.chunks.iter().try_for_each(|c| out.write_all(c)).is_err() {
+                break Err(SmbError::Usage("cannot write the local file"));
             }
-            off += d.len() as u64;
-            progress(off);
-            if (d.len() as u64) < want {
-                // End of file (earlier than the size at open, or after growth).
-                for (_, _, id) in inflight.drain(..) {
-                    let _ = self.wait(id);
-                }
-                break Ok(off);
-            }
-            if inflight.is_empty() && next >= size && d.is_empty() {
-                break Ok(off);
+            let more = w.received(want, d.len() as u64);
+            progress(w.delivered());
+            if !more {
+                break Ok(w.delivered());
             }
         };
+        for read in w.drain().collect::<Vec<_>>() {
+            let _ = self.wait(read);
+        }
         let c = self.close(tree, o.fid);
         let n = r?;
         c?;
@@ -666,22 +614,13 @@ impl File<'_> {
     }
 }
 
-fn to_io(e: SmbError) -> io::Error {
-    let kind = if e.is_not_found() {
-        io::ErrorKind::NotFound
-    } else {
-        io::ErrorKind::Other
-    };
-    io::Error::new(kind, e.to_string())
-}
-
 impl Read for File<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let want = buf.len().min(4 * 1024 * 1024) as u64;
         let d = self
             .client
             .read(self.tree, self.fid, self.pos, want)
-            .map_err(to_io)?;
+            .map_err(io_error)?;
         let mut n = 0;
         for c in &d.chunks {
             buf[n..n + c.len()].copy_from_slice(c);
@@ -697,14 +636,14 @@ impl Write for File<'_> {
         let n = self
             .client
             .write(self.tree, self.fid, self.pos, Bytes::copy_from_slice(buf))
-            .map_err(to_io)?;
+            .map_err(io_error)?;
         self.pos += n;
         self.size = self.size.max(self.pos);
         Ok(n as usize)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.client.flush(self.tree, self.fid).map_err(to_io)
+        self.client.flush(self.tree, self.fid).map_err(io_error)
     }
 }
 
@@ -714,7 +653,10 @@ impl Seek for File<'_> {
             SeekFrom::Start(p) => Some(p),
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
             SeekFrom::End(d) => {
-                let st = self.client.conn_stat(self.tree, self.fid).map_err(to_io)?;
+                let st = self
+                    .client
+                    .conn_stat(self.tree, self.fid)
+                    .map_err(io_error)?;
                 self.size = st.size;
                 self.size.checked_add_signed(d)
             }

@@ -1,6 +1,6 @@
 //! A blocking server: a thread per connection, file operations run inline.
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -131,28 +131,10 @@ fn write_transmit<L: LaterSource>(
     stream: &mut TcpStream,
     t: smb_proto::Transmit<L>,
 ) -> io::Result<()> {
-    write_parts(stream, &t)?;
+    smb_localfs::frame::write_all_vectored(stream, &t.head, t.tail.as_deref())?;
     match t.later {
         Some(l) => crate::later::write_later(std::os::fd::AsFd::as_fd(stream), l),
         None => Ok(()),
-    }
-}
-
-fn write_parts<L>(stream: &mut TcpStream, t: &smb_proto::Transmit<L>) -> io::Result<()> {
-    match &t.tail {
-        None => stream.write_all(&t.head),
-        Some(tail) => {
-            let mut bufs = [IoSlice::new(&t.head), IoSlice::new(tail)];
-            let mut slices: &mut [IoSlice<'_>] = &mut bufs;
-            while !slices.is_empty() {
-                let n = stream.write_vectored(slices)?;
-                if n == 0 {
-                    return Err(io::ErrorKind::WriteZero.into());
-                }
-                IoSlice::advance_slices(&mut slices, n);
-            }
-            Ok(())
-        }
     }
 }
 

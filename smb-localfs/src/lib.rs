@@ -59,10 +59,13 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod frame;
 pub mod fs;
 pub mod later;
+pub mod net;
 #[cfg(test)]
 mod testing;
+pub mod windows;
 
 pub use fs::LocalFs;
 pub use later::{FileRange, LaterSource};
@@ -72,3 +75,15 @@ pub use later::{FileRange, LaterSource};
 /// send (`L`: [`FileRange`] for [`LocalFs`]).
 pub type SharedFs<L = FileRange> =
     std::sync::Arc<dyn smb_proto::server::fs::FileSystem<Later = L> + Send + Sync>;
+
+/// A client error as an I/O error, for files that implement the standard I/O traits:
+/// "not found" kinds map to [`std::io::ErrorKind::NotFound`], the rest to `Other` with
+/// the error's text.
+pub fn io_error(e: smb_proto::client::SmbError) -> std::io::Error {
+    let kind = if e.is_not_found() {
+        std::io::ErrorKind::NotFound
+    } else {
+        std::io::ErrorKind::Other
+    };
+    std::io::Error::new(kind, e.to_string())
+}

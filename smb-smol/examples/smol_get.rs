@@ -10,22 +10,25 @@ use smb_proto::client::ClientConfig;
 use smb_smol::Client;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let a: Vec<String> = std::env::args().collect();
-    if a.len() < 7 {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [addr, share, path, local, user, password] = &args[..] else {
         eprintln!("usage: smol_get HOST:PORT SHARE PATH LOCAL USER PASSWORD");
         std::process::exit(2);
-    }
-    smol::block_on(async {
-        let config = ClientConfig {
-            credentials: Some(Credentials::new(&a[5], "", &a[6])),
-            ..Default::default()
-        };
-        let c = Client::connect(a[1].as_str(), config, Duration::from_secs(5)).await?;
-        let tree = c.tree_connect(&a[2]).await?;
-        let file = std::fs::File::create(&a[4])?;
-        let n = c.download_to_file(tree, &a[3], file, |_| {}).await?;
-        c.logoff().await?;
-        println!("{n} bytes");
-        Ok(())
-    })
+    };
+    let credentials = Some(Credentials::new(user, "", password));
+    let config = ClientConfig {
+        credentials,
+        ..Default::default()
+    };
+    let bytes = smol::block_on(async {
+        let client = Client::connect(addr.as_str(), config, Duration::from_secs(5)).await?;
+        let tree = client.tree_connect(share).await?;
+        let n = client
+            .download_to_file(tree, path, std::fs::File::create(local)?, |_| {})
+            .await?;
+        client.logoff().await?;
+        Ok::<_, Box<dyn std::error::Error>>(n)
+    })?;
+    println!("{bytes} bytes");
+    Ok(())
 }

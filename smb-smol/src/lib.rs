@@ -4,6 +4,8 @@
 //! (which drives its own reactor), background tasks run on smol's global executor and
 //! file operations on the `blocking` thread pool.
 //!
+//! It is smb-async's host over the [`Smol`] runtime.
+//!
 //! - [`Client`]: an async client; files implement futures-io
 //!   `AsyncRead + AsyncWrite + AsyncSeek`.
 //! - [`Server`]: an async server over any
@@ -57,9 +59,20 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod client;
-pub mod server;
+mod runtime;
+mod wrap;
 
-pub use client::{Client, File};
-pub use server::{Server, StopHandle};
+pub use runtime::{Smol, SmolListener, SmolTcp, SmolUdp};
+pub use smb_async::{ConnectionInfo, StopHandle};
 pub use smb_localfs::LocalFs;
+
+/// A connected session over async-io (see [`smb_async::Client`]): cheap to clone, every
+/// clone talks to the same driver task.
+pub type Client = smb_async::Client<Smol>;
+
+/// An open remote file: futures-io `AsyncRead + AsyncWrite + AsyncSeek` (see
+/// [`smb_async::File`]).
+pub type File = smb_async::File<Smol>;
+
+/// A futures-io SMB1 server (see [`smb_async::Server`]).
+pub type Server<L = smb_localfs::FileRange> = smb_async::Server<Smol, L>;

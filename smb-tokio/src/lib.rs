@@ -1,10 +1,12 @@
-//! smb-tokio: the tokio adapter for the smb-proto SMB1 core.
+//! smb-tokio: the tokio adapter for the smb-proto SMB1 core: smb-async's host over the
+//! [`Tokio`] runtime, with files that are tokio `AsyncRead + AsyncWrite + AsyncSeek`.
 //!
 //! - [`Client`]: an async client; a driver task owns the connection, the handles are
-//!   cheap clones. [`File`]s implement `AsyncRead + AsyncWrite + AsyncSeek`.
+//!   cheap clones.
+//!   [`File`]s implement `AsyncRead + AsyncWrite + AsyncSeek`.
 //! - [`Server`]: an async server; file operations run on tokio's blocking pool against
-//!   any [`FileSystem`](smb_proto::server::fs::FileSystem), such as
-//!   [`LocalFs`]. This is the engine of `smb serve`.
+//!   any [`FileSystem`](smb_proto::server::fs::FileSystem), such as [`LocalFs`]. This
+//!   is the engine of `smb serve`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -52,9 +54,18 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod client;
-pub mod server;
+mod runtime;
+mod wrap;
 
-pub use client::{Client, File};
-pub use server::{Server, StopHandle};
+pub use runtime::{Tokio, TokioListener, TokioTcp, TokioUdp};
+pub use smb_async::{ConnectionInfo, StopHandle};
 pub use smb_localfs::LocalFs;
+pub use wrap::Server;
+
+/// A connected session over tokio (see [`smb_async::Client`]): cheap to clone, every
+/// clone talks to the same driver task.
+pub type Client = smb_async::Client<Tokio>;
+
+/// An open remote file: tokio `AsyncRead + AsyncWrite + AsyncSeek` (see
+/// [`smb_async::File`]).
+pub type File = smb_async::File<Tokio>;

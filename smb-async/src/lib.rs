@@ -1,0 +1,26 @@
+//! smb-async: the async host of the smb-proto SMB1 core, written once over a small
+//! [`Runtime`] trait (tasks, a blocking pool, timers, TCP and UDP sockets), in the manner
+//! of quinn's `Runtime`. `smb-tokio` and `smb-smol` implement the trait and re-export
+//! what is here under their own names; use those crates, or implement [`Runtime`] for
+//! another executor.
+//!
+//! - [`Client`]: an async client. A driver task owns the sans-IO connection and the
+//!   socket; handles are cheap clones, and operations from several of them are in flight
+//!   together. Whole-file transfers keep several reads or writes in flight
+//!   ([`Client::download_into`], [`Client::upload_from`]); [`File`] reads, writes and
+//!   seeks with poll methods that the adapters turn into their I/O traits.
+//! - [`Server`]: a task per connection, driving a `ServerConnection` in the order
+//!   smb-proto's crate documentation gives; quick file operations run inline, the others
+//!   on the runtime's blocking pool; large unsigned reads are sent from the file
+//!   (`sendfile`) whenever the socket takes them, so a slow reader holds no thread.
+#![forbid(unsafe_code)]
+
+pub mod client;
+mod deadline;
+pub mod io;
+pub mod runtime;
+pub mod server;
+
+pub use client::{Client, File, FileSink, Pending, ReadFrom, Sink, Source, WriteTo};
+pub use runtime::{AsyncListener, AsyncTcp, AsyncUdp, Runtime};
+pub use server::{ConnectionInfo, EventHook, Server, StopHandle};
