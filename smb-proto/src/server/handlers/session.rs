@@ -1,0 +1,267 @@
+//! NEGOTIATE, SESSION_SETUP_ANDX (raw NTLM/LM responses, or SPNEGO + NTLMSSP) and
+//! LOGOFF_ANDX.
+
+use alloc::string::String;
+use bytes::Bytes;
+
+use super::*;
+use crate::auth::{Identity, NtlmServer, ServerNames, Step, verify_password_fields};
+use crate::server::cx::Cx;
+use crate::server::state::Session;
+use crate::signing::SigningState;
+use crate::wire::msg::negotiate::{NT_LM_0_12, caps, security_mode};
+use crate::wire::{Flags2, NtStatus};
+
+pub(super) fn negotiate(cx: &Cx, rc: &Rc, r: NegotiateRequest) -> HResult {
+    let already = cx.with(|i| i.neg.done);
+    if already {
+        return Err(NtStatus::INVALID_SMB);
+    }
+    let Some(idx) = r.dialects.iter().position(|d| d == NT_LM_0_12) else {
+        cx.with(|i| i.neg.done = true);
+        return Ok(Answer::ok(NegotiateResponse::DialectOnly {
+            dialect_index: 0xFFFF,
+        }));
+    };
+    let extended = rc.h.flags2.has(Flags2::EXTENDED_SECURITY);
+    let (config, now, challenge) = cx.with(|i| {
+        let ch: [u8; 8] = i.rng.bytes();
+        i.neg.done = true;
+        i.neg.challenge = ch;
+        i.neg.extended = extended;
+        (i.config.clone(), i.now, ch)
+    });
+    let mut mode = security_mode::USER | security_mode::ENCRYPT_PASSWORDS;
+    match config.signing {
+        crate::server::config::SigningMode::Off => {}
+        crate::server::config::SigningMode::Enabled => mode |= security_mode::SIGNATURES_ENABLED,
+        crate::server::config::SigningMode::Required => {
+            mode |= security_mode::SIGNATURES_ENABLED | security_mode::SIGNATURES_REQUIRED
+        }
+    }
+    let security = if extended {
+        NegotiateSecurity::Extended {
+            server_guid: config.server_guid,
+            security_blob: Bytes::from(NtlmServer::negotiate_token()),
+        }
+    } else {
+        NegotiateSecurity::Challenge {
+            challenge: Bytes::copy_from_slice(&challenge),
+            domain_name: config.domain.clone(),
+            server_name: Some(config.server_name.clone()),
+        }
+    };
+    let n = NtLmNegotiate {
+        dialect_index: idx as u16,
+        security_mode: mode,
+        max_mpx_count: config.limits.max_mpx,
+        max_number_vcs: 1,
+        max_buffer_size: 0xFFFF,
+        max_raw_size: 65536,
+        session_key: 0,
+        capabilities: SERVER_CAPS | if extended { caps::EXTENDED_SECURITY } else { 0 },
+        system_time: now.filetime,
+        server_time_zone: 0,
+        security,
+    };
+    Ok(Answer::ok(NegotiateResponse::NtLm(n)))
+}
+
+fn server_strings(cx: &Cx) -> (Option<String>, Option<String>, Option<String>) {
+    let domain = cx.with(|i| i.config.domain.clone());
+    (Some("Unix".into()), Some("smb-rs".into()), Some(domain))
+}
+
+pub(super) async fn session_setup(cx: &Cx, rc: &Rc, r: SessionSetupAndXRequest) -> HResult {
+    let (config, neg) = cx.with(|i| (i.config.clone(), i.neg.clone()));
+    if !neg.done {
+        return Err(NtStatus::INVALID_SMB);
+    }
+    let wants_signing = rc.h.flags2.has(Flags2::SECURITY_SIGNATURE)
+        || rc.h.flags2.has(Flags2::SECURITY_SIGNATURE_REQUIRED);
+    let (os, lanman, domain) = server_strings(cx);
+    match r {
+        SessionSetupAndXRequest::Extended(x) => {
+            cx.with(|i| {
+                i.neg.client_max_buffer = x.common.max_buffer_size;
+                i.neg.client_caps = x.common.capabilities;
+            });
+            // Continue an exchange on this UID, or start one.
+            let uid = match cx.with(|i| i.sessions.get(&rc.uid).is_some_and(|s| s.ntlm.is_some())) {
+                true => rc.uid,
+                false => cx.with(|i| {
+                    if i.sessions.len() >= i.config.limits.max_sessions {
+                        return Err(NtStatus::TOO_MANY_SESSIONS);
+                    }
+                    let uid = i.new_uid().ok_or(NtStatus::TOO_MANY_SESSIONS)?;
+                    let ch: [u8; 8] = i.rng.bytes();
+                    let names = ServerNames {
+                        netbios_name: i.config.server_name.clone(),
+                        netbios_domain: i.config.domain.clone(),
+                        dns_name: crate::server::path::fold_case(&i.config.server_name),
+                        dns_domain: String::new(),
+                    };
+                    i.sessions.insert(
+                        uid,
+                        Session {
+                            user: String::new(),
+                            identity: Identity::Anonymous,
+                            established: false,
+                            ntlm: Some(NtlmServer::new(ch, i.now.filetime, names)),
+                        },
+                    );
+                    Ok(uid)
+                })?,
+            };
+            let mut ntlm = cx
+                .with(|i| i.sessions.get_mut(&uid).and_then(|s| s.ntlm.take()))
+                .ok_or(NtStatus::INVALID_PARAMETER)?;
+            let step = ntlm.step(&x.security_blob, &config.policy, config.accounts.as_ref());
+            match step {
+                Step::Continue(tok) => {
+                    cx.with(|i| {
+                        if let Some(s) = i.sessions.get_mut(&uid) {
+                            s.ntlm = Some(ntlm);
+                        }
+                    });
+                    let mut a = Answer::ok(SessionSetupAndXResponse {
+                        action: 0,
+                        security_blob: Some(Bytes::from(tok)),
+                        native_os: os,
+                        native_lan_man: lanman,
+                        primary_domain: domain,
+                    });
+                    a.status = NtStatus::MORE_PROCESSING_REQUIRED;
+                    a.uid = Some(uid);
+                    Ok(a)
+                }
+                Step::Done(auth, tok) => {
+                    finish_login(cx, uid, auth, wants_signing)?;
+                    let guest = cx.with(|i| {
+                        i.sessions
+                            .get(&uid)
+                            .is_some_and(|s| s.identity == Identity::Guest)
+                    });
+                    let mut a = Answer::ok(SessionSetupAndXResponse {
+                        action: if guest {
+                            session_setup::ACTION_GUEST
+                        } else {
+                            0
+                        },
+                        security_blob: Some(Bytes::from(tok)),
+                        native_os: os,
+                        native_lan_man: lanman,
+                        primary_domain: domain,
+                    });
+                    a.uid = Some(uid);
+                    Ok(a)
+                }
+                Step::Failed(s) => {
+                    cx.with(|i| i.sessions.remove(&uid));
+                    Err(s)
+                }
+            }
+        }
+        SessionSetupAndXRequest::NtLm(x) => {
+            cx.with(|i| {
+                i.neg.client_max_buffer = x.common.max_buffer_size;
+                i.neg.client_caps = x.common.capabilities;
+            });
+            let auth = verify_password_fields(
+                &config.policy,
+                config.accounts.as_ref(),
+                &neg.challenge,
+                &x.account_name,
+                &x.primary_domain,
+                &x.oem_password,
+                &x.unicode_password,
+            )?;
+            let uid = cx.with(|i| {
+                if i.sessions.len() >= i.config.limits.max_sessions {
+                    return Err(NtStatus::TOO_MANY_SESSIONS);
+                }
+                i.new_uid().ok_or(NtStatus::TOO_MANY_SESSIONS)
+            })?;
+            cx.with(|i| {
+                i.sessions.insert(
+                    uid,
+                    Session {
+                        user: String::new(),
+                        identity: Identity::Anonymous,
+                        established: false,
+                        ntlm: None,
+                    },
+                )
+            });
+            if let Err(e) = finish_login(cx, uid, auth, wants_signing) {
+                cx.with(|i| i.sessions.remove(&uid));
+                return Err(e);
+            }
+            let guest = cx.with(|i| {
+                i.sessions
+                    .get(&uid)
+                    .is_some_and(|s| s.identity == Identity::Guest)
+            });
+            let mut a = Answer::ok(SessionSetupAndXResponse {
+                action: if guest {
+                    session_setup::ACTION_GUEST
+                } else {
+                    0
+                },
+                security_blob: None,
+                native_os: os,
+                native_lan_man: lanman,
+                primary_domain: domain,
+            });
+            a.uid = Some(uid);
+            Ok(a)
+        }
+        SessionSetupAndXRequest::Other { .. } => Err(NtStatus::NOT_SUPPORTED),
+    }
+}
+
+fn finish_login(
+    cx: &Cx,
+    uid: u16,
+    auth: crate::auth::Authenticated,
+    wants_signing: bool,
+) -> Result<(), NtStatus> {
+    cx.with(|i| {
+        let mode = i.config.signing;
+        if i.signing.is_none() {
+            match (&auth.signing_key, mode) {
+                (Some(k), crate::server::config::SigningMode::Required) => {
+                    i.signing = Some(SigningState::new(k))
+                }
+                (Some(k), crate::server::config::SigningMode::Enabled) if wants_signing => {
+                    i.signing = Some(SigningState::new(k))
+                }
+                (None, crate::server::config::SigningMode::Required) => {
+                    i.sessions.remove(&uid);
+                    return Err(NtStatus::LOGON_FAILURE);
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = i.sessions.get_mut(&uid) {
+            s.user = auth.user.clone();
+            s.identity = auth.identity;
+            s.established = true;
+            s.ntlm = None;
+        }
+        i.events
+            .push_back(crate::server::ServerEvent::SessionEstablished {
+                uid,
+                user: auth.user.clone(),
+                identity: auth.identity,
+            });
+        Ok(())
+    })
+}
+
+pub(super) async fn logoff(cx: &Cx, rc: &Rc) -> HResult {
+    check_uid(cx, rc)?;
+    let files = cx.with(|i| i.detach_session(rc.uid));
+    close_all(cx, files).await;
+    Ok(Answer::ok(LogoffAndXResponse))
+}
