@@ -63,6 +63,7 @@ extern crate alloc;
 pub mod auth;
 pub mod client;
 pub(crate) mod exec;
+pub mod nbns;
 pub mod rng;
 pub mod server;
 pub mod signing;
