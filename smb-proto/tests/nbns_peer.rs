@@ -1,12 +1,15 @@
 //! The name service against peers over real UDP sockets: Samba's `nmblookup` asking our
-//! responder, and our resolver asking our responder.
+//! responder (names, a name not ours, node status), smbtorture's `nbt.register` tests
+//! trying to take its name (the responder must defend it), and our resolver asking it.
 //!
 //! `nmblookup` always sends to port 137 (Samba's NMB_PORT is a constant: neither `-U
 //! addr:port` nor `--option='nbt port=N'` changes it), so the responder must own
 //! 127.0.0.1:137. To get that port without fighting anything else on the machine, the test
 //! re-runs itself inside a private network namespace (`unshare -n`, where port 137 is
 //! always free); where namespaces are not allowed it binds 137 in place, and skips with a
-//! message when that fails too (a failure when `SMB_PEERS=required`).
+//! message when that fails too (a failure when `SMB_PEERS=required`). smbtorture runs in
+//! the namespace only: it finds the name by broadcast, and the namespace keeps those on
+//! its own loopback.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::process::Command;
@@ -196,7 +199,7 @@ fn nmblookup(args: &[&str]) -> String {
 }
 
 /// The checks with nmblookup, once our responder owns 127.0.0.1:137.
-fn nmblookup_checks(socket: UdpSocket, broadcast: Addr) {
+fn nmblookup_checks(socket: UdpSocket, broadcast: Addr, smbtorture: bool) {
     let host = registered_responder(socket, broadcast);
 
     let out = nmblookup(&["-U", "127.0.0.1", NAME]);
@@ -234,36 +237,71 @@ fn nmblookup_checks(socket: UdpSocket, broadcast: Addr) {
     assert_eq!(rows, want, "{out}");
     assert!(out.contains("MAC Address = 02-00-5E-10-20-30"), "{out}");
 
-    // Every query reached the responder and was logged and answered; NOTOURS negatively.
+    if smbtorture {
+        smbtorture_checks();
+    }
+
+    // Every request reached the responder and was logged: the queries answered (NOTOURS
+    // negatively), smbtorture's two broadcast lookups, its three defended attempts.
     let (responder, events) = host.finish();
-    let log: Vec<(String, QueryKind, bool, bool)> = events
-        .into_iter()
-        .filter_map(|e| match e {
+    let mut log = Vec::new();
+    let mut defended = Vec::new();
+    for e in events {
+        match e {
             ResponderEvent::Query {
                 name,
                 kind,
+                broadcast,
                 found,
                 answered,
                 ..
-            } => Some((format!("{name:?}"), kind, found, answered)),
-            _ => None,
-        })
-        .collect();
-    let row = |n: &str, k, found| (n.to_string(), k, found, true);
-    assert_eq!(
-        log,
-        [
-            row("NBNSTEST<00>", QueryKind::Name, true),
-            row("NBNSTEST<20>", QueryKind::Name, true),
-            row("TESTGROUP<1e>", QueryKind::Name, true),
-            row("NOTOURS<00>", QueryKind::Name, false),
-            row("*<00>", QueryKind::Status, true),
-        ]
-    );
+            } => log.push((format!("{name:?}"), kind, broadcast, found, answered)),
+            ResponderEvent::Defended { name, against } => {
+                assert_eq!(against.ip, [127, 0, 0, 1]);
+                defended.push(format!("{name:?}"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let row = |n: &str, k, broadcast, found| (n.to_string(), k, broadcast, found, true);
+    let mut want = vec![
+        row("NBNSTEST<00>", QueryKind::Name, false, true),
+        row("NBNSTEST<20>", QueryKind::Name, false, true),
+        row("TESTGROUP<1e>", QueryKind::Name, false, true),
+        row("NOTOURS<00>", QueryKind::Name, false, false),
+        row("*<00>", QueryKind::Status, false, true),
+    ];
+    if smbtorture {
+        want.extend(vec![row("NBNSTEST<20>", QueryKind::Name, true, true); 2]);
+        assert_eq!(defended, ["NBNSTEST<20>"; 3]);
+    }
+    assert_eq!(log, want);
     assert_eq!(
         responder.name_state(&NetbiosName::new(NAME, 0)),
         Some(NameState::Released)
     );
+}
+
+/// smbtorture's NBT-REGISTER tests: they find the server's name `NBNSTEST<20>` by
+/// broadcast, then try to register it (a registration and an overwrite demand, both
+/// broadcast-flagged) and refresh it (unicast) from their own address, and expect ACT_ERR.
+fn smbtorture_checks() {
+    let out = Command::new("smbtorture")
+        .args([
+            &format!("//{NAME}/x"),
+            "--configfile=/dev/null",
+            "--option=name resolve order=bcast",
+            "--option=interfaces=127.0.0.1/8",
+            "-U%",
+            "nbt.register.register_own",
+            "nbt.register.refresh_own",
+        ])
+        .output()
+        .expect("run smbtorture");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    println!("$ smbtorture //{NAME}/x nbt.register.register_own nbt.register.refresh_own\n{text}");
+    assert!(out.status.success(), "{text}");
 }
 
 fn peers_required() -> bool {
@@ -273,19 +311,23 @@ fn peers_required() -> bool {
 const NETNS_ENV: &str = "NBNS_PEER_IN_NETNS";
 
 #[test]
-fn nmblookup_against_responder() {
+fn samba_peers_against_responder() {
     if !smb_testkit::peers_available(&["nmblookup"]) {
         return;
     }
     if std::env::var_os(NETNS_ENV).is_some() {
         // Inside the private namespace: 137 is ours; broadcasts stay in the namespace.
-        let socket = UdpSocket::bind("127.0.0.1:137").expect("port 137 in a fresh namespace");
-        nmblookup_checks(socket, Addr::new([127, 255, 255, 255], 137));
+        // The wildcard address, to hear broadcasts too (smbtorture finds us by broadcast).
+        let socket = UdpSocket::bind("0.0.0.0:137").expect("port 137 in a fresh namespace");
+        let smbtorture = smb_testkit::peers_available(&["smbtorture"]);
+        nmblookup_checks(socket, Addr::new([127, 255, 255, 255], 137), smbtorture);
         return;
     }
     let netns = |cmd: &str| {
         let mut c = Command::new("unshare");
-        c.args(["-n", "sh", "-c", &format!("ip link set lo up && {cmd}")]);
+        // OUR_IP on loopback too, so that a peer that found it can send to it.
+        let setup = "ip link set lo up && ip addr add 10.9.8.7/32 dev lo";
+        c.args(["-n", "sh", "-c", &format!("{setup} && {cmd}")]);
         c
     };
     // NBNS_PEER_NO_NETNS=1 tries the fallback below even where namespaces work.
@@ -296,7 +338,7 @@ fn nmblookup_against_responder() {
             .arg(exe)
             .args([
                 "--exact",
-                "nmblookup_against_responder",
+                "samba_peers_against_responder",
                 "--nocapture",
                 "--test-threads=1",
             ])
@@ -321,7 +363,7 @@ fn nmblookup_against_responder() {
     match UdpSocket::bind("127.0.0.1:137") {
         Ok(socket) => {
             let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
-            nmblookup_checks(socket, from_std(sink.local_addr().unwrap()));
+            nmblookup_checks(socket, from_std(sink.local_addr().unwrap()), false);
         }
         Err(e) => {
             let msg =

@@ -5,8 +5,8 @@
 //! announcement's Periodicity saying when the next one comes. An AnnouncementRequest for
 //! our workgroup (to `WORKGROUP<00>` or `WORKGROUP<1D>`) is answered with a HostAnnouncement
 //! after a random delay of up to 30 seconds (so a whole subnet does not answer at once).
-//! [`Announcer::stop`] sends a last announcement with server type 0, which takes the server
-//! off the browse list (what Samba's nmbd does when it stops).
+//! [`Announcer::stop`] sends a last announcement with server type 0 and periodicity 0,
+//! which takes the server off the browse list (what Samba's nmbd sends when it stops).
 //!
 //! The host binds UDP port 138 with `SO_BROADCAST`, feeds received datagrams to
 //! [`Announcer::handle_datagram`] and sends what [`Announcer::poll_transmit`] gives.
@@ -82,12 +82,12 @@ impl Announcer {
         self.announce(now, self.config.server_type);
     }
 
-    /// Announces server type 0 (leaving the browse list) and stops the timers.
+    /// Announces server type 0, periodicity 0 (leaving the browse list) and stops the
+    /// timers.
     pub fn stop(&mut self, _now: Instant) {
         self.next = None;
         self.requested = None;
-        let interval = announcement_interval(self.count);
-        self.send(0, interval);
+        self.send(0, Duration::ZERO);
     }
 
     /// Number of announcements sent so far.
@@ -215,7 +215,7 @@ mod tests {
         );
         a.stop(now);
         let last = a.poll_transmit().unwrap();
-        assert_eq!(periodicity(&last).1, 0);
+        assert_eq!(periodicity(&last), (0, 0));
         assert_eq!(a.poll_timeout(), None);
     }
 

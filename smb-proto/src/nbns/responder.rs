@@ -21,9 +21,12 @@
 //!   (NAM_ERR).
 //! - **Node status**: a node status request for `*` or one of our names lists our names
 //!   (held ones ACTIVE, ones in conflict with CONFLICT) and the unit id.
-//! - **Defence**: a registration request from another node for a name we hold gets a
-//!   negative registration response with ACT_ERR, unless both its name and ours are group
-//!   names. Like Samba the response's record echoes the requester's NB flags and address.
+//! - **Defence**: a registration request, overwrite demand or refresh request from another
+//!   node for a name we hold gets a negative response (same opcode) with ACT_ERR, unless
+//!   both its name and ours are group names. The response's record carries our entry for
+//!   the name (flags and first address) and TTL, as Samba 4's NBT server answers and
+//!   smbtorture's `nbt.register` tests expect (Samba 3's nmbd echoes the requester's
+//!   entry, and answers a unicast registration with FMT_ERR instead).
 //! - **Release**: `stop` broadcasts one name release request per name held.
 //!
 //! Queues are bounded: beyond [`MAX_QUEUED`] datagrams or events, answers and query log
@@ -359,7 +362,8 @@ impl Responder {
             Kind::NodeStatusRequest => self.on_status(from, &packet),
             Kind::NameRegistrationRequest
             | Kind::NameOverwriteDemand
-            | Kind::MultihomedRegistrationRequest => self.on_registration(from, &packet),
+            | Kind::MultihomedRegistrationRequest
+            | Kind::NameRefreshRequest => self.on_registration(from, &packet),
             Kind::NegativeNameRegistrationResponse | Kind::NameConflictDemand => {
                 self.on_negative(from, &packet)
             }
@@ -523,13 +527,15 @@ impl Responder {
         if self.entries[i].owned.group && theirs.flags.group() {
             return;
         }
-        let r = Packet::registration_response(
+        let mut r = Packet::registration_response(
             p.header.trn_id,
             q.name.clone(),
             Rcode::ACT_ERR,
-            0,
-            theirs,
+            self.config.ttl,
+            self.entry_of(i),
         );
+        // A refresh is answered as a refresh.
+        r.header.opcode = p.header.opcode;
         self.push_transmit(from, &r, false);
         let name = self.entries[i].owned.name.clone();
         self.log(ResponderEvent::Defended {
