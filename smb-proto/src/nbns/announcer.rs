@@ -3,7 +3,8 @@
 //! [`Announcer::start`] sends a HostAnnouncement at once; the HostAnnouncement timer then
 //! fires after 1, 1, 2, 4, 8 and from then on 12 minutes (MS-BRWS 3.2.6), each
 //! announcement's Periodicity saying when the next one comes. An AnnouncementRequest for
-//! our workgroup (to `WORKGROUP<00>` or `WORKGROUP<1D>`) is answered with a HostAnnouncement
+//! our workgroup (to `WORKGROUP<00>` or `WORKGROUP<1D>` as MS-BRWS says, or
+//! `WORKGROUP<1E>` where Samba's nmbd sends it) is answered with a HostAnnouncement
 //! after a random delay of up to 30 seconds (so a whole subnet does not answer at once).
 //! [`Announcer::stop`] sends a last announcement with server type 0 and periodicity 0,
 //! which takes the server off the browse list (what Samba's nmbd sends when it stops).
@@ -151,7 +152,7 @@ impl Announcer {
         };
         let to = &destination.name;
         let for_us = to.name().eq_ignore_ascii_case(&self.config.workgroup)
-            && matches!(to.suffix(), 0x00 | 0x1D);
+            && matches!(to.suffix(), 0x00 | 0x1D | 0x1E);
         if !matches!(frame, BrowseFrame::AnnouncementRequest { .. }) || !for_us {
             return Ok(false);
         }
