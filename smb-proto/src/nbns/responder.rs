@@ -20,7 +20,8 @@
 //!   if it asks for recursion (Samba's observation of Windows), else a negative response
 //!   (NAM_ERR).
 //! - **Node status**: a node status request for `*` or one of our names lists our names
-//!   (held ones ACTIVE, ones in conflict with CONFLICT) and the unit id.
+//!   (held ones ACTIVE, ones in conflict with CONFLICT; as many as fit in 576 bytes) and
+//!   the unit id.
 //! - **Defence**: a registration request, overwrite demand or refresh request from another
 //!   node for a name we hold gets a negative response (same opcode) with ACT_ERR, unless
 //!   both its name and ours are group names. The response's record carries our entry for
@@ -35,10 +36,12 @@
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::packet::{NbAddress, NbFlags, NodeType, Opcode, Packet, Rcode, rr_type};
-use super::status::{NameFlags, NodeName, NodeStatus, Statistics};
+use super::name;
+use super::packet::{HEADER_LEN, NbAddress, NbFlags, NodeType, Opcode, Packet, Rcode, rr_type};
+use super::status::{NameFlags, NodeName, NodeStatus, STATISTICS_LEN, Statistics};
 use super::{
-    Addr, BCAST_REQ_RETRY_COUNT, BCAST_REQ_RETRY_TIMEOUT, Datagram, NAME_SERVICE_PORT, Outbox,
+    Addr, BCAST_REQ_RETRY_COUNT, BCAST_REQ_RETRY_TIMEOUT, Datagram, MAX_DATAGRAM_LENGTH,
+    NAME_SERVICE_PORT, Outbox,
 };
 use crate::nbns::message::Kind;
 use crate::rng::Rng;
@@ -471,6 +474,10 @@ impl Responder {
     fn on_status(&mut self, from: Addr, p: &Packet) {
         let Some(q) = p.question() else { return };
         let ours = q.name.is_wildcard() || self.held(&q.name).is_some();
+        // As many names as fit in MAX_DATAGRAM_LENGTH next to the header, the record's
+        // name and fixed fields, the count and the statistics.
+        let fixed = HEADER_LEN + name::encoded_len(&q.name, None) + 10 + 1 + STATISTICS_LEN;
+        let room = MAX_DATAGRAM_LENGTH.saturating_sub(fixed) / 18;
         let names: Vec<NodeName> = self
             .entries
             .iter()
@@ -486,6 +493,7 @@ impl Responder {
                     flags: NameFlags(state | group),
                 })
             })
+            .take(room)
             .collect();
         let mut answered = false;
         if ours
