@@ -16,6 +16,28 @@
 //! - [`datagram`], [`mailslot`], [`browse`], [`announcer`]: the datagram service header,
 //!   the SMB mailslot write it carries, the browser frames, and a host-announcement timer.
 //!
+//! # What the host loop does
+//!
+//! - **Responder** (UDP 137): one socket per IPv4 interface, bound so that it receives
+//!   both unicast and broadcast datagrams (`0.0.0.0:137`, or the interface address and
+//!   the subnet broadcast address), with `SO_BROADCAST` set; one [`Responder`] per
+//!   interface, configured with that interface's address and broadcast address. Every
+//!   datagram received goes to `handle_datagram` with its source address; everything
+//!   from `poll_transmit` is sent from that same socket (answers must come from port 137,
+//!   and answers to our registrations come back to it). Call `start` once the socket is
+//!   bound (names are held 750 ms later), `handle_timeout` whenever `poll_timeout` is
+//!   due, and `stop` at shutdown, then send what it queued before closing the socket.
+//! - **Resolver**: any UDP socket (an ephemeral port is fine: answers come back to the
+//!   source port), `SO_BROADCAST` for [`Target::Broadcast`](resolver::Target::Broadcast).
+//!   It may share the responder's socket if the host hands responses (the R bit, byte 2
+//!   bit 7) to the resolver and requests to the responder.
+//! - **Announcer** (UDP 138): a socket bound to port 138 with `SO_BROADCAST` (the
+//!   datagram header says port 138, and browsers answer there); `start` after binding,
+//!   `stop` at shutdown, timers as above. Datagrams for other mailslots or of other types
+//!   come back from `handle_datagram` as errors: ignore them.
+//!
+//! [`Responder`]: responder::Responder
+//!
 //! A whole exchange on virtual time, a resolver asking a responder:
 //!
 //! ```

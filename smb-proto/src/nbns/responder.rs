@@ -54,7 +54,7 @@ pub const MAX_QUEUED: usize = Outbox::<()>::LIMIT;
 /// Most names a responder holds.
 pub const MAX_NAMES: usize = 32;
 /// Most addresses a responder answers with (a positive response then still fits in
-/// [`MAX_DATAGRAM_LENGTH`](super::MAX_DATAGRAM_LENGTH)).
+/// [`MAX_DATAGRAM_LENGTH`]).
 pub const MAX_ADDRESSES: usize = 16;
 /// The TTL Windows registers names with (about 3.5 days), the default here.
 pub const DEFAULT_TTL: u32 = 300_000;
