@@ -250,24 +250,7 @@ fn frame() -> impl Strategy<Value = BrowseFrame> {
     ]
 }
 
-/// Every decoder on `data`: no panic, and what decodes re-encodes to `data` exactly.
-fn decoders_are_exact(data: &[u8]) {
-    let bytes = Bytes::copy_from_slice(data);
-    if let Ok(p) = Packet::decode(&bytes) {
-        assert_eq!(p.encode(), bytes, "{p:?}");
-        let _ = p.kind();
-    }
-    if let Ok(d) = DatagramPacket::decode(&bytes) {
-        assert_eq!(d.encode(), bytes, "{d:?}");
-    }
-    if let Ok(f) = BrowseFrame::decode(&bytes) {
-        assert_eq!(f.encode(), bytes, "{f:?}");
-    }
-    if let Ok(m) = MailslotWrite::decode(&bytes) {
-        assert_eq!(MailslotWrite::decode(&m.encode()).unwrap(), m);
-    }
-    let _ = browse::decode_browse_datagram(data);
-}
+use smb_proto::testing::fuzz_nbns::nbns_decoders as decoders_are_exact;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
