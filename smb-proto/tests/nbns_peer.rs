@@ -5,11 +5,11 @@
 //! `nmblookup` always sends to port 137 (Samba's NMB_PORT is a constant: neither `-U
 //! addr:port` nor `--option='nbt port=N'` changes it), so the responder must own
 //! 127.0.0.1:137. To get that port without fighting anything else on the machine, the test
-//! re-runs itself inside a private network namespace (`unshare -n`, where port 137 is
-//! always free); where namespaces are not allowed it binds 137 in place, and skips with a
-//! message when that fails too (a failure when `SMB_PEERS=required`). smbtorture runs in
-//! the namespace only: it finds the name by broadcast, and the namespace keeps those on
-//! its own loopback.
+//! re-runs itself inside a private network namespace (`unshare --map-root-user --net`: no
+//! privilege needed where user namespaces are allowed, and port 137 is always free there).
+//! Where namespaces are not allowed it binds 137 in place, and skips with a message when
+//! that fails too (a failure when `SMB_PEERS=required`). smbtorture runs in the namespace
+//! only: it finds the name by broadcast, and the namespace keeps those on its own loopback.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::process::Command;
@@ -327,7 +327,13 @@ fn samba_peers_against_responder() {
         let mut c = Command::new("unshare");
         // OUR_IP on loopback too, so that a peer that found it can send to it.
         let setup = "ip link set lo up && ip addr add 10.9.8.7/32 dev lo";
-        c.args(["-n", "sh", "-c", &format!("{setup} && {cmd}")]);
+        c.args([
+            "--map-root-user",
+            "--net",
+            "sh",
+            "-c",
+            &format!("{setup} && {cmd}"),
+        ]);
         c
     };
     // NBNS_PEER_NO_NETNS=1 tries the fallback below even where namespaces work.
