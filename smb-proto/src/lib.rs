@@ -93,6 +93,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub(crate) mod exec;
+pub mod nbns;
 pub mod rng;
 pub mod server;
 pub mod signing;

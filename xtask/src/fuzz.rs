@@ -14,7 +14,7 @@ use crate::pcap;
 use crate::tcp::{Flow, Reassembler};
 
 /// The fuzz targets.
-pub const TARGETS: &[&str] = &["decode", "auth", "server", "client"];
+pub const TARGETS: &[&str] = &["decode", "auth", "server", "client", "nbns"];
 
 /// The repository root (the parent of the xtask crate).
 pub fn repo_root() -> PathBuf {

@@ -39,3 +39,8 @@ fn server_corpus() {
 fn client_corpus() {
     assert!(replay("client", smb_proto::testing::fuzz::client) >= 2);
 }
+
+#[test]
+fn nbns_corpus() {
+    assert!(replay("nbns", smb_proto::testing::fuzz_nbns::nbns) >= 50);
+}

@@ -2,6 +2,7 @@
 //! the corpus-replay tests, an in-memory file system, and in-memory client/server pairs.
 
 pub mod fuzz;
+pub mod fuzz_nbns;
 pub mod memfs;
 pub mod pair;
 

@@ -362,6 +362,12 @@ impl Writer {
         self.buf.put_u16(v);
     }
 
+    /// Appends a big-endian u32.
+    pub fn u32_be(&mut self, v: u32) {
+        self.flatten();
+        self.buf.put_u32(v);
+    }
+
     /// Appends raw bytes.
     pub fn bytes(&mut self, v: &[u8]) {
         if v.is_empty() {
