@@ -64,6 +64,7 @@ pub mod auth;
 pub mod client;
 pub(crate) mod exec;
 pub mod rng;
+pub mod rpc;
 pub mod server;
 pub mod signing;
 #[cfg(feature = "testing")]
