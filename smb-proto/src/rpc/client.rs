@@ -17,7 +17,7 @@ use super::pdu::{Body, Header, Pdu, Request, flags, frag_length};
 use super::share_info::decode_share_ctr;
 use super::srvsvc::OP_NET_SHARE_ENUM_ALL;
 use super::status::WERR_OK;
-use super::uuid::{NDR20, SRVSVC};
+use super::uuid::{NDR20, SRVSVC, SyntaxId};
 use crate::wire::codec::DecodeError;
 
 /// The fragment size the client proposes (what Windows and Samba use over SMB).
@@ -94,6 +94,12 @@ impl core::error::Error for RpcError {}
 
 /// A bind to srvsvc v3.0 with NDR 2.0 as context 0.
 pub fn bind_srvsvc(call_id: u32) -> Vec<u8> {
+    bind(call_id, SRVSVC)
+}
+
+/// A bind to `interface` with NDR 2.0 as context 0, proposing fragments of
+/// [`CLIENT_MAX_FRAG`] bytes.
+pub fn bind(call_id: u32, interface: SyntaxId) -> Vec<u8> {
     let pdu = Pdu {
         header: Header::new(call_id),
         body: Body::Bind(Bind {
@@ -102,7 +108,7 @@ pub fn bind_srvsvc(call_id: u32) -> Vec<u8> {
             assoc_group_id: 0,
             contexts: alloc::vec![PresentationContext {
                 context_id: 0,
-                abstract_syntax: SRVSVC,
+                abstract_syntax: interface,
                 transfer_syntaxes: alloc::vec![NDR20],
             }],
             trailing: Vec::new(),

@@ -217,7 +217,8 @@ pub struct AuthTrailer {
     pub reserved: u8,
     /// `auth_context_id`.
     pub context_id: u32,
-    /// `auth_value` (`auth_length` bytes).
+    /// `auth_value` (`auth_length` bytes; a PDU whose value is empty has `auth_length` 0
+    /// and so decodes without a trailer).
     pub value: Vec<u8>,
 }
 

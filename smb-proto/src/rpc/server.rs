@@ -229,6 +229,13 @@ impl PipeEndpoint {
         }
         self.input.extend_from_slice(data);
         while self.state != State::Closed {
+            // Not DCE/RPC 5.0 or 5.1: do not wait for a length that means nothing.
+            if self.input.first().is_some_and(|&v| v != 5)
+                || self.input.get(1).is_some_and(|&v| v > 1)
+            {
+                self.close();
+                break;
+            }
             let Some(len) = frag_length(&self.input) else {
                 break;
             };
