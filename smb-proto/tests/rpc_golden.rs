@@ -45,6 +45,7 @@ fn fixture(name: &str) -> Vec<Rec> {
 
 const FIXTURES: &[&str] = &[
     "rpcclient-srvsvc",
+    "rpcclient-errors",
     "smbclient-L",
     "smbclient-L-anon",
     "nmap",
@@ -286,6 +287,21 @@ fn replay(name: &str, caller_of: impl Fn(u8) -> Caller) -> Vec<(u16, String, Str
 fn rpcclient_gets_what_smbd_answered() {
     let diffs = replay("rpcclient-srvsvc", |_| Caller::Authenticated);
     assert!(diffs.is_empty(), "{diffs:#?}");
+}
+
+#[test]
+fn error_answers_match_smbds_but_for_the_unknown_share() {
+    let diffs = replay("rpcclient-errors", |_| Caller::Authenticated);
+    // smbd answers WERR_INVALID_NAME for a share it does not have; Windows answers
+    // NERR_NetNameNotFound, and so do we.
+    assert_eq!(
+        diffs,
+        [(
+            16,
+            "level=1 None -> 2310".to_string(),
+            "level=1 None -> 123".to_string()
+        )]
+    );
 }
 
 #[test]
