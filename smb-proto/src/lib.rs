@@ -9,6 +9,9 @@
 //! and, for the server, performs the file-system requests it is handed
 //! ([`server::fs::FsRequest`]) and answers them in any order.
 //!
+//! [`rpc`] answers DCE/RPC on the named pipes of IPC$ (srvsvc, wkssvc) for the server and
+//! lists shares over srvsvc for the client, also without I/O of its own.
+//!
 //! The loop every host runs, shown here with the client and server joined in memory:
 //!
 //! ```
