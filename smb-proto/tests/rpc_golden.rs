@@ -46,6 +46,7 @@ fn fixture(name: &str) -> Vec<Rec> {
 const FIXTURES: &[&str] = &[
     "rpcclient-srvsvc",
     "rpcclient-errors",
+    "rpcclient-share-admin",
     "smbclient-L",
     "smbclient-L-anon",
     "nmap",
@@ -180,7 +181,14 @@ fn describe(opnum: u16, interface: Interface, stub: &[u8]) -> R<String> {
             // Time values differ; the clock tick, zone and shape do not.
             write!(s, "tod={present} zone={} tick={}", v[6], v[7]).unwrap();
         }
-        (Interface::Srvsvc, 33) => {}
+        (Interface::Srvsvc, 33 | 18) => {}
+        (Interface::Srvsvc, 14 | 17) => {
+            let parm_error = r
+                .unique_ptr("parm_error")?
+                .map(|_| r.u32("parm_error"))
+                .transpose()?;
+            write!(s, "parm_error={parm_error:?}").unwrap();
+        }
         (Interface::Srvsvc, 8 | 9 | 12) => {
             let level = r.u32("level")?;
             let disc = r.u32("disc")?;
@@ -302,6 +310,12 @@ fn error_answers_match_smbds_but_for_the_unknown_share() {
             "level=1 None -> 123".to_string()
         )]
     );
+}
+
+#[test]
+fn share_changes_are_refused_like_smbd_refuses_them() {
+    let diffs = replay("rpcclient-share-admin", |_| Caller::Authenticated);
+    assert!(diffs.is_empty(), "{diffs:#?}");
 }
 
 #[test]

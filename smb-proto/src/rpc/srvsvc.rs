@@ -6,10 +6,12 @@
 //! (36; Samba's name for MS-SRVS NetrShareEnumSticky: the shares that are not hidden),
 //! and NetConnEnum (8), NetFileEnum (9), NetSessEnum (12) with the refusal smbd gives a
 //! user who is not an administrator. Beyond smbd: NetShareCheck (20), which smbd does
-//! not implement, so that the share subtests pass, and NetShareDel (18) / NetShareDelSticky
-//! (19), refused. NetShareEnum at level 501 is refused with `ERROR_INVALID_LEVEL` as
-//! Windows does (smbd answers it). Every other operation gets the `nca_s_op_rng_error`
-//! fault smbd gives for the ones it does not implement.
+//! not implement, so that the share subtests pass. NetShareAdd (14), NetShareSetInfo (17),
+//! NetShareDel (18) and NetShareDelSticky (19) are refused with `ERROR_ACCESS_DENIED`, as
+//! smbd refuses them to a user who is not an administrator. NetShareEnum at level 501 is
+//! refused with `ERROR_INVALID_LEVEL` as Windows does (smbd answers it). Every other
+//! operation gets the `nca_s_op_rng_error` fault smbd gives for the ones it does not
+//! implement.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -18,7 +20,7 @@ use super::call::{CallContext, Caller, Outcome, unique_string, unique_u32, write
 use super::info::{ShareEntry, eq_ignore_case};
 use super::ndr::{Endian, NdrReader, NdrWriter};
 use super::share_info::{
-    ShareInfo, decode_share_ctr, encode_share_ctr, encode_share_info, has_arm,
+    ShareInfo, decode_share_ctr, decode_share_info, encode_share_ctr, encode_share_info, has_arm,
 };
 use super::status::*;
 use super::tod::TimeOfDay;
@@ -34,6 +36,10 @@ pub const OP_NET_SESS_ENUM: u16 = 12;
 pub const OP_NET_SHARE_ENUM_ALL: u16 = 15;
 /// NetShareGetInfo.
 pub const OP_NET_SHARE_GET_INFO: u16 = 16;
+/// NetShareAdd.
+pub const OP_NET_SHARE_ADD: u16 = 14;
+/// NetShareSetInfo.
+pub const OP_NET_SHARE_SET_INFO: u16 = 17;
 /// NetShareDel.
 pub const OP_NET_SHARE_DEL: u16 = 18;
 /// NetShareDelSticky.
@@ -79,6 +85,8 @@ pub fn call(opnum: u16, stub: &[u8], endian: Endian, ctx: &CallContext<'_>) -> O
         OP_NET_SHARE_ENUM_ALL => share_enum(r, ctx, true),
         OP_NET_SHARE_ENUM => share_enum(r, ctx, false),
         OP_NET_SHARE_GET_INFO => share_get_info(r, ctx),
+        OP_NET_SHARE_ADD => share_change(r, false),
+        OP_NET_SHARE_SET_INFO => share_change(r, true),
         OP_NET_SHARE_DEL | OP_NET_SHARE_DEL_STICKY => share_del(r),
         OP_NET_SHARE_CHECK => share_check(r, ctx),
         OP_NET_SRV_GET_INFO => srv_get_info(r, ctx),
@@ -180,6 +188,26 @@ fn share_get_info(r: &mut NdrReader<'_>, ctx: &CallContext<'_>) -> Result<Vec<u8
     let mut w = NdrWriter::new();
     encode_share_info(level, info.as_ref(), &mut w);
     w.u32(result);
+    Ok(w.into_vec())
+}
+
+/// NetShareAdd and NetShareSetInfo (`named`: the share name comes first): shares come
+/// from the configuration and are not changed over RPC; refused as smbd refuses a user
+/// who is not an administrator.
+fn share_change(r: &mut NdrReader<'_>, named: bool) -> Result<Vec<u8>, DecodeError> {
+    unique_string(r, "server_unc")?;
+    if named {
+        r.string("share_name")?;
+    }
+    let level = r.u32("level")?;
+    let at = r.pos();
+    if decode_share_info(r)?.0 != level {
+        return Err(DecodeError::invalid("info", at));
+    }
+    let parm_error = unique_u32(r, "parm_error")?;
+    let mut w = NdrWriter::new();
+    write_unique_u32(&mut w, parm_error.map(|_| 0));
+    w.u32(WERR_ACCESS_DENIED);
     Ok(w.into_vec())
 }
 
