@@ -9,6 +9,9 @@
 //! and, for the server, performs the file-system requests it is handed
 //! ([`server::fs::FsRequest`]) and answers them in any order.
 //!
+//! [`rpc`] answers DCE/RPC on the named pipes of IPC$ (srvsvc, wkssvc) for the server and
+//! lists shares over srvsvc for the client, also without I/O of its own.
+//!
 //! # The drive loop
 //!
 //! Both roles are driven the same way. A host owns the socket (and, for the server, the
@@ -95,6 +98,7 @@ pub mod error;
 pub(crate) mod exec;
 pub mod nbns;
 pub mod rng;
+pub mod rpc;
 pub mod server;
 pub mod signing;
 #[cfg(feature = "testing")]

@@ -14,7 +14,7 @@ use crate::pcap;
 use crate::tcp::{Flow, Reassembler};
 
 /// The fuzz targets.
-pub const TARGETS: &[&str] = &["decode", "auth", "server", "client", "nbns"];
+pub const TARGETS: &[&str] = &["decode", "auth", "server", "client", "nbns", "rpc"];
 
 /// The repository root (the parent of the xtask crate).
 pub fn repo_root() -> PathBuf {
@@ -130,6 +130,7 @@ pub fn seed() -> std::io::Result<usize> {
             }
         }
     }
+    n += seed_rpc(&root)?;
     for (target, seeds) in [
         ("server", smb_proto::testing::fuzz::server_seeds()),
         ("client", smb_proto::testing::fuzz::client_seeds()),
@@ -193,4 +194,67 @@ pub fn run(target: &str, secs: u64, jobs: u32) -> Result<u64, String> {
         ));
     }
     Ok(execs)
+}
+
+/// Seeds for `rpc` from the DCE/RPC fixtures (smb-proto/tests/data/rpc): per pipe, the
+/// client's PDUs after its bind, behind a control byte naming the pipe's interface (the
+/// target binds first); and each client PDU alone. Returns how many were written.
+fn seed_rpc(root: &Path) -> std::io::Result<usize> {
+    use smb_proto::rpc::pdu::{Body, Pdu};
+    use smb_proto::rpc::uuid::WKSSVC;
+    let dir = root.join("fuzz/corpus/rpc");
+    std::fs::create_dir_all(&dir)?;
+    let mut files: Vec<_> = std::fs::read_dir(root.join("smb-proto/tests/data/rpc"))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+        .collect();
+    files.sort();
+    let mut n = 0;
+    for f in files {
+        let name = f
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("rpc")
+            .to_string();
+        let data = std::fs::read(&f)?;
+        // Records: pipe u8, direction u8, length u32 LE, PDU.
+        let mut pipes: Vec<(u8, Vec<u8>)> = Vec::new();
+        let mut i = 0;
+        let mut single = 0;
+        while let Some(head) = data.get(i..i + 6) {
+            let len = u32::from_le_bytes([head[2], head[3], head[4], head[5]]) as usize;
+            let Some(pdu) = data.get(i + 6..i + 6 + len) else {
+                break;
+            };
+            i += 6 + len;
+            if head[1] != 0 {
+                continue;
+            }
+            let decoded = Pdu::decode(pdu).ok();
+            if let Some(Body::Bind(b)) = decoded.as_ref().map(|p| &p.body) {
+                let wkssvc = b
+                    .contexts
+                    .first()
+                    .is_some_and(|c| c.abstract_syntax == WKSSVC);
+                pipes.push((u8::from(wkssvc), Vec::new()));
+                continue;
+            }
+            if let Some((ctl, stream)) = pipes.last_mut() {
+                stream.extend_from_slice(pdu);
+                let mut one = vec![*ctl | 0x80];
+                one.extend_from_slice(pdu);
+                std::fs::write(dir.join(format!("seed-{name}-pdu{single}")), &one)?;
+                single += 1;
+                n += 1;
+            }
+        }
+        for (pi, (ctl, stream)) in pipes.into_iter().enumerate() {
+            let mut seed = vec![ctl | 0xFC];
+            seed.extend_from_slice(&stream);
+            std::fs::write(dir.join(format!("seed-{name}-pipe{pi}")), &seed)?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }

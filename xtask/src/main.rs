@@ -56,7 +56,7 @@ enum Cmd {
     },
     /// Run fuzz targets (all, or one) for a time each; prints executions per target.
     Fuzz {
-        /// decode | auth | server | client (default: all).
+        /// decode | auth | server | client | rpc (default: all).
         target: Option<String>,
         /// Seconds per target.
         #[arg(long, default_value_t = 60)]

@@ -44,3 +44,8 @@ fn client_corpus() {
 fn nbns_corpus() {
     assert!(replay("nbns", smb_proto::testing::fuzz_nbns::nbns) >= 50);
 }
+
+#[test]
+fn rpc_corpus() {
+    assert!(replay("rpc", smb_proto::testing::fuzz::rpc) >= 100);
+}

@@ -242,3 +242,76 @@ pub fn client_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
     b.extend_from_slice(answers);
     alloc::vec![a, b]
 }
+
+/// Target `rpc`: a pipe endpoint after a valid bind, fed arbitrary client bytes. The
+/// first byte picks the interface (bit 0), the caller (bit 1) and the sizes of the
+/// writes and reads (the other bits). Every answer must be a PDU that decodes, no longer
+/// than the negotiated fragment size, read in pieces no larger than asked for; the
+/// decoders must re-encode whatever they decode to something that decodes the same.
+pub fn rpc(data: &[u8]) {
+    use crate::rpc::pdu::Pdu;
+    use crate::rpc::server::{Interface, MAX_FRAG, PipeEndpoint};
+    use crate::rpc::{Caller, ServerInfo, ShareEntry};
+    let Some((&ctl, rest)) = data.split_first() else {
+        return;
+    };
+    if let Ok(p) = Pdu::decode(rest) {
+        let again = Pdu::decode(&p.encode().expect("a decoded PDU encodes"));
+        assert_eq!(again.as_ref(), Ok(&p), "re-encoded PDU differs");
+    }
+    let _ = crate::rpc::client::parse_share_enum_all(rest);
+    let _ = crate::rpc::share_info::decode_share_ctr(&mut crate::rpc::ndr::NdrReader::new(rest));
+    let wkssvc = ctl & 1 == 1;
+    let caller = if ctl & 2 == 0 {
+        Caller::Authenticated
+    } else {
+        Caller::Anonymous
+    };
+    let info = alloc::sync::Arc::new(ServerInfo::new(
+        "FUZZ",
+        "WORKGROUP",
+        alloc::vec![ShareEntry::disk("share", "files"), ShareEntry::ipc("IPC")],
+    ));
+    let iface = if wkssvc {
+        Interface::Wkssvc
+    } else {
+        Interface::Srvsvc
+    };
+    let mut ep = PipeEndpoint::new(iface, info, caller, 7);
+    let now = crate::time::Now::new(crate::time::Instant::from_nanos(0), 133_485_408_000_000_000);
+    let chunk = 1 + usize::from(ctl >> 2) * 37;
+    let read_size = 1 + usize::from(ctl >> 3) * 211;
+    let drain = |ep: &mut PipeEndpoint| {
+        let mut pdu = alloc::vec::Vec::new();
+        loop {
+            let before = ep.pending();
+            let r = ep.read(read_size);
+            assert!(r.data.len() <= read_size, "read more than asked");
+            assert_eq!(ep.pending(), before - r.data.len());
+            if r.data.is_empty() {
+                assert!(
+                    before == 0 || read_size == 0,
+                    "nothing read while bytes wait"
+                );
+                break;
+            }
+            pdu.extend_from_slice(&r.data);
+            if !r.more {
+                assert!(
+                    pdu.len() <= usize::from(MAX_FRAG),
+                    "answer longer than a fragment"
+                );
+                if let Err(e) = Pdu::decode(&pdu) {
+                    panic!("the endpoint sent a PDU that does not decode: {e}");
+                }
+                pdu.clear();
+            }
+        }
+    };
+    let _ = ep.write(now, &crate::rpc::client::bind(1, iface.syntax()));
+    drain(&mut ep);
+    for piece in rest.chunks(chunk) {
+        let _ = ep.write(now, piece);
+        drain(&mut ep);
+    }
+}
