@@ -21,6 +21,11 @@ pub mod io;
 pub mod runtime;
 pub mod server;
 
+/// How to write a host for the sans-IO core, with a complete one that runs as a doc test
+/// (the project's `docs/adapters.md`).
+#[doc = include_str!("../../docs/adapters.md")]
+pub mod guide {}
+
 pub use client::{Client, File, FileSink, Pending, ReadFrom, Sink, Source, WriteTo};
 pub use runtime::{AsyncListener, AsyncTcp, AsyncUdp, Runtime};
 pub use server::{ConnectionInfo, EventHook, Server, StopHandle};
