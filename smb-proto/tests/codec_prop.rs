@@ -299,6 +299,15 @@ fn request() -> impl Strategy<Value = Request> {
             }
             .into()
         ),
+        (any::<u16>(), any::<u16>(), any::<u32>(), any::<u16>()).prop_map(
+            |(fid, count, offset, remaining)| LockAndReadRequest(ReadRequest {
+                fid,
+                count,
+                offset,
+                remaining
+            })
+            .into()
+        ),
         (any::<u16>(), any::<u32>(), b(200)).prop_map(|(fid, offset, data)| WriteRequest {
             fid,
             offset,
@@ -590,6 +599,11 @@ fn response() -> impl Strategy<Value = Response> {
             reserved: [0; 4],
             data
         }
+        .into()),
+        b(300).prop_map(|data| LockAndReadResponse(ReadResponse {
+            reserved: [0; 4],
+            data
+        })
         .into()),
         any::<u16>().prop_map(|count| WriteResponse { count }.into()),
         (any::<u16>(), s()).prop_map(|(fid, temporary_file_name)| CreateTemporaryResponse {

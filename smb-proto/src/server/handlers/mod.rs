@@ -13,6 +13,7 @@ use crate::wire::{
     Command, ErrorResponse, Flags2, Header, Message, MessageBody, NtStatus, Request, Response,
 };
 
+mod dos_open;
 mod files;
 mod ipc;
 mod lock;
@@ -31,6 +32,7 @@ pub(crate) const SERVER_CAPS: u32 = caps::UNICODE
     | caps::RPC_REMOTE_APIS
     | caps::STATUS32
     | caps::LEVEL_II_OPLOCKS
+    | caps::LOCK_AND_READ
     | caps::NT_FIND
     | caps::INFOLEVEL_PASSTHRU
     | caps::LARGE_READX
@@ -45,11 +47,20 @@ pub(crate) struct Rc {
     pub unicode: bool,
     /// The command being served is the last of its AndX chain.
     pub last: bool,
+    /// The file an earlier command of this AndX chain opened: later commands of the chain
+    /// act on it whatever FID they name (clients send 0), as on Windows and Samba.
+    pub chain_fid: Option<u16>,
 }
 
 impl Rc {
     pub fn pid(&self) -> u32 {
         self.h.pid()
+    }
+
+    /// The PID byte-range locks are owned by: the low 16 bits only, as in the lock
+    /// entries of LOCKING_ANDX (Windows ignores PIDHigh here).
+    pub fn lock_pid(&self) -> u32 {
+        self.h.pid_low as u32
     }
 }
 
@@ -110,14 +121,7 @@ fn reply_header(cx: &Cx, h: &Header, status: NtStatus, uid: u16, tid: u16) -> He
     r.flags2 = response_flags2(cx, h.flags2);
     // These "statuses" are DOS errors by nature; clients expect them in DOS form even when
     // they asked for NT status codes (as Samba and Windows send them).
-    if matches!(
-        status,
-        NtStatus::INVALID_SMB
-            | NtStatus::SMB_BAD_TID
-            | NtStatus::SMB_BAD_FID
-            | NtStatus::SMB_BAD_UID
-            | NtStatus::SMB_BAD_COMMAND
-    ) {
+    if status.is_dos() {
         r.flags2 = Flags2(r.flags2.0 & !Flags2::NT_STATUS);
     }
     r.set_status(status);
@@ -158,6 +162,7 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
         tid: h.tid,
         h: h.clone(),
         last: false,
+        chain_fid: None,
     };
     let signing_before = cx.with(|i| i.signing.is_some());
     let mut blocks: Vec<Response> = Vec::new();
@@ -176,6 +181,9 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
                 }
                 if let Some(t) = a.tid {
                     rc.tid = t;
+                }
+                if let Some(fid) = opened_fid(&a.body) {
+                    rc.chain_fid = Some(fid);
                 }
                 silent |= a.silent;
                 blocks.push(a.body);
@@ -242,9 +250,25 @@ pub(crate) fn check_disk(cx: &Cx, rc: &Rc) -> Result<(ShareId, bool), NtStatus> 
     }
 }
 
-/// Looks up a FID on this tree.
+/// The FID a response opened, for the commands chained after it.
+fn opened_fid(body: &Response) -> Option<u16> {
+    match body {
+        Response::NtCreateAndX(r) => Some(r.fid),
+        Response::OpenAndX(r) => Some(r.fid),
+        _ => None,
+    }
+}
+
+/// The FID a command means: the file its AndX chain opened, if it did, else the one it
+/// names.
+pub(crate) fn chained_fid(rc: &Rc, fid: u16) -> u16 {
+    rc.chain_fid.unwrap_or(fid)
+}
+
+/// Looks up a FID on this tree (the file the AndX chain opened, if it did).
 pub(crate) fn check_fid(cx: &Cx, rc: &Rc, fid: u16) -> Result<OpenFile, NtStatus> {
     check_tree(cx, rc)?;
+    let fid = chained_fid(rc, fid);
     cx.with(|i| i.files.get(&fid).filter(|f| f.tid == rc.tid).cloned())
         .ok_or(NtStatus::INVALID_HANDLE)
 }
@@ -273,6 +297,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::Close(r) => files::close(cx, rc, r).await,
         Request::Flush(r) => files::flush(cx, rc, r).await,
         Request::LockingAndX(r) => lock::locking(cx, rc, r).await,
+        Request::LockAndRead(r) => lock::lock_and_read(cx, rc, r).await,
         Request::Read(r) => files::read_core(cx, rc, r).await,
         Request::Write(r) => files::write_core(cx, rc, r).await,
         Request::WriteAndClose(r) => files::write_and_close(cx, rc, r).await,
@@ -283,6 +308,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::Rename(r) => names::rename(cx, rc, r).await,
         Request::CreateDirectory(r) => names::mkdir(cx, rc, &r.directory_name)
             .await
+            .map_err(|e| collision_as(rc, e, NtStatus::SMB_NO_ACCESS))
             .map(|()| Answer::ok(CreateDirectoryResponse)),
         Request::DeleteDirectory(r) => names::rmdir(cx, rc, r).await,
         Request::CheckDirectory(r) => names::check_directory(cx, rc, r).await,
@@ -304,6 +330,17 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
             let _ = r;
             Err(NtStatus::SMB_BAD_COMMAND)
         }
+    }
+}
+
+/// OBJECT_NAME_COLLISION as a client that takes DOS error codes gets it from a command
+/// that does not open (Windows and Samba answer `dos` there, not ERRfilexists); any
+/// other status unchanged.
+pub(crate) fn collision_as(rc: &Rc, status: NtStatus, dos: NtStatus) -> NtStatus {
+    if status == NtStatus::OBJECT_NAME_COLLISION && !rc.h.flags2.has(Flags2::NT_STATUS) {
+        dos
+    } else {
+        status
     }
 }
 
@@ -341,9 +378,9 @@ pub(crate) fn file_information(
         last_write_time: fi.written,
         change_time: fi.changed,
         attributes: attributes(fi),
-        allocation_size: fi.allocation_size,
+        allocation_size: allocation(fi),
         end_of_file: fi.size,
-        number_of_links: fi.links.max(1),
+        number_of_links: links(fi, delete_pending),
         delete_pending,
         directory: fi.is_dir,
         ea_size: 0,
@@ -355,6 +392,18 @@ pub(crate) fn file_information(
         mode: 0,
         alignment: 0,
     }
+}
+
+/// The allocation size to report: none for a directory, as on Windows and Samba.
+pub(crate) fn allocation(fi: &super::fs::FileInfo) -> u64 {
+    if fi.is_dir { 0 } else { fi.allocation_size }
+}
+
+/// The link count to report: one for a directory (whatever the host counts), and one
+/// less while a delete is pending (Windows reports 0 links for a file about to go).
+fn links(fi: &super::fs::FileInfo, delete_pending: bool) -> u32 {
+    let n = if fi.is_dir { 1 } else { fi.links.max(1) };
+    n - delete_pending as u32
 }
 
 /// The attributes to report: the host's, with DIRECTORY/NORMAL fixed up.

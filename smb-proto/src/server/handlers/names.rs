@@ -180,6 +180,7 @@ pub(crate) async fn rename_path(
             }
         }
     });
+    shared.set_path((share, fi.file_id), to.clone());
     Ok(())
 }
 

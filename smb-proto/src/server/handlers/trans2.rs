@@ -60,8 +60,11 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
                 (Bytes::from_static(&[0, 0]), Bytes::new())
             } else {
                 let fi = stat(cx, share, &path).await?;
-                let pending = cx.with(|i| i.shared.delete_pending((share, fi.file_id)));
-                let mut info = file_information(&fi, &wire_name(&path), pending);
+                if cx.with(|i| i.shared.delete_pending((share, fi.file_id))) {
+                    // A file about to be deleted can be found, not queried by name.
+                    return Err(NtStatus::DELETE_PENDING);
+                }
+                let mut info = file_information(&fi, &wire_name(&path), false);
                 info.alt_name = short_name(&fi.name);
                 let data = encode_file_info(level, &info, rc.unicode)?;
                 (Bytes::from_static(&[0, 0]), data)
@@ -98,8 +101,8 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
                 FsReply::Info(i) => i,
                 _ => return Err(NtStatus::INTERNAL_ERROR),
             };
-            let pending =
-                cx.with(|i| i.shared.delete_pending((f.share, f.file_id))) || f.delete_on_close;
+            // An open's own delete-on-close shows only once that handle has closed.
+            let pending = cx.with(|i| i.shared.delete_pending((f.share, f.file_id)));
             let mut info = file_information(&fi, &wire_name(&f.path), pending);
             info.access_flags = f.access;
             info.alt_name = short_name(&fi.name);
@@ -145,7 +148,9 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
         Trans2Sub::CreateDirectory { name, data, .. } => {
-            super::names::mkdir(cx, rc, &name).await?;
+            super::names::mkdir(cx, rc, &name)
+                .await
+                .map_err(|e| super::collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS))?;
             if data.len() > 4 {
                 let (share, _) = check_disk(cx, rc)?;
                 let eas = decode_fea_list(&data).map_err(|_| NtStatus::EA_CORRUPT_ERROR)?;
@@ -573,10 +578,9 @@ async fn set_info(
                     return Err(NtStatus::DIRECTORY_NOT_EMPTY);
                 }
             }
+            // This sets (or clears) the file's delete-pending state for every open; an
+            // open's own delete-on-close from its create options stays (deltest24).
             cx.with(|i| {
-                if let Some(o) = i.files.get_mut(&fid) {
-                    o.delete_on_close = delete_pending;
-                }
                 i.shared
                     .set_delete_pending((f.share, f.file_id), delete_pending);
             });
