@@ -259,6 +259,16 @@ impl World {
         self.call(c, sub.into_request(true, 100, 4000))
     }
 
+    /// A TRANS2 request with this subcommand code, parameters and data.
+    fn trans2_raw(&mut self, c: usize, code: u16, params: Bytes, data: Bytes) -> Message<Response> {
+        let sub = Trans2Sub::Other {
+            code,
+            parameters: params,
+            data,
+        };
+        self.trans2(c, sub)
+    }
+
     /// QUERY_FILE_INFORMATION at SMB_QUERY_FILE_ALL_INFO.
     fn file_info(&mut self, c: usize, fid: u16) -> FileInformation {
         let lvl = level::FILE_ALL_INFO;
@@ -844,4 +854,210 @@ fn trees_outlive_their_session_and_close_without_one() {
     w.conns[0].uid = 0xBEEF;
     assert_eq!(w.status(0, TreeDisconnectRequest), NtStatus::SUCCESS);
     assert_eq!(w.status(0, TreeDisconnectRequest), NtStatus::SMB_BAD_TID);
+}
+
+/// Sends an NT_TRANSACT request; returns the response.
+fn nt_transact(w: &mut World, function: u16, params: Bytes, data: Bytes) -> Message<Response> {
+    w.call(
+        0,
+        NtTransactRequest {
+            max_parameter_count: 200,
+            total_parameter_count: params.len() as u32,
+            total_data_count: data.len() as u32,
+            function,
+            payload: TransPayload::new(params, data),
+            ..Default::default()
+        },
+    )
+}
+
+/// The extended attributes of a file, by name.
+fn eas_of(w: &World, name: &str) -> Vec<(String, Vec<u8>)> {
+    use smb_proto::server::SharePath;
+    use smb_proto::server::fs::{ShareId, Target};
+    let t = Target::Path(SharePath::parse(name).unwrap());
+    let mut v: Vec<_> =
+        w.fs.get_eas(ShareId(0), &t)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name, e.value.to_vec()))
+            .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn nt_transact_create_opens_and_sets_eas_on_create_only() {
+    let mut w = World::new(1);
+    let ea = |name: &str, value: &str| FullEa {
+        flags: 0,
+        name: name.into(),
+        value: Bytes::from(value.as_bytes().to_vec()),
+    };
+    let create = |name: &str, disp: u32, options: u32, eas: &[FullEa]| NtTransactCreateRequest {
+        desired_access: access::MAXIMUM_ALLOWED,
+        share_access: share::READ | share::WRITE,
+        create_disposition: disp,
+        create_options: options,
+        ext_file_attributes: 0x80,
+        impersonation_level: 2,
+        name: name.into(),
+        ea_list: encode_full_ea_list(eas),
+        ..Default::default()
+    };
+    let send = |w: &mut World, r: NtTransactCreateRequest| {
+        let (p, d) = r.encode(true);
+        nt_transact(w, NT_TRANSACT_CREATE, p, d)
+    };
+    let r = send(
+        &mut w,
+        create(
+            "n.txt",
+            disposition::CREATE,
+            0,
+            &[ea("A", "1"), ea("B b", "22")],
+        ),
+    );
+    assert_eq!(r.header.nt_status(), NtStatus::SUCCESS);
+    let Response::NtTransact(NtTransactResponse::Reply { payload, .. }) = r.body() else {
+        panic!("{r:?}")
+    };
+    let o = NtTransactCreateResponse::decode(&payload.parameters).unwrap();
+    assert_eq!((o.create_action, o.directory), (2, 0));
+    assert_eq!(
+        eas_of(&w, "n.txt"),
+        [("A".into(), b"1".to_vec()), ("B b".into(), b"22".to_vec())]
+    );
+    w.close(0, o.fid);
+    // Opening an existing file takes no EAs.
+    let r = send(
+        &mut w,
+        create("n.txt", disposition::OPEN, 0, &[ea("C", "3")]),
+    );
+    assert_eq!(r.header.nt_status(), NtStatus::SUCCESS);
+    assert_eq!(eas_of(&w, "n.txt").len(), 2);
+    let fid_of = |r: &Message<Response>| match r.body() {
+        Response::NtTransact(NtTransactResponse::Reply { payload, .. }) => {
+            NtTransactCreateResponse::decode(&payload.parameters)
+                .unwrap()
+                .fid
+        }
+        _ => panic!("{r:?}"),
+    };
+    w.close(0, fid_of(&r));
+    // A bad EA name refuses the create before anything is made.
+    let r = send(
+        &mut w,
+        create("bad.txt", disposition::CREATE, 0, &[ea("x:y", "1")]),
+    );
+    assert_eq!(r.header.nt_status(), NtStatus::INVALID_EA_NAME);
+    assert!(!w.fs.exists("bad.txt"));
+    // Create options as Windows checks them.
+    for (opt, want) in [
+        (0x0000_2000, NtStatus::NOT_SUPPORTED),
+        (0x0000_0010, NtStatus::INVALID_PARAMETER),
+        (0x0010_0000, NtStatus::INVALID_PARAMETER),
+        (0x0100_0000, NtStatus::INVALID_PARAMETER),
+        (0x0000_0001, NtStatus::NOT_A_DIRECTORY),
+        (0x0080_0000, NtStatus::SUCCESS),
+    ] {
+        let r = send(&mut w, create("n.txt", disposition::OPEN_IF, opt, &[]));
+        assert_eq!(r.header.nt_status(), want, "option {opt:#x}");
+        if want.is_success() {
+            w.close(0, fid_of(&r));
+        }
+    }
+}
+
+#[test]
+fn trans2_open2_maps_like_samba() {
+    use smb_proto::wire::msg::trans2::info::{FeaEntry, encode_fea_list};
+    use smb_proto::wire::msg::trans2::open2::{Open2Request, Open2Response};
+    let mut w = World::new(1);
+    let open2 = |w: &mut World, func: u16, eas: &[(&str, &str)]| {
+        let list: Vec<FeaEntry> = eas
+            .iter()
+            .map(|(n, v)| FeaEntry {
+                flags: 0,
+                name: (*n).into(),
+                value: Bytes::from(v.as_bytes().to_vec()),
+            })
+            .collect();
+        let r = Open2Request {
+            access_mode: 0x42,
+            open_mode: func,
+            file_name: "t2.txt".into(),
+            eas: encode_fea_list(&list),
+            ..Default::default()
+        };
+        let (p, d) = r.encode(true);
+        w.trans2_raw(0, 0x0000, p, d)
+    };
+    // Open function 0: a name collision, whether the file exists or not.
+    assert_eq!(
+        open2(&mut w, 0x00, &[]).header.nt_status(),
+        NtStatus::OBJECT_NAME_COLLISION
+    );
+    assert_eq!(
+        open2(&mut w, 0x01, &[]).header.nt_status(),
+        NtStatus::OBJECT_NAME_NOT_FOUND
+    );
+    let r = open2(&mut w, 0x11, &[("EA ONE", "first")]);
+    assert_eq!(r.header.nt_status(), NtStatus::SUCCESS);
+    let Response::Trans2(Trans2Response(TransResponseBody::Reply { payload, .. })) = r.body()
+    else {
+        panic!("{r:?}")
+    };
+    let o = Open2Response::decode(&payload.parameters).unwrap();
+    assert_eq!((o.action_taken, o.access_mode), (2, 0x42));
+    assert_eq!(eas_of(&w, "t2.txt"), [("EA ONE".into(), b"first".to_vec())]);
+    w.close(0, o.fid);
+}
+
+#[test]
+fn chkpath_and_getatr_name_bad_paths_like_windows() {
+    let mut w = World::new(1);
+    w.fs.put("dir/f.txt", b"f");
+    let chk = |w: &mut World, p: &str| {
+        w.status(
+            0,
+            CheckDirectoryRequest {
+                directory_name: p.into(),
+                ..Default::default()
+            },
+        )
+    };
+    assert_eq!(chk(&mut w, "dir"), NtStatus::SUCCESS);
+    assert_eq!(chk(&mut w, "dir\\bla"), NtStatus::OBJECT_NAME_NOT_FOUND);
+    assert_eq!(
+        chk(&mut w, "dir\\bla\\blub"),
+        NtStatus::OBJECT_PATH_NOT_FOUND
+    );
+    assert_eq!(chk(&mut w, "dir\\f.txt"), NtStatus::NOT_A_DIRECTORY);
+    assert_eq!(chk(&mut w, "."), NtStatus::OBJECT_NAME_INVALID);
+    assert_eq!(chk(&mut w, ".."), NtStatus::OBJECT_PATH_SYNTAX_BAD);
+    let getatr = |w: &mut World, p: &str| {
+        w.status(
+            0,
+            QueryInformationRequest {
+                file_name: p.into(),
+            },
+        )
+    };
+    assert_eq!(getatr(&mut w, "."), NtStatus::OBJECT_NAME_INVALID);
+    // A client that takes DOS errors gets ERRbadpath from chkpath.
+    let h = w.header(0);
+    let mut h = h;
+    h.flags2 = Flags2(h.flags2.0 & !Flags2::NT_STATUS);
+    let m = Message::new(
+        h,
+        Request::from(CheckDirectoryRequest {
+            directory_name: "dir\\f.txt".into(),
+            ..Default::default()
+        }),
+    );
+    let mid = w.send_msg(0, m);
+    let r = w.take(0, mid).unwrap();
+    let bad_path = smb_proto::wire::DosError { class: 1, code: 3 };
+    assert_eq!(r.header.status(), smb_proto::wire::Status::Dos(bad_path));
 }

@@ -115,6 +115,7 @@ nt_statuses! {
     SMB_BAD_UID = 0x005B_0002, "bad user id (ERRSRV/ERRbaduid)";
     SMB_BAD_ACCESS = 0x000C_0001, "invalid open mode (ERRDOS/ERRbadaccess)";
     SMB_NO_ACCESS = 0x0005_0001, "access denied (ERRDOS/ERRnoaccess)";
+    SMB_BAD_PATH = 0x0003_0001, "directory not found (ERRDOS/ERRbadpath)";
     SMB_ALREADY_EXISTS = 0x00B7_0001, "already exists (ERRDOS/ERRrename)";
     SMB_CANCEL_VIOLATION = 0x00AD_0001, "no such lock to cancel (ERRDOS/ERRcancelviolation)";
     SMB_NO_ATOMIC_LOCKS = 0x00AE_0001, "lock type changes not supported (ERRDOS/ERRnoatomiclocks)";
@@ -169,6 +170,7 @@ impl NtStatus {
             NtStatus::NO_MORE_FILES => (D::ERRDOS, 18),
             NtStatus::INVALID_PARAMETER => (D::ERRDOS, 87),
             NtStatus::OBJECT_NAME_INVALID => (D::ERRDOS, 123),
+            NtStatus::OBJECT_PATH_SYNTAX_BAD => (D::ERRDOS, 161),
             NtStatus::INVALID_LEVEL | NtStatus::INVALID_INFO_CLASS => (D::ERRDOS, 124),
             NtStatus::DIRECTORY_NOT_EMPTY => (D::ERRDOS, 145),
             NtStatus::NOT_A_DIRECTORY => (D::ERRDOS, 267),
@@ -339,6 +341,7 @@ mod tests {
             NtStatus::SMB_BAD_UID,
             NtStatus::SMB_BAD_ACCESS,
             NtStatus::SMB_NO_ACCESS,
+            NtStatus::SMB_BAD_PATH,
             NtStatus::SMB_ALREADY_EXISTS,
             NtStatus::SMB_CANCEL_VIOLATION,
             NtStatus::SMB_NO_ATOMIC_LOCKS,

@@ -19,6 +19,7 @@ mod ipc;
 mod lock;
 mod names;
 mod open;
+mod open_trans;
 mod session;
 mod trans2;
 mod tree;
@@ -305,7 +306,9 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::CreateTemporary(r) => open::create_temporary(cx, rc, r).await,
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
         Request::Delete(r) => names::delete(cx, rc, r).await,
-        Request::Rename(r) => names::rename(cx, rc, r).await,
+        Request::Rename(r) => names::rename(cx, rc, r)
+            .await
+            .map_err(|e| collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS)),
         Request::CreateDirectory(r) => names::mkdir(cx, rc, &r.directory_name)
             .await
             .map_err(|e| collision_as(rc, e, NtStatus::SMB_NO_ACCESS))
@@ -342,6 +345,15 @@ pub(crate) fn collision_as(rc: &Rc, status: NtStatus, dos: NtStatus) -> NtStatus
     } else {
         status
     }
+}
+
+/// Refuses `.` as a whole path (Windows: OBJECT_NAME_INVALID), which path parsing would
+/// otherwise read as the share root.
+pub(crate) fn reject_dot(raw: &str) -> Result<(), NtStatus> {
+    if raw.trim_matches(['\\', '/']) == "." {
+        return Err(NtStatus::OBJECT_NAME_INVALID);
+    }
+    Ok(())
 }
 
 fn echo(cx: &Cx, rc: &Rc, r: EchoRequest) -> HResult {

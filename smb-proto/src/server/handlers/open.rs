@@ -307,12 +307,28 @@ fn parse_path(raw: &str) -> Result<SharePath, NtStatus> {
     SharePath::parse(raw)
 }
 
-pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResult {
-    let tree = check_tree(cx, rc)?;
-    if tree.share.is_none() {
-        // Named pipes are not served: clients (smbclient -L) fall back to RAP.
-        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+/// The NT create action code of what an open did.
+pub(super) fn nt_action(a: CreateAction) -> u32 {
+    match a {
+        CreateAction::Superseded => create_action::SUPERSEDED,
+        CreateAction::Opened => create_action::OPENED,
+        CreateAction::Created => create_action::CREATED,
+        CreateAction::Overwritten => create_action::OVERWRITTEN,
     }
+}
+
+/// Create options that change nothing here (Samba's `NTCREATEX_OPTIONS_MUST_IGNORE_MASK`).
+const IGNORED_OPTIONS: u32 = 0x008F_0480;
+/// Create options Windows refuses with INVALID_PARAMETER (synchronous I/O alerts, the
+/// reserved opfilter bit, the high byte).
+const INVALID_OPTIONS: u32 = 0xFF10_0030;
+/// FILE_OPEN_BY_FILE_ID: not supported.
+const OPEN_BY_FILE_ID: u32 = 0x0000_2000;
+
+/// The open of an NT_CREATE_ANDX (or NT_TRANSACT_CREATE) request: the path (relative to a
+/// directory FID, or its parent), the options and the disposition checked as Windows does,
+/// and a sharing violation retried for about a second.
+pub(super) async fn nt_open(cx: &Cx, rc: &Rc, r: &NtCreateAndXRequest) -> Result<Opened, NtStatus> {
     let mut path = parse_path(&r.file_name)?;
     if r.root_directory_fid != 0 {
         let dir = check_fid(cx, rc, r.root_directory_fid as u16)?;
@@ -331,7 +347,13 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
     if r.flags & nt_create::NT_CREATE_OPEN_TARGET_DIR != 0 {
         path = path.parent();
     }
-    let opts = r.create_options;
+    let opts = r.create_options & !IGNORED_OPTIONS;
+    if opts & OPEN_BY_FILE_ID != 0 {
+        return Err(NtStatus::NOT_SUPPORTED);
+    }
+    if opts & INVALID_OPTIONS != 0 {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
     if opts & create_options::DIRECTORY_FILE != 0 && opts & create_options::NON_DIRECTORY_FILE != 0
     {
         return Err(NtStatus::INVALID_PARAMETER);
@@ -359,7 +381,7 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
     // A sharing violation is retried for about a second before it is reported, as Samba
     // does: another client may be about to close the file.
     let deadline = cx.now().instant + Duration::from_millis(950);
-    let o = loop {
+    loop {
         let res = open(
             cx,
             rc,
@@ -381,16 +403,20 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
                 cx.sleep_until(deadline.min(now + Duration::from_millis(20)))
                     .await;
             }
-            other => break other?,
+            other => return other,
         }
-    };
+    }
+}
+
+pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResult {
+    let tree = check_tree(cx, rc)?;
+    if tree.share.is_none() {
+        // Named pipes are not served: clients (smbclient -L) fall back to RAP.
+        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+    }
+    let o = nt_open(cx, rc, &r).await?;
     let (read_only,) = (check_disk(cx, rc)?.1,);
-    let action = match o.action {
-        CreateAction::Superseded => create_action::SUPERSEDED,
-        CreateAction::Opened => create_action::OPENED,
-        CreateAction::Created => create_action::CREATED,
-        CreateAction::Overwritten => create_action::OVERWRITTEN,
-    };
+    let action = nt_action(o.action);
     let i = &o.info;
     let extended = (r.flags & nt_create::NT_CREATE_REQUEST_EXTENDED_RESPONSE != 0).then_some(
         NtCreateExtended {
@@ -429,6 +455,7 @@ pub(crate) async fn open_andx(cx: &Cx, rc: &Rc, r: OpenAndXRequest) -> HResult {
         return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
     }
     let params = map_open_params(&r.file_name, r.access_mode, r.open_mode)?;
+    super::reject_dot(&r.file_name)?;
     let path = parse_path(&r.file_name)?;
     let size = r.allocation_size as u64;
     let o = open_dos(cx, rc, path, params, r.file_attrs, size).await?;

@@ -19,7 +19,7 @@ use crate::wire::msg::trans2::info::{
     decode_set_info, encode_fea_list, encode_file_info, encode_find_entries, encode_fs_info, level,
 };
 use crate::wire::msg::trans2::sub::{
-    FindFirst2, FindFirst2Response, FindNext2, FindNext2Response, Trans2Sub, find_flags,
+    self, FindFirst2, FindFirst2Response, FindNext2, FindNext2Response, Trans2Sub, find_flags,
 };
 use crate::wire::msg::*;
 use crate::wire::{Message, NtStatus, Response};
@@ -158,6 +158,11 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             }
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
+        Trans2Sub::Other {
+            code: sub::code::OPEN2,
+            parameters,
+            data,
+        } => super::open_trans::t2open(cx, rc, &parameters, &data).await?,
         Trans2Sub::Other { .. } => return Err(NtStatus::NOT_IMPLEMENTED),
     };
     Ok(split_reply(cx, rc, params, data))
