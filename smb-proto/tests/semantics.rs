@@ -1061,3 +1061,51 @@ fn chkpath_and_getatr_name_bad_paths_like_windows() {
     let bad_path = smb_proto::wire::DosError { class: 1, code: 3 };
     assert_eq!(r.header.status(), smb_proto::wire::Status::Dos(bad_path));
 }
+
+#[test]
+fn security_descriptors_are_a_fixed_default() {
+    use smb_proto::wire::msg::security::{NT_TRANSACT_QUERY_SECURITY_DESC, SecurityDescriptor};
+    let mut w = World::new(1);
+    let f = w
+        .create(0, nt("s.txt", RWD, disposition::CREATE, 0))
+        .unwrap();
+    let query = |w: &mut World, which: u32, max_data: u32| {
+        let mut p = Vec::new();
+        p.extend_from_slice(&f.to_le_bytes());
+        p.extend_from_slice(&[0, 0]);
+        p.extend_from_slice(&which.to_le_bytes());
+        w.call(
+            0,
+            NtTransactRequest {
+                max_parameter_count: 4,
+                max_data_count: max_data,
+                total_parameter_count: 8,
+                function: NT_TRANSACT_QUERY_SECURITY_DESC,
+                payload: TransPayload::new(Bytes::from(p), Bytes::new()),
+                ..Default::default()
+            },
+        )
+    };
+    let r = query(&mut w, 0x7, 0xFFFF);
+    assert_eq!(r.header.nt_status(), NtStatus::SUCCESS);
+    let Response::NtTransact(NtTransactResponse::Reply { payload, .. }) = r.body() else {
+        panic!("{r:?}")
+    };
+    let sd = SecurityDescriptor::decode(&payload.data).unwrap();
+    assert!(sd.owner.is_some() && sd.group.is_some());
+    let dacl = sd.dacl.expect("a DACL");
+    assert_eq!(dacl.aces.len(), 1);
+    assert_eq!(dacl.aces[0].mask, access::FILE_ALL_ACCESS);
+    let needed = u32::from_le_bytes(payload.parameters[..4].try_into().unwrap());
+    assert_eq!(needed as usize, payload.data.len());
+    // Too small a buffer: BUFFER_TOO_SMALL and the length needed.
+    let r = query(&mut w, 0x7, 10);
+    assert_eq!(r.header.nt_status(), NtStatus::BUFFER_TOO_SMALL);
+    // Only the parts asked for.
+    let r = query(&mut w, 0x4, 0xFFFF);
+    let Response::NtTransact(NtTransactResponse::Reply { payload, .. }) = r.body() else {
+        panic!("{r:?}")
+    };
+    let sd = SecurityDescriptor::decode(&payload.data).unwrap();
+    assert!(sd.owner.is_none() && sd.group.is_none() && sd.dacl.is_some());
+}

@@ -289,7 +289,7 @@ pub(crate) async fn nt_transact(cx: &Cx, rc: &Rc, r: NtTransactRequest) -> HResu
     const IOCTL: u16 = 2;
     const FSCTL_SET_SPARSE: u32 = 0x0009_00C4;
     check_tree(cx, rc)?;
-    if let Some(a) = super::open_trans::nt_transact(cx, rc, &r).await {
+    if let Some(a) = super::nt_trans::dispatch(cx, rc, &r).await {
         return a;
     }
     if r.function == IOCTL && r.setup.len() >= 4 {

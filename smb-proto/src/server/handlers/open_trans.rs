@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::dos_open::{map_open_params, open_dos};
 use super::open::{nt_action, nt_open};
-use super::{Answer, HResult, Rc, allocation, attributes, check_disk, check_tree};
+use super::{Rc, allocation, attributes, check_disk, check_tree, nt_trans};
 use crate::server::cx::Cx;
 use crate::server::fs::{CreateAction, Ea, FsCall, SharePath, Target};
 use crate::wire::NtStatus;
@@ -114,7 +114,7 @@ pub(crate) async fn nt_transact_create(
         directory: i.is_dir as u8,
     }
     .encode();
-    Ok(nt_transact_reply(params, Bytes::new()))
+    Ok(nt_trans::reply(params, Bytes::new()))
 }
 
 /// Whether an open made the file anew (created or truncated): only then does it take the
@@ -182,33 +182,4 @@ pub(crate) async fn t2open(
         ea_length: 0,
     };
     Ok((resp.encode(), Bytes::new()))
-}
-
-/// A whole NT_TRANSACT reply (these replies fit one message).
-pub(super) fn nt_transact_reply(params: Bytes, data: Bytes) -> NtTransactResponse {
-    NtTransactResponse::Reply {
-        reserved1: [0; 3],
-        total_parameter_count: params.len() as u32,
-        total_data_count: data.len() as u32,
-        parameter_displacement: 0,
-        data_displacement: 0,
-        setup: Vec::new(),
-        payload: TransPayload::new(params, data),
-    }
-}
-
-/// Answer for an NT_TRANSACT function served here, if `function` is one.
-pub(crate) async fn nt_transact(cx: &Cx, rc: &Rc, r: &NtTransactRequest) -> Option<HResult> {
-    let whole = r.total_parameter_count as usize <= r.payload.parameters.len()
-        && r.total_data_count as usize <= r.payload.data.len();
-    match r.function {
-        // Secondary requests are not taken: clients keep these within one message.
-        NT_TRANSACT_CREATE if !whole => Some(Err(NtStatus::NOT_SUPPORTED)),
-        NT_TRANSACT_CREATE => Some(
-            nt_transact_create(cx, rc, &r.payload.parameters, &r.payload.data)
-                .await
-                .map(Answer::ok),
-        ),
-        _ => None,
-    }
 }

@@ -40,6 +40,7 @@ pub mod read;
 pub mod read_andx;
 pub mod rename;
 pub mod search;
+pub mod security;
 pub mod session_setup;
 pub mod set_information;
 pub mod trans2;
