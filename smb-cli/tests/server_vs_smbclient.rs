@@ -209,3 +209,59 @@ torture! {
     torture_base_xcopy => "base.xcopy",
     torture_base_tcondev => "base.tcondev",
 }
+
+/// Named subtests of one smbtorture suite, in one run: each must report success (the
+/// Windows semantics of issue 17: locks, delete-on-close, opens, sessions).
+macro_rules! torture_subtests {
+    ($($f:ident => $suite:literal [$($sub:literal),* $(,)?],)*) => {$(
+        #[test]
+        fn $f() {
+            if !smb_testkit::peers_available(&["smbtorture"]) {
+                return;
+            }
+            let Some(srv) = serve() else { return };
+            let dir = smb_testkit::TempDir::new("torture");
+            let subs = [$($sub),*];
+            let o = std::process::Command::new("smbtorture")
+                .arg("//127.0.0.1/share")
+                .args(["-p", &srv.port.to_string(), "-U", "smbtest%smbpass"])
+                .args(["--option=client min protocol=NT1", "--option=client max protocol=NT1"])
+                .args(subs.iter().map(|s| format!("{}.{}", $suite, s)))
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            let t = text(&o);
+            for s in subs {
+                // smbtorture names a subtest by its last component.
+                let ok = format!("success: {}", s.rsplit('.').next().unwrap_or(s));
+                assert!(t.lines().any(|l| l == ok), "{}.{s}: {t}", $suite);
+            }
+        }
+    )*};
+}
+
+torture_subtests! {
+    torture_base_lock_windows => "base.lock" [
+        "LOCK1", "LOCK2", "LOCK3", "LOCK4", "LOCK5", "LOCK6", "LOCK7",
+    ],
+    torture_base_delete_on_close => "base.delete" [
+        "deltest1", "deltest2", "deltest3", "deltest4", "deltest5", "deltest6", "deltest7",
+        "deltest8", "deltest9", "deltest9a", "deltest10", "deltest11", "deltest12",
+        "deltest13", "deltest14", "deltest15", "deltest16", "deltest17", "deltest17b",
+        "deltest17c", "deltest17d", "deltest17e", "deltest17f", "deltest18", "deltest19",
+        "deltest20a", "deltest20b", "deltest20c", "deltest21", "deltest22", "deltest23",
+        "deltest24", "deltest25", "deltest25a",
+    ],
+    torture_raw_lock_windows => "raw.lock" [
+        "lockx", "pidhigh", "async", "errorcode", "changetype", "zerobytelocks",
+        "multilock3", "multilock5", "multilock6",
+    ],
+    torture_raw_open_forms => "raw.open" [
+        "ntcreatex", "nttrans-create", "chained-openx", "chained-ntcreatex",
+        "opendisp-dir", "ntcreatedir", "openx-over-dir", "open-for-delete",
+    ],
+    torture_sessions_and_errors => "raw" [
+        "context.tree_ulogoff", "session.reauth1", "read.lockread", "write.write unlock",
+    ],
+    torture_base_samba3error => "base" ["samba3error"],
+}
