@@ -1109,3 +1109,69 @@ fn security_descriptors_are_a_fixed_default() {
     let sd = SecurityDescriptor::decode(&payload.data).unwrap();
     assert!(sd.owner.is_none() && sd.group.is_none() && sd.dacl.is_some());
 }
+
+#[test]
+fn dos_compatibility_fids_share_their_handle_position() {
+    let mut w = World::new(1);
+    let openx = |w: &mut World, mode: u16| {
+        let r = w.call(
+            0,
+            OpenAndXRequest {
+                access_mode: mode,
+                open_mode: 0x11,
+                file_name: "p.txt".into(),
+                ..Default::default()
+            },
+        );
+        match r.body() {
+            Response::OpenAndX(o) => o.fid,
+            _ => panic!("{r:?}"),
+        }
+    };
+    let position = |w: &mut World, fid: u16| {
+        let lvl = level::PT_POSITION;
+        let r = w.trans2(0, Trans2Sub::QueryFileInformation { fid, level: lvl });
+        let Response::Trans2(Trans2Response(TransResponseBody::Reply { payload, .. })) = r.body()
+        else {
+            panic!("{r:?}")
+        };
+        decode_file_info(lvl, &payload.data, true).unwrap().position
+    };
+    let set_position = |w: &mut World, fid: u16, p: u64| {
+        let sub = Trans2Sub::SetFileInformation {
+            fid,
+            level: level::PT_POSITION,
+            reserved: 0,
+            data: Bytes::copy_from_slice(&p.to_le_bytes()),
+        };
+        w.trans2(0, sub).header.nt_status()
+    };
+    // DENY_DOS, read-write: one handle, one position.
+    let (a, b) = (openx(&mut w, 0x02), openx(&mut w, 0x02));
+    assert_eq!(set_position(&mut w, a, 1000), NtStatus::SUCCESS);
+    assert_eq!((position(&mut w, a), position(&mut w, b)), (1000, 1000));
+    w.close(0, a);
+    w.close(0, b);
+    // DENY_NONE: two handles.
+    let (a, b) = (openx(&mut w, 0x42), openx(&mut w, 0x42));
+    set_position(&mut w, a, 1000);
+    assert_eq!((position(&mut w, a), position(&mut w, b)), (1000, 0));
+}
+
+#[test]
+fn a_fid_is_valid_only_for_the_session_that_opened_it() {
+    let mut w = World::new(1);
+    let f = w
+        .create(0, nt("s.txt", RWD, disposition::CREATE, 0))
+        .unwrap();
+    let first = w.conns[0].uid;
+    // A second session on the same connection and tree.
+    let r = w.call(0, anonymous_logon());
+    assert_ne!(r.header.uid, first);
+    w.conns[0].uid = r.header.uid;
+    assert_eq!(w.write(0, f, 0, b"x"), NtStatus::INVALID_HANDLE);
+    assert_eq!(w.close(0, f), NtStatus::INVALID_HANDLE);
+    w.conns[0].uid = first;
+    assert_eq!(w.write(0, f, 0, b"x"), NtStatus::SUCCESS);
+    assert_eq!(w.close(0, f), NtStatus::SUCCESS);
+}

@@ -106,6 +106,9 @@ pub(crate) struct Inner {
     pub searches: BTreeMap<u16, Search>,
     /// LOCKING_ANDX requests waiting, oldest first.
     pub pending_locks: Vec<PendingLock>,
+    /// The current byte offset clients set on open handles (FilePositionInformation),
+    /// by host handle.
+    pub positions: BTreeMap<u64, u64>,
     pub signing: Option<SigningState>,
     pub fs_queue: VecDeque<FsRequest>,
     pub fs_results: BTreeMap<u64, FsResult<ErasedLater>>,
@@ -150,6 +153,7 @@ impl Inner {
             files: BTreeMap::new(),
             searches: BTreeMap::new(),
             pending_locks: Vec::new(),
+            positions: BTreeMap::new(),
             signing: None,
             fs_queue: VecDeque::new(),
             fs_results: BTreeMap::new(),

@@ -268,12 +268,18 @@ pub(crate) fn chained_fid(rc: &Rc, fid: u16) -> u16 {
     rc.chain_fid.unwrap_or(fid)
 }
 
-/// Looks up a FID on this tree (the file the AndX chain opened, if it did).
+/// Looks up a FID of this tree and session (the file the AndX chain opened, if it did).
 pub(crate) fn check_fid(cx: &Cx, rc: &Rc, fid: u16) -> Result<OpenFile, NtStatus> {
     check_tree(cx, rc)?;
     let fid = chained_fid(rc, fid);
-    cx.with(|i| i.files.get(&fid).filter(|f| f.tid == rc.tid).cloned())
-        .ok_or(NtStatus::INVALID_HANDLE)
+    // A FID belongs to the tree and the session that opened it (as on Windows).
+    cx.with(|i| {
+        i.files
+            .get(&fid)
+            .filter(|f| f.tid == rc.tid && f.uid == rc.uid)
+            .cloned()
+    })
+    .ok_or(NtStatus::INVALID_HANDLE)
 }
 
 async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {

@@ -213,6 +213,7 @@ async fn close_fid(
     }
     let handle = f.handle;
     let r = if close_handle {
+        cx.with(|i| i.positions.remove(&handle.0));
         cx.fs(
             f.share,
             FsCall::Close {
