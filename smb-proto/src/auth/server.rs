@@ -162,6 +162,8 @@ struct Check {
     base_key: SessionKey,
     /// KXKEY when it differs from the base key (NTLM2 session).
     kx_key: Option<SessionKey>,
+    /// The response that verified was in the LM field.
+    lm_field: bool,
 }
 
 fn domains(domain: &str) -> Vec<String> {
@@ -176,7 +178,22 @@ fn domains(domain: &str) -> Vec<String> {
     v
 }
 
-/// Verifies LM/NT responses for a known account.
+impl Check {
+    /// A response that verified, with its session base key; `lm_field` when it came in
+    /// the LM field.
+    fn new(verified: Verified, base_key: SessionKey, lm_field: bool) -> Self {
+        Check {
+            verified,
+            base_key,
+            kx_key: None,
+            lm_field,
+        }
+    }
+}
+
+/// Verifies LM/NT responses for a known account. What a response is comes from its length
+/// and form, not from the flags the client set: a longer NT response is NTLMv2; a 24-byte
+/// one is NTLMv1 or the NTLM2 session response.
 #[allow(clippy::too_many_arguments)]
 fn check_responses(
     policy: &AuthPolicy,
@@ -194,11 +211,7 @@ fn check_responses(
             let v2 = ntlm::ntowf_v2(&account.nt_hash, user, &d);
             let (resp, key) = ntlm::ntlmv2_response(&v2, challenge, blob);
             if ct_eq(&resp[..16], proof) {
-                return Some(Check {
-                    verified: Verified::Ntlmv2,
-                    base_key: key,
-                    kx_key: None,
-                });
+                return Some(Check::new(Verified::Ntlmv2, key, false));
             }
         }
     }
@@ -210,46 +223,48 @@ fn check_responses(
             let want = ntlm::lmv2_response(&v2, challenge, &cc);
             if ct_eq(&want, lm) {
                 let lm24: [u8; 24] = lm.try_into().unwrap_or([0; 24]);
-                return Some(Check {
-                    verified: Verified::Lmv2,
-                    base_key: ntlm::lmv2_session_key(&v2, &lm24),
-                    kx_key: None,
-                });
+                let key = ntlm::lmv2_session_key(&v2, &lm24);
+                return Some(Check::new(Verified::Lmv2, key, true));
             }
         }
     }
     if nt.len() == 24 && policy.allow_ntlmv1 {
-        if ess && lm.len() >= 8 {
+        // The NTLM2 session response is recognised by its form too (an LM field holding
+        // the 8-byte client nonce and 16 zero bytes): a client may send it without
+        // NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY.
+        let nonce_form = lm.len() == 24 && lm[8..].iter().all(|&b| b == 0);
+        if (ess || nonce_form) && lm.len() >= 8 {
             let cc: [u8; 8] = lm[..8].try_into().unwrap_or_default();
             let (_, want) = ntlm::ntlm2_session_response(&account.nt_hash, challenge, &cc);
             if ct_eq(&want, nt) {
                 let base = ntlm::ntlm_session_base_key(&account.nt_hash);
                 let kx = ntlm::ess_key_exchange_key(&base, challenge, lm);
-                return Some(Check {
-                    verified: Verified::Ntlm2Session,
-                    base_key: base,
-                    kx_key: Some(kx),
-                });
+                let mut c = Check::new(Verified::Ntlm2Session, base, false);
+                c.kx_key = Some(kx);
+                return Some(c);
             }
         }
         let want = ntlm::ntlm_response(&account.nt_hash, challenge);
         if ct_eq(&want, nt) {
-            return Some(Check {
-                verified: Verified::Ntlmv1,
-                base_key: ntlm::ntlm_session_base_key(&account.nt_hash),
-                kx_key: None,
-            });
+            let key = ntlm::ntlm_session_base_key(&account.nt_hash);
+            return Some(Check::new(Verified::Ntlmv1, key, false));
+        }
+    }
+    // The NTLMv1 response in the LM field beside an NT field that holds no response
+    // (empty, or cut short: nmap's NTLMSSP messages announce 8 bytes of NT response), as
+    // Samba's ntlm_password_check accepts it when NTLMv1 is allowed.
+    if lm.len() == 24 && nt.len() != 24 && policy.allow_ntlmv1 {
+        let want = ntlm::ntlm_response(&account.nt_hash, challenge);
+        if ct_eq(&want, lm) {
+            let key = ntlm::ntlm_session_base_key(&account.nt_hash);
+            return Some(Check::new(Verified::Ntlmv1, key, true));
         }
     }
     if lm.len() == 24 && policy.allow_lm {
         if let Some(lmh) = &account.lm_hash {
             let want = ntlm::lm_response(lmh, challenge);
             if ct_eq(&want, lm) {
-                return Some(Check {
-                    verified: Verified::Lm,
-                    base_key: ntlm::lm_session_key(lmh),
-                    kx_key: None,
-                });
+                return Some(Check::new(Verified::Lm, ntlm::lm_session_key(lmh), true));
             }
         }
     }
@@ -309,9 +324,10 @@ pub fn verify_password_fields(
     )
     .ok_or(NtStatus::LOGON_FAILURE)?;
     // MAC key: session key ‖ the response that verified.
-    let resp: &[u8] = match check.verified {
-        Verified::Lm | Verified::Lmv2 => oem_password,
-        _ => unicode_password,
+    let resp: &[u8] = if check.lm_field {
+        oem_password
+    } else {
+        unicode_password
     };
     let mut mac = check.base_key.0.to_vec();
     mac.extend_from_slice(resp);
