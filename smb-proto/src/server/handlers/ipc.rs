@@ -16,6 +16,12 @@ pub(crate) async fn transaction(cx: &Cx, rc: &Rc, r: TransactionRequest) -> HRes
         return Err(NtStatus::NOT_SUPPORTED);
     }
     if !r.name.eq_ignore_ascii_case(rap::LANMAN_PIPE) {
+        if r.name
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case("\\PIPE\\"))
+        {
+            return super::pipe::transaction(cx, rc, r).await;
+        }
         return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
     }
     let req = RapRequest::decode(&r.payload.parameters).map_err(|e| e.status())?;
@@ -34,12 +40,12 @@ pub(crate) async fn transaction(cx: &Cx, rc: &Rc, r: TransactionRequest) -> HRes
             shares.push(ShareInfo1 {
                 name: "IPC$".into(),
                 share_type: share_type::IPC,
-                remark: format!("IPC Service ({})", config.server_name),
+                remark: format!("IPC Service ({})", config.comment),
             });
             rap::encode_share_enum(&shares, req.buffer_len)
         }
         (function::NET_SERVER_GET_INFO, 1) => {
-            rap::encode_server_info(&config.server_name, 4, 9, 0x0000_9003, "smb-rs")
+            rap::encode_server_info(&config.server_name, 4, 9, 0x0000_9003, &config.comment)
         }
         (function::NET_SHARE_ENUM | function::NET_SERVER_GET_INFO, _) => (
             rap::encode_error(rap::ERROR_INVALID_LEVEL),

@@ -18,11 +18,13 @@ mod ipc;
 mod lock;
 mod names;
 mod open;
+mod pipe;
 mod session;
 mod trans2;
 mod tree;
 
 pub(crate) use open::close_all;
+pub(crate) use pipe::Pipe;
 
 /// The server's own capabilities.
 pub(crate) const SERVER_CAPS: u32 = caps::UNICODE
@@ -266,6 +268,12 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
             });
             Ok(Answer::silent())
         }
+        // Named pipes: opens on IPC$, and I/O and closes on pipe FIDs.
+        Request::NtCreateAndX(r) if pipe::on_ipc(cx, rc) => pipe::nt_create(cx, rc, r).await,
+        Request::OpenAndX(r) if pipe::on_ipc(cx, rc) => pipe::open_andx(cx, rc, r).await,
+        Request::ReadAndX(r) if pipe::is_pipe(cx, r.fid) => pipe::read_andx(cx, rc, r).await,
+        Request::WriteAndX(r) if pipe::is_pipe(cx, r.fid) => pipe::write_andx(cx, rc, r).await,
+        Request::Close(r) if pipe::is_pipe(cx, r.fid) => pipe::close(cx, rc, r).await,
         Request::NtCreateAndX(r) => open::nt_create(cx, rc, r).await,
         Request::OpenAndX(r) => open::open_andx(cx, rc, r).await,
         Request::ReadAndX(r) => files::read_andx(cx, rc, r).await,
