@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod client_cmd;
+mod events;
 mod serve;
 mod shell;
 mod transfer;
@@ -178,8 +179,10 @@ fn main() -> ExitCode {
             _ => "trace",
         }
     };
+    // Colours only on a terminal: a log file (or fail2ban reading one) gets plain text.
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),

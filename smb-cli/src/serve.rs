@@ -332,10 +332,11 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         Engine::Threads => {
             let opts = ServerOptions {
                 max_connections,
-                ..ServerOptions::default()
+                transport,
             };
-            let server = Server::bind(&listen, config, fs, opts)
+            let mut server = Server::bind(&listen, config, fs, opts)
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            server.on_event(crate::events::log_event);
             print(server.local_addr().map_err(|e| e.to_string())?);
             let stop = server.stop_handle().map_err(|e| e.to_string())?;
             on_signal(Box::new(move || stop.stop()));
@@ -352,6 +353,7 @@ fn serve(a: ServeArgs) -> Result<(), String> {
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
                 server.set_max_connections(max_connections);
                 server.set_transport(transport);
+                server.on_event(crate::events::log_event);
                 print(server.local_addr().map_err(|e| e.to_string())?);
                 let stop = server.stop_handle();
                 on_signal(Box::new(move || stop.stop()));

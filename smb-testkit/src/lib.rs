@@ -244,9 +244,25 @@ pub struct ChildServer {
 impl ChildServer {
     /// Starts `bin serve --listen 127.0.0.1:PORT --share share=DIR --user smbtest:smbpass ARGS`.
     pub fn start_smb_serve(bin: &Path, args: &[&str]) -> Self {
+        Self::start_smb_serve_logging(bin, args, None)
+    }
+
+    /// [`start_smb_serve`](Self::start_smb_serve), with the server's standard error (its
+    /// log) appended to `log` when given.
+    pub fn start_smb_serve_logging(bin: &Path, args: &[&str], log: Option<&Path>) -> Self {
         let dir = TempDir::new("serve");
         for _attempt in 0..3 {
             let port = free_port();
+            let stderr = match log {
+                Some(p) => Stdio::from(
+                    fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(p)
+                        .expect("log file"),
+                ),
+                None => Stdio::null(),
+            };
             let mut child = Command::new(bin)
                 .arg("serve")
                 .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -254,7 +270,7 @@ impl ChildServer {
                 .args(["--user", &format!("{USER}:{PASS}")])
                 .args(args)
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(stderr)
                 .spawn()
                 .expect("smb serve");
             if wait_for_port(port, Duration::from_secs(10)) {

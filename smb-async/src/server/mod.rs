@@ -18,11 +18,7 @@ use crate::runtime::{AsyncListener, Runtime};
 
 mod conn;
 
-pub use conn::ConnectionInfo;
-
-/// Called with every event of a connection other than file-system work (sessions,
-/// the end of the connection, refusals): for logging.
-pub type EventHook = Arc<dyn Fn(&ConnectionInfo, &ServerEvent) + Send + Sync>;
+pub use smb_localfs::events::{ConnectionInfo, EventHook};
 
 /// How long [`Server::run`] waits for live connections to finish after a stop.
 const DRAIN: Duration = Duration::from_secs(30);
