@@ -51,6 +51,20 @@ pub fn decode(data: &[u8]) {
     let whole = Bytes::copy_from_slice(stream);
     check::<Request>(&whole);
     check::<Response>(&whole);
+    rap_servers(&whole);
+}
+
+/// The NetServerEnum2 decoders on the same bytes: a request that decodes re-encodes to
+/// itself; a response's parameters are its first 8 bytes, its data the rest.
+fn rap_servers(b: &Bytes) {
+    use crate::wire::msg::rap_servers::{ServerEnumRequest, decode_server_enum};
+    if let Ok(r) = ServerEnumRequest::decode(b) {
+        assert_eq!(ServerEnumRequest::decode(&r.encode()), Ok(r));
+    }
+    let split = b.len().min(8);
+    for level in 0..2 {
+        let _ = decode_server_enum(level, &b.slice(..split), &b.slice(split..));
+    }
 }
 
 /// Target `auth`: NTLMSSP and SPNEGO decoders, and the server's accept path as a first leg
@@ -158,7 +172,8 @@ pub fn server_traced(
 }
 
 /// Target `client`: a logged-on client connection with several operations in flight
-/// (a large read, a write, a listing, a stat, an echo) fed arbitrary server bytes. Every
+/// (a large read, a write, a listing, a stat, an echo, the share list over srvsvc) fed
+/// arbitrary server bytes. Every
 /// operation must finish (with a result or an error) once the stream ends.
 pub fn client(data: &[u8]) {
     let Some((&ctl, rest)) = data.split_first() else {
@@ -187,6 +202,7 @@ fn client_with_operations() -> (super::pair::Pair, alloc::vec::Vec<crate::client
         p.client.list(now, t, "dir\\*").id(),
         p.client.stat(now, t, "dir\\inner.bin").id(),
         p.client.echo(now, Bytes::from_static(b"fuzz")).id(),
+        p.client.shares(now).id(),
     ];
     (p, ids)
 }

@@ -34,6 +34,7 @@ pub mod process_exit;
 pub mod query_disk;
 pub mod query_information;
 pub mod rap;
+pub mod rap_servers;
 pub mod read;
 pub mod read_andx;
 pub mod rename;
