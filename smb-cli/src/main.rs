@@ -6,6 +6,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 mod client_cmd;
 mod events;
+mod name_service;
 mod serve;
 mod shell;
 mod transfer;

@@ -38,11 +38,15 @@ pub struct Server<R: Runtime, L: LaterSource = FileRange> {
     hook: Option<EventHook>,
 }
 
-/// Stops a running [`Server`].
+/// Stops a running [`Server`] (or a [`NameService`](crate::name_service::NameService)).
 #[derive(Clone, Debug)]
 pub struct StopHandle(async_channel::Sender<()>);
 
 impl StopHandle {
+    pub(crate) fn new(tx: async_channel::Sender<()>) -> Self {
+        Self(tx)
+    }
+
     /// Stops accepting; connections finish their requests and close.
     pub fn stop(&self) {
         self.0.close();

@@ -91,15 +91,24 @@ fn net_server_enum2(config: &ServerConfig, params: &bytes::Bytes) -> (bytes::Byt
             bytes::Bytes::new(),
         );
     }
-    let ours = req.domain.is_empty() || eq_ignore_case(&req.domain, &config.domain);
-    let entries = if req.server_type & sv_type::DOMAIN_ENUM != 0 {
+    // Our workgroup, or our own name: smbclient asks for the domain an NTLMSSP challenge
+    // named, which for a standalone server (ours, as Windows') is the server's name.
+    let ours = req.domain.is_empty()
+        || eq_ignore_case(&req.domain, &config.domain)
+        || eq_ignore_case(&req.domain, &config.server_name);
+    // SV_TYPE_ALL asks for servers, not workgroups (as smbd reads it).
+    let mut mask = req.server_type;
+    if mask == u32::MAX {
+        mask &= !sv_type::DOMAIN_ENUM;
+    }
+    let entries = if mask & sv_type::DOMAIN_ENUM != 0 {
         vec![ServerEntry {
             name: config.domain.clone(),
             server_type: sv_type::DOMAIN_ENUM | sv_type::NT,
             comment: config.server_name.clone(),
             ..Default::default()
         }]
-    } else if ours && req.server_type & SV_TYPE_DEFAULT != 0 {
+    } else if ours && mask & SV_TYPE_DEFAULT != 0 {
         vec![ServerEntry {
             name: config.server_name.clone(),
             version_major: 6,
