@@ -140,6 +140,15 @@ pub struct Smbd {
 impl Smbd {
     /// Writes the configuration, adds the account and starts smbd; waits until it answers.
     pub fn start(opts: &SmbdOptions) -> Self {
+        Self::start_with(None, opts)
+    }
+
+    /// [`start`](Self::start) on a given port (445 in a private network namespace, say).
+    pub fn start_on(port: u16, opts: &SmbdOptions) -> Self {
+        Self::start_with(Some(port), opts)
+    }
+
+    fn start_with(fixed_port: Option<u16>, opts: &SmbdOptions) -> Self {
         ensure_unix_user();
         let dir = TempDir::new("smbd");
         let d = dir.path();
@@ -150,7 +159,7 @@ impl Smbd {
         }
         let mut last = String::new();
         for _attempt in 0..3 {
-            let port = free_port();
+            let port = fixed_port.unwrap_or_else(free_port);
             let conf = format!(
                 "[global]\nserver role = standalone server\ninterfaces = 127.0.0.1\nbind interfaces only = yes\n\
                  smb ports = {port}\ndisable netbios = yes\nserver min protocol = NT1\nntlm auth = yes\n\
