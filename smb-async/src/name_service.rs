@@ -129,6 +129,7 @@ fn from_std(a: SocketAddr) -> Option<Addr> {
 }
 
 enum Wake {
+    Again,
     Name(usize, SocketAddr),
     Datagram(usize, SocketAddr),
     Timer,
@@ -228,13 +229,19 @@ impl<R: Runtime> NameService<R> {
                 .min();
             timer.set(&self.rt, next.map(|t| clock.to_std(t)));
             let wake = poll_fn(|cx| {
-                if let Poll::Ready(Ok((n, from))) = self.names.poll_recv_from(cx, &mut nbuf) {
-                    return Poll::Ready(Wake::Name(n, from));
+                // A receive error (an ICMP error reported late, say) is passed over, and
+                // the socket polled again on the next round.
+                match self.names.poll_recv_from(cx, &mut nbuf) {
+                    Poll::Ready(Ok((n, from))) => return Poll::Ready(Wake::Name(n, from)),
+                    Poll::Ready(Err(_)) => return Poll::Ready(Wake::Again),
+                    Poll::Pending => {}
                 }
-                if let Some(d) = &self.datagrams
-                    && let Poll::Ready(Ok((n, from))) = d.poll_recv_from(cx, &mut dbuf)
-                {
-                    return Poll::Ready(Wake::Datagram(n, from));
+                if let Some(d) = &self.datagrams {
+                    match d.poll_recv_from(cx, &mut dbuf) {
+                        Poll::Ready(Ok((n, from))) => return Poll::Ready(Wake::Datagram(n, from)),
+                        Poll::Ready(Err(_)) => return Poll::Ready(Wake::Again),
+                        Poll::Pending => {}
+                    }
                 }
                 if timer.poll(cx).is_ready() {
                     return Poll::Ready(Wake::Timer);
@@ -247,6 +254,7 @@ impl<R: Runtime> NameService<R> {
             .await;
             let now = clock.now().instant;
             match wake {
+                Wake::Again => {}
                 // What does not decode, or comes from an IPv6 peer, is not for us.
                 Wake::Name(n, from) => {
                     if let Some(from) = from_std(from) {

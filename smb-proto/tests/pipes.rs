@@ -377,3 +377,15 @@ fn client_lists_shares_over_srvsvc_and_falls_back_to_rap() {
         .collect();
     assert_eq!(got, [("share", 0), ("IPC$", 3)]);
 }
+
+#[test]
+fn the_server_fuzz_seeds_drive_pipes() {
+    let seeds = smb_proto::testing::fuzz::server_seeds();
+    let pipe = seeds.last().unwrap();
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let has = |needle: &[u8]| pipe.windows(needle.len()).any(|w| w == needle);
+    assert!(has(&utf16("\\srvsvc")) && has(&utf16("\\PIPE\\wkssvc")));
+    assert!(has(&rpc::bind_srvsvc(1)));
+    // Replayed as the fuzz target does, it winds down cleanly.
+    smb_proto::testing::fuzz::server(pipe);
+}
