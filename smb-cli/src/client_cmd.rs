@@ -272,6 +272,14 @@ pub fn stat(url: &SmbUrl, o: &ClientOpts) -> Result<(), Failure> {
 pub fn shares(url: &SmbUrl, o: &ClientOpts) -> Result<(), Failure> {
     let mut c = connect(url, o)?;
     let list = c.shares().map_err(|e| explain(&e))?;
+    // srvsvc marks IPC$ (and every `$` share) hidden in the type's high bit; RAP's
+    // 16-bit types cannot: that tells which of the two answered.
+    let over = if list.iter().any(|s| s.share_type & 0x8000_0000 != 0) {
+        "srvsvc"
+    } else {
+        "RAP"
+    };
+    tracing::info!("{} shares listed over {over}", list.len());
     println!("{:<16} {:<8} Comment", "Share", "Type");
     for s in list {
         let ty = match s.share_type & 0xFF {

@@ -337,12 +337,19 @@ fn samba_rpc_tools_over_smb1_named_pipes() {
     println!("rpc peer checks took {:?}", t0.elapsed());
 }
 
-fn smb_shares(port: u16) -> String {
+/// `smb -v shares`: the listing, and which protocol gave it (from the log).
+fn smb_shares(port: u16, over: &str) -> String {
     let o = Command::new(smb_bin())
-        .args(["shares", &format!("smb://{USER}:{PASS}@127.0.0.1:{port}")])
+        .args([
+            "-v",
+            "shares",
+            &format!("smb://{USER}:{PASS}@127.0.0.1:{port}"),
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o));
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(log.contains(&format!("shares listed over {over}")), "{log}");
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
@@ -352,7 +359,7 @@ fn smb_shares_over_srvsvc_and_rap() {
         return;
     }
     let smbd = Smbd::start(&SmbdOptions::default());
-    let out = smb_shares(smbd.port);
+    let out = smb_shares(smbd.port, "srvsvc");
     assert!(
         out.lines()
             .any(|l| l.starts_with("share ") && l.contains("Disk")),
@@ -365,7 +372,7 @@ fn smb_shares_over_srvsvc_and_rap() {
     );
 
     let ours = ChildServer::start_smb_serve(smb_bin(), &["--no-name-service"]);
-    let out = smb_shares(ours.port);
+    let out = smb_shares(ours.port, "srvsvc");
     assert!(out.contains("IPC Service (smb-rs)"), "{out}");
 
     // A server without srvsvc: the listing comes over RAP.
@@ -388,7 +395,7 @@ fn smb_shares_over_srvsvc_and_rap() {
     let port = server.local_addr().unwrap().port();
     let stop = server.stop_handle().unwrap();
     let t = std::thread::spawn(move || server.run());
-    let out = smb_shares(port);
+    let out = smb_shares(port, "RAP");
     stop.stop();
     let _ = t.join();
     assert!(
