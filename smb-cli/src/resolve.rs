@@ -18,7 +18,7 @@ const LOOKUP_LIMIT: Duration = Duration::from_secs(3);
 #[derive(Args, Debug, Clone, Default)]
 pub struct NbnsOpts {
     /// NetBIOS name server (WINS, or a server's name service) for names DNS does not
-    /// know: ADDR[:PORT] (port 137 by default). Without it such names are looked up by
+    /// know: ADDR or ADDR:PORT (port 137 by default). Without it such names are looked up by
     /// broadcast.
     #[arg(long, value_name = "ADDR", env = "SMB_NBNS")]
     pub nbns: Option<String>,
