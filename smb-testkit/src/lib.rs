@@ -140,6 +140,15 @@ pub struct Smbd {
 impl Smbd {
     /// Writes the configuration, adds the account and starts smbd; waits until it answers.
     pub fn start(opts: &SmbdOptions) -> Self {
+        Self::start_with(None, opts)
+    }
+
+    /// [`start`](Self::start) on a given port (445 in a private network namespace, say).
+    pub fn start_on(port: u16, opts: &SmbdOptions) -> Self {
+        Self::start_with(Some(port), opts)
+    }
+
+    fn start_with(fixed_port: Option<u16>, opts: &SmbdOptions) -> Self {
         ensure_unix_user();
         let dir = TempDir::new("smbd");
         let d = dir.path();
@@ -150,7 +159,7 @@ impl Smbd {
         }
         let mut last = String::new();
         for _attempt in 0..3 {
-            let port = free_port();
+            let port = fixed_port.unwrap_or_else(free_port);
             let conf = format!(
                 "[global]\nserver role = standalone server\ninterfaces = 127.0.0.1\nbind interfaces only = yes\n\
                  smb ports = {port}\ndisable netbios = yes\nserver min protocol = NT1\nntlm auth = yes\n\
@@ -244,9 +253,25 @@ pub struct ChildServer {
 impl ChildServer {
     /// Starts `bin serve --listen 127.0.0.1:PORT --share share=DIR --user smbtest:smbpass ARGS`.
     pub fn start_smb_serve(bin: &Path, args: &[&str]) -> Self {
+        Self::start_smb_serve_logging(bin, args, None)
+    }
+
+    /// [`start_smb_serve`](Self::start_smb_serve), with the server's standard error (its
+    /// log) appended to `log` when given.
+    pub fn start_smb_serve_logging(bin: &Path, args: &[&str], log: Option<&Path>) -> Self {
         let dir = TempDir::new("serve");
         for _attempt in 0..3 {
             let port = free_port();
+            let stderr = match log {
+                Some(p) => Stdio::from(
+                    fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(p)
+                        .expect("log file"),
+                ),
+                None => Stdio::null(),
+            };
             let mut child = Command::new(bin)
                 .arg("serve")
                 .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -254,7 +279,7 @@ impl ChildServer {
                 .args(["--user", &format!("{USER}:{PASS}")])
                 .args(args)
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(stderr)
                 .spawn()
                 .expect("smb serve");
             if wait_for_port(port, Duration::from_secs(10)) {
