@@ -3,8 +3,10 @@
 
 pub mod fuzz;
 pub mod fuzz_nbns;
+pub mod hub;
 pub mod memfs;
 pub mod pair;
 
+pub use hub::Hub;
 pub use memfs::MemFs;
 pub use pair::{Pair, SimOptions};
