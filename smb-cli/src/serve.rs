@@ -72,6 +72,13 @@ pub struct ServeArgs {
     /// Message signing [default: on].
     #[arg(long, value_enum)]
     pub signing: Option<SigningArg>,
+    /// Grant no oplocks (clients then cache nothing; nothing is ever broken).
+    #[arg(long)]
+    pub no_oplocks: bool,
+    /// Do not watch the shared folders for changes made on disk by others (change
+    /// notification then reports only changes made through the server).
+    #[arg(long)]
+    pub no_kernel_change_notify: bool,
 }
 
 fn split_share(s: &str) -> Result<(String, PathBuf), String> {
@@ -103,6 +110,12 @@ pub struct FileConfig {
     /// LM responses.
     #[serde(default)]
     pub allow_lm: bool,
+    /// Grant oplocks (default true).
+    pub oplocks: Option<bool>,
+    /// Seconds an open waits for an oplock holder to acknowledge a break (default 35).
+    pub oplock_break_timeout_secs: Option<u64>,
+    /// Watch the shared folders for changes made on disk by others (default true).
+    pub kernel_change_notify: Option<bool>,
     /// NetBIOS name of the server.
     pub server_name: Option<String>,
     /// Workgroup or domain name.
@@ -172,6 +185,25 @@ pub struct FileLimits {
 pub fn load_config(path: &std::path::Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Logs what connections report besides file-system work (`smb -v serve`).
+fn log_event(info: &smb_tokio::ConnectionInfo, ev: &smb_proto::server::ServerEvent) {
+    use smb_proto::server::ServerEvent;
+    match ev {
+        ServerEvent::SessionEstablished { uid, user, .. } => {
+            tracing::info!(conn = info.id, peer = %info.peer, uid, user, "session established")
+        }
+        ServerEvent::OplockBreak { fid, level } => tracing::info!(
+            conn = info.id,
+            peer = %info.peer,
+            fid,
+            level,
+            "oplock break sent"
+        ),
+        ServerEvent::Closed(e) => tracing::debug!(conn = info.id, peer = %info.peer, "closed: {e}"),
+        _ => {}
+    }
 }
 
 /// Runs `smb serve`.
@@ -249,8 +281,13 @@ fn serve(a: ServeArgs) -> Result<(), String> {
             .ok_or_else(|| format!("user {u:?}: expected NAME:PASSWORD"))?;
         accounts.add(n, p);
     }
-    let fs = LocalFs::new(&roots).map_err(|e| format!("cannot open a share folder: {e}"))?;
+    let mut fs = LocalFs::new(&roots).map_err(|e| format!("cannot open a share folder: {e}"))?;
+    fs.set_watch_disk(!a.no_kernel_change_notify && file.kernel_change_notify.unwrap_or(true));
     let mut config = ServerConfig::new(shares.clone(), Arc::new(accounts));
+    config.oplocks = !a.no_oplocks && file.oplocks.unwrap_or(true);
+    if let Some(s) = file.oplock_break_timeout_secs {
+        config.oplock_break_timeout = std::time::Duration::from_secs(s);
+    }
     config.policy = AuthPolicy {
         allow_ntlmv1: a.allow_ntlmv1 || file.allow_ntlmv1,
         allow_lm: a.allow_lm || file.allow_lm,
@@ -352,6 +389,7 @@ fn serve(a: ServeArgs) -> Result<(), String> {
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
                 server.set_max_connections(max_connections);
                 server.set_transport(transport);
+                server.on_event(log_event);
                 print(server.local_addr().map_err(|e| e.to_string())?);
                 let stop = server.stop_handle();
                 on_signal(Box::new(move || stop.stop()));
