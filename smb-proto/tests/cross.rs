@@ -382,3 +382,222 @@ fn dropping_a_connection_with_a_pending_notify_leaks_nothing() {
     close(&mut h, b, f);
     h.finish();
 }
+
+#[test]
+fn fuzz_server_seeds_reach_breaks_and_pending_notifies() {
+    use smb_proto::testing::fuzz::{server_reach, server_seeds};
+    let reach: Vec<_> = server_seeds().iter().map(|s| server_reach(s)).collect();
+    // Every seed breaks the other connection's batch oplock (the handshake opens the file).
+    assert!(reach.iter().all(|r| r.breaks >= 1), "{reach:?}");
+    // The seeds that follow the handshake with the cross-connection requests change the
+    // watched share and create a file: the pending notification is answered.
+    assert!(
+        reach.iter().filter(|r| r.notified).count() >= 3,
+        "{reach:?}"
+    );
+}
+
+/// What one client of the random workload believes it holds.
+#[derive(Default)]
+struct Model {
+    /// FID -> file name and the oplock level it holds now.
+    open: std::collections::BTreeMap<u16, (String, u8)>,
+    /// Requests sent and not answered yet.
+    waiting: Vec<u16>,
+    dir: Option<u16>,
+    policy: u8,
+    dropped: bool,
+}
+
+fn xorshift(x: &mut u64) -> u64 {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    *x
+}
+
+/// Seeded random workloads: clients opening the same files with and without oplocks,
+/// acknowledging breaks, closing instead, or letting them time out, writing, watching a
+/// directory, cancelling, dropping their connection, time passing. No two clients ever
+/// hold an exclusive or batch oplock on one file at once; every request is answered
+/// (time-outs included); at the end nothing is left in the shared state.
+#[test]
+fn random_cross_workloads_keep_oplocks_exclusive_and_leak_nothing() {
+    for seed in 1..=40u64 {
+        let fs = MemFs::new();
+        for n in ["a.txt", "b.txt", "c.txt"] {
+            fs.put(n, b"0123456789");
+        }
+        fs.put("dir/x.txt", b"x");
+        let mut h = Hub::new(server_config(), Arc::new(fs));
+        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut m: Vec<Model> = (0..3)
+            .map(|i| {
+                h.connect(i != 2);
+                Model {
+                    policy: (xorshift(&mut rng) % 3) as u8,
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let mut pending_opens: Vec<(usize, u16, String)> = Vec::new();
+        for _step in 0..80 {
+            let c = (xorshift(&mut rng) % 3) as usize;
+            if m[c].dropped {
+                continue;
+            }
+            match xorshift(&mut rng) % 10 {
+                0..=3 => {
+                    let name = ["a.txt", "b.txt", "c.txt"][(xorshift(&mut rng) % 3) as usize];
+                    let acc = [
+                        access::FILE_ALL_ACCESS,
+                        access::FILE_READ_DATA,
+                        access::FILE_READ_ATTRIBUTES,
+                        access::FILE_READ_DATA | access::FILE_WRITE_DATA,
+                    ][(xorshift(&mut rng) % 4) as usize];
+                    let sh = [ALL, share::NONE, share::READ][(xorshift(&mut rng) % 3) as usize];
+                    let disp = [
+                        disposition::OPEN,
+                        disposition::OPEN_IF,
+                        disposition::OVERWRITE_IF,
+                    ][(xorshift(&mut rng) % 3) as usize];
+                    let flags =
+                        [0, NT_CREATE_REQUEST_OPLOCK, BATCH][(xorshift(&mut rng) % 3) as usize];
+                    let mid = h.send(c, nt_create(name, acc, sh, disp, flags));
+                    m[c].waiting.push(mid);
+                    pending_opens.push((c, mid, name.to_string()));
+                }
+                4 => {
+                    if let Some(&fid) = m[c].open.keys().next() {
+                        m[c].open.remove(&fid);
+                        let mid = h.send(
+                            c,
+                            CloseRequest {
+                                fid,
+                                last_time_modified: 0,
+                            },
+                        );
+                        m[c].waiting.push(mid);
+                    }
+                }
+                5 => {
+                    if let Some(&fid) = m[c].open.keys().last() {
+                        let mid = h.send(
+                            c,
+                            WriteAndXRequest {
+                                fid,
+                                offset: 3,
+                                data: bytes::Bytes::from_static(b"w"),
+                                ..Default::default()
+                            },
+                        );
+                        m[c].waiting.push(mid);
+                    }
+                }
+                6 => match m[c].dir {
+                    None => {
+                        let r = h.call(c, open_dir("dir"));
+                        if r.header.nt_status() == NtStatus::SUCCESS {
+                            m[c].dir = Some(created(&r).0);
+                        }
+                    }
+                    Some(d) => {
+                        let mid = h.send(c, notify(d, filter::ALL, true, 500));
+                        m[c].waiting.push(mid);
+                        if xorshift(&mut rng) % 2 == 0 {
+                            h.send_mid(c, mid, NtCancelRequest);
+                        }
+                    }
+                },
+                7 => h.advance(Duration::from_secs(xorshift(&mut rng) % 40)),
+                8 if xorshift(&mut rng) % 8 == 0 => {
+                    h.drop_peer(c);
+                    m[c].dropped = true;
+                    m[c].open.clear();
+                    m[c].waiting.clear();
+                }
+                _ => {}
+            }
+            // Each client answers the breaks it got, as its policy says.
+            for (c, mc) in m.iter_mut().enumerate().filter(|(_, mc)| !mc.dropped) {
+                for b in h.breaks(c) {
+                    if let Some(e) = mc.open.get_mut(&b.fid) {
+                        e.1 = if b.level == 1 {
+                            oplock::LEVEL_II
+                        } else {
+                            oplock::NONE
+                        };
+                    }
+                    match mc.policy {
+                        0 => {
+                            h.send(c, oplock_ack(b.fid, b.level));
+                        }
+                        1 if mc.open.remove(&b.fid).is_some() => {
+                            let fid = b.fid;
+                            let mid = h.send(
+                                c,
+                                CloseRequest {
+                                    fid,
+                                    last_time_modified: 0,
+                                },
+                            );
+                            mc.waiting.push(mid);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            // Opens answered now: the grant may not overlap another exclusive holder.
+            pending_opens.retain(|(c, mid, name)| {
+                if m[*c].dropped {
+                    return false;
+                }
+                let Some(r) = h.response(*c, *mid) else {
+                    return true;
+                };
+                m[*c].waiting.retain(|x| x != mid);
+                if r.header.nt_status() == NtStatus::SUCCESS {
+                    let (fid, level) = created(&r);
+                    if level == oplock::EXCLUSIVE || level == oplock::BATCH {
+                        for (o, om) in m.iter().enumerate() {
+                            if o == *c || om.dropped {
+                                continue;
+                            }
+                            for (n, l) in om.open.values() {
+                                assert!(
+                                    !(n == name
+                                        && (*l == oplock::EXCLUSIVE || *l == oplock::BATCH)),
+                                    "seed {seed}: two exclusive holders of {name}"
+                                );
+                            }
+                        }
+                    }
+                    m[*c].open.insert(fid, (name.clone(), level));
+                }
+                false
+            });
+        }
+        // Time-outs end every wait; pending notifications end with their handles.
+        h.advance(Duration::from_secs(40));
+        for (c, mc) in m.iter().enumerate().filter(|(_, mc)| !mc.dropped) {
+            h.breaks(c);
+            for fid in mc.open.keys().copied().chain(mc.dir) {
+                h.send(
+                    c,
+                    CloseRequest {
+                        fid,
+                        last_time_modified: 0,
+                    },
+                );
+            }
+            h.advance(Duration::from_secs(40));
+            for &mid in &mc.waiting {
+                assert!(
+                    h.response(c, mid).is_some(),
+                    "seed {seed}: client {c}'s request {mid} never answered"
+                );
+            }
+        }
+        h.finish();
+    }
+}

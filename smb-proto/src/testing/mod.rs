@@ -6,6 +6,7 @@ pub mod fuzz_nbns;
 pub mod hub;
 pub mod memfs;
 pub mod pair;
+pub mod raw;
 
 pub use hub::Hub;
 pub use memfs::MemFs;
