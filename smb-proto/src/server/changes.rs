@@ -115,6 +115,19 @@ fn handle_path(i: &Inner, h: Handle) -> Option<(ShareId, SharePath)> {
 
 /// A file-system request is handed out: note what it would change.
 pub(crate) fn issued(i: &mut Inner, id: u64, share: ShareId, call: &FsCall) {
+    if matches!(
+        call,
+        FsCall::Read { .. }
+            | FsCall::Flush { .. }
+            | FsCall::ReadDir { .. }
+            | FsCall::FsInfo
+            | FsCall::GetEas { .. }
+            | FsCall::Stat {
+                target: Target::Handle(_)
+            }
+    ) {
+        return;
+    }
     let watched = i.shared.cross.lock().watches.any_on(share);
     if !watched {
         // Forget stale handle paths only through closes; nothing else to note.

@@ -44,10 +44,14 @@ pub struct UnknownFsOp(pub FsOpId);
 /// The host owns the socket and the file system, and drives the connection in the order
 /// the crate documentation gives ([the drive loop](crate#the-drive-loop)): inputs
 /// ([`handle_input`](Self::handle_input), [`complete`](Self::complete),
-/// [`handle_timeout`](Self::handle_timeout), [`handle_eof`](Self::handle_eof)), then
-/// [`poll_event`](Self::poll_event) and [`poll_transmit`](Self::poll_transmit) until both
-/// are empty, then a wait on the socket (only while [`wants_input`](Self::wants_input)),
-/// the deadline of [`poll_timeout`](Self::poll_timeout) and file-system completions.
+/// [`handle_timeout`](Self::handle_timeout), [`handle_wake`](Self::handle_wake),
+/// [`handle_eof`](Self::handle_eof)), then [`poll_event`](Self::poll_event) and
+/// [`poll_transmit`](Self::poll_transmit) until both are empty, then a wait on the socket
+/// (only while [`wants_input`](Self::wants_input)), the deadline of
+/// [`poll_timeout`](Self::poll_timeout), file-system completions and the waker given to
+/// [`poll_wake`](Self::poll_wake) just before the wait: other connections of the server
+/// wake it when they have news for this one (an oplock break to send, a change a pending
+/// change-notify request sees, the end of a break an open waits for).
 /// Each [`ServerEvent::Fs`] request is run against the file system (off the reactor if
 /// it blocks) and answered with `complete`, in any order.
 ///

@@ -186,6 +186,8 @@ struct Own {
 #[derive(Debug, Default)]
 pub(crate) struct Watches {
     watches: BTreeMap<OpenOwner, Watch>,
+    /// Watches per share (every file-system call asks).
+    per_share: BTreeMap<ShareId, usize>,
     /// Bumped whenever the set of watched folders changes.
     generation: u64,
     /// A host feeds changes seen on disk: the server's own changes are remembered.
@@ -217,7 +219,9 @@ fn relative(dir: &str, tree: bool, path: &SharePath) -> Option<String> {
 impl Watches {
     /// Whether no watch (and nothing the disk watcher left) is recorded.
     pub fn is_empty(&self) -> bool {
-        self.watches.is_empty() && self.own.values().all(|o| o.inflight == 0)
+        self.watches.is_empty()
+            && self.per_share.is_empty()
+            && self.own.values().all(|o| o.inflight == 0)
     }
 
     /// Number of watches.
@@ -227,7 +231,20 @@ impl Watches {
 
     /// Whether any watch on `share` exists (else changes need not be computed).
     pub fn any_on(&self, share: ShareId) -> bool {
-        self.watches.values().any(|w| w.share == share)
+        self.per_share.contains_key(&share)
+    }
+
+    fn count(&mut self, share: ShareId, up: bool) {
+        let n = self.per_share.entry(share).or_default();
+        if up {
+            *n += 1;
+        } else {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_share.remove(&share);
+            }
+        }
+        self.generation += 1;
     }
 
     /// Sets up the watch of a handle with its first request; later calls change nothing.
@@ -257,7 +274,7 @@ impl Watches {
                 overflow: false,
             },
         );
-        self.generation += 1;
+        self.count(share, true);
     }
 
     /// Takes what is queued on a handle's watch.
@@ -278,19 +295,25 @@ impl Watches {
 
     /// Ends the watch of a handle; returns whether there was one.
     pub fn unwatch(&mut self, owner: OpenOwner) -> bool {
-        let had = self.watches.remove(&owner).is_some();
-        if had {
-            self.generation += 1;
+        match self.watches.remove(&owner) {
+            Some(w) => {
+                self.count(w.share, false);
+                true
+            }
+            None => false,
         }
-        had
     }
 
     /// Ends every watch of a connection.
     pub fn connection_gone(&mut self, conn: u64) {
-        let before = self.watches.len();
-        self.watches.retain(|o, _| o.0 != conn);
-        if self.watches.len() != before {
-            self.generation += 1;
+        let gone: Vec<OpenOwner> = self
+            .watches
+            .keys()
+            .filter(|o| o.0 == conn)
+            .copied()
+            .collect();
+        for o in gone {
+            self.unwatch(o);
         }
     }
 

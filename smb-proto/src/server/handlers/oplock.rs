@@ -88,8 +88,10 @@ pub(crate) async fn contend(
     }
     let (shared, conn, timeout) =
         cx.with(|i| (i.shared.clone(), i.conn_id, i.config.oplock_break_timeout));
-    // Bounded: each round either ends or waits for a break that times out.
-    for _ in 0..64 {
+    // Every round ends the wait or waits for breaks that time out (a time-out counts as
+    // an acknowledgement), however often other news wakes the connection meanwhile; the
+    // bound only guards against a logic error spinning.
+    for _ in 0..100_000 {
         let sharing_violation = match shared.check_open(key, access_mask, share_access) {
             Ok(()) => false,
             Err(NtStatus::SHARING_VIOLATION) => true,
