@@ -239,14 +239,31 @@ pub struct ChildServer {
     pub port: u16,
     /// The share folder (`share`).
     pub dir: TempDir,
+    /// Where its standard error goes, when kept.
+    log: Option<TempDir>,
 }
 
 impl ChildServer {
     /// Starts `bin serve --listen 127.0.0.1:PORT --share share=DIR --user smbtest:smbpass ARGS`.
     pub fn start_smb_serve(bin: &Path, args: &[&str]) -> Self {
+        Self::start(bin, args, false)
+    }
+
+    /// [`start_smb_serve`](Self::start_smb_serve) keeping its standard error (with
+    /// `-v` in `args`, its log) for [`log`](Self::log).
+    pub fn start_smb_serve_logged(bin: &Path, args: &[&str]) -> Self {
+        Self::start(bin, args, true)
+    }
+
+    fn start(bin: &Path, args: &[&str], logged: bool) -> Self {
         let dir = TempDir::new("serve");
+        let log = logged.then(|| TempDir::new("serve-log"));
         for _attempt in 0..3 {
             let port = free_port();
+            let stderr = match &log {
+                Some(l) => Stdio::from(fs::File::create(l.path().join("stderr.txt")).unwrap()),
+                None => Stdio::null(),
+            };
             let mut child = Command::new(bin)
                 .arg("serve")
                 .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -254,11 +271,16 @@ impl ChildServer {
                 .args(["--user", &format!("{USER}:{PASS}")])
                 .args(args)
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(stderr)
                 .spawn()
                 .expect("smb serve");
             if wait_for_port(port, Duration::from_secs(10)) {
-                return Self { child, port, dir };
+                return Self {
+                    child,
+                    port,
+                    dir,
+                    log,
+                };
             }
             let _ = child.kill();
             let _ = child.wait();
@@ -269,6 +291,15 @@ impl ChildServer {
     /// The share folder.
     pub fn share_dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// What the server wrote to standard error so far (started with
+    /// [`start_smb_serve_logged`](Self::start_smb_serve_logged); else empty).
+    pub fn log(&self) -> String {
+        self.log
+            .as_ref()
+            .and_then(|l| fs::read_to_string(l.path().join("stderr.txt")).ok())
+            .unwrap_or_default()
     }
 
     /// The child's process id.
