@@ -123,6 +123,12 @@ pub struct ServerConfig {
     /// Answer NetBIOS session requests for any called name (else only `*SMBSERVER` and
     /// the server name).
     pub accept_any_called_name: bool,
+    /// Grant oplocks (exclusive, batch, level II) to clients that ask; off, every open
+    /// gets none and nothing is ever broken.
+    pub oplocks: bool,
+    /// How long an open waits for the holder of an oplock to acknowledge its break (or
+    /// close) before it goes on as if it had (35 s, as Windows).
+    pub oplock_break_timeout: Duration,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -136,6 +142,7 @@ impl fmt::Debug for ServerConfig {
             .field("signing", &self.signing)
             .field("limits", &self.limits)
             .field("named_pipes", &self.named_pipes)
+            .field("oplocks", &self.oplocks)
             .finish_non_exhaustive()
     }
 }
@@ -155,6 +162,8 @@ impl ServerConfig {
             server_guid: *b"smb-rs-server-01",
             named_pipes: true,
             accept_any_called_name: true,
+            oplocks: true,
+            oplock_break_timeout: Duration::from_secs(35),
         }
     }
 

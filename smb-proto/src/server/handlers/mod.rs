@@ -18,14 +18,17 @@ mod files;
 mod ipc;
 mod lock;
 mod names;
+mod notify;
 mod open;
 mod pipe;
+mod oplock;
 mod session;
 mod trans2;
 mod tree;
 
 pub(crate) use open::close_all;
 pub(crate) use pipe::Pipe;
+pub(crate) use oplock::break_message;
 
 /// The server's own capabilities.
 pub(crate) const SERVER_CAPS: u32 = caps::UNICODE
