@@ -202,8 +202,6 @@ pub fn load_config(path: &std::path::Path) -> Result<FileConfig, String> {
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Logs what connections report besides file-system work (`smb -v serve`).
-
 /// Runs `smb serve`.
 pub fn run(a: ServeArgs) -> ExitCode {
     match serve(a) {

@@ -20,15 +20,15 @@ mod lock;
 mod names;
 mod notify;
 mod open;
-mod pipe;
 mod oplock;
+mod pipe;
 mod session;
 mod trans2;
 mod tree;
 
 pub(crate) use open::close_all;
-pub(crate) use pipe::Pipe;
 pub(crate) use oplock::break_message;
+pub(crate) use pipe::Pipe;
 
 /// The server's own capabilities.
 pub(crate) const SERVER_CAPS: u32 = caps::UNICODE
