@@ -109,6 +109,8 @@ pub(crate) struct Inner {
     /// The current byte offset clients set on open handles (FilePositionInformation),
     /// by host handle.
     pub positions: BTreeMap<u64, u64>,
+    /// Named pipes open on IPC$ (their FIDs come from the same space as files').
+    pub pipes: BTreeMap<u16, super::handlers::Pipe>,
     pub signing: Option<SigningState>,
     pub fs_queue: VecDeque<FsRequest>,
     pub fs_results: BTreeMap<u64, FsResult<ErasedLater>>,
@@ -125,6 +127,10 @@ pub(crate) struct Inner {
     pub timers: BTreeMap<TaskId, Instant>,
     pub cancelled: BTreeSet<u16>,
     pub pending_mids: BTreeMap<u16, TaskId>,
+    /// Request tasks waiting for a change of the shared state (see `cross.rs`).
+    pub waiting: BTreeSet<TaskId>,
+    /// What this connection's file-system requests change (see `changes.rs`).
+    pub notes: super::changes::Notes,
     pub events: VecDeque<ServerEvent>,
     pub next_uid: u16,
     pub next_tid: u16,
@@ -154,6 +160,7 @@ impl Inner {
             searches: BTreeMap::new(),
             pending_locks: Vec::new(),
             positions: BTreeMap::new(),
+            pipes: BTreeMap::new(),
             signing: None,
             fs_queue: VecDeque::new(),
             fs_results: BTreeMap::new(),
@@ -166,6 +173,8 @@ impl Inner {
             timers: BTreeMap::new(),
             cancelled: BTreeSet::new(),
             pending_mids: BTreeMap::new(),
+            waiting: BTreeSet::new(),
+            notes: Default::default(),
             events: VecDeque::new(),
             next_uid: 100,
             next_tid: 1,
@@ -195,6 +204,7 @@ impl Inner {
     pub fn detach_tree(&mut self, tid: u16) -> BTreeMap<u16, OpenFile> {
         self.trees.remove(&tid);
         self.searches.retain(|_, s| s.tid != tid);
+        self.close_pipes(|_, p| p.tid == tid);
         self.take_files(|f| f.tid == tid)
     }
 
@@ -203,6 +213,7 @@ impl Inner {
     /// using them (as on Windows and Samba).
     pub fn detach_session(&mut self, uid: u16) -> BTreeMap<u16, OpenFile> {
         self.sessions.remove(&uid);
+        self.close_pipes(|_, p| p.uid == uid);
         self.take_files(|f| f.uid == uid)
     }
 
@@ -228,8 +239,10 @@ impl Inner {
     }
 
     pub fn new_fid(&mut self) -> Option<u16> {
-        let s = &self.files;
-        Self::alloc_id(&mut self.next_fid, |v| s.contains_key(&v))
+        let (s, p) = (&self.files, &self.pipes);
+        Self::alloc_id(&mut self.next_fid, |v| {
+            s.contains_key(&v) || p.contains_key(&v)
+        })
     }
 
     pub fn new_sid(&mut self) -> Option<u16> {

@@ -5,7 +5,7 @@
 //! of a sharing violation.
 
 use super::Rc;
-use super::open::{OpenSpec, Opened, open};
+use super::open::{OpenSpec, Opened, open_with_oplock};
 use crate::server::cx::Cx;
 use crate::server::fs::{
     CreateAction, Disposition, FsCall, FsReply, Kind, SetInfo, SharePath, Target,
@@ -91,7 +91,8 @@ fn is_executable(name: &str) -> bool {
 
 /// Opens a file for a DOS open: the NT open, or on a sharing violation the DOS/FCB
 /// compatibility open; then, for a new or truncated file, `size` as its length (the
-/// OPEN_ANDX and TRANS2_OPEN2 "allocation size").
+/// OPEN_ANDX and TRANS2_OPEN2 "allocation size"). `oplock` is the oplock asked for (a
+/// compatibility open gets none).
 pub(crate) async fn open_dos(
     cx: &Cx,
     rc: &Rc,
@@ -99,6 +100,7 @@ pub(crate) async fn open_dos(
     params: DosOpen,
     dos_attrs: u16,
     size: u64,
+    oplock: u8,
 ) -> Result<Opened, NtStatus> {
     let spec = OpenSpec {
         path: path.clone(),
@@ -110,7 +112,7 @@ pub(crate) async fn open_dos(
         create_attributes: ext_attr::from_dos(dos_attrs),
         allocation_size: size,
     };
-    let mut o = match open(cx, rc, spec).await {
+    let mut o = match open_with_oplock(cx, rc, spec, oplock).await {
         Err(NtStatus::SHARING_VIOLATION) if params.compat => {
             return compat_open(cx, rc, &path, params.access)
                 .await
@@ -158,6 +160,21 @@ pub(crate) async fn open_dos(
     Ok(o)
 }
 
+/// The action word of a DOS open's reply (OPEN_ANDX OpenResults, TRANS2_OPEN2
+/// ActionTaken): 1 opened, 2 created, 3 truncated; bit 15 when an oplock was granted.
+pub(crate) fn open_results(o: &Opened) -> u16 {
+    let action = match o.action {
+        CreateAction::Opened => 1,
+        CreateAction::Created => 2,
+        CreateAction::Overwritten | CreateAction::Superseded => 3,
+    };
+    if o.oplock != crate::wire::consts::oplock::NONE {
+        action | 0x8000
+    } else {
+        action
+    }
+}
+
 /// The DOS/FCB compatibility open (Samba's `fcb_or_dos_open`): when this process (same
 /// UID, PID and tree) holds the file open for writing in DENY_DOS or DENY_FCB mode, a new
 /// FID on that open's handle.
@@ -197,5 +214,6 @@ async fn compat_open(cx: &Cx, rc: &Rc, path: &SharePath, acc: u32) -> Option<Ope
         fid,
         info,
         action: CreateAction::Opened,
+        oplock: crate::wire::consts::oplock::NONE,
     })
 }

@@ -5,7 +5,7 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use core::time::Duration;
 
-use super::dos_open::{map_open_params, open_dos};
+use super::dos_open::{map_open_params, open_dos, open_results};
 use super::{Answer, HResult, Rc, allocation, attributes, check_disk, check_fid, check_tree};
 use crate::server::cx::Cx;
 use crate::server::fs::{
@@ -14,7 +14,9 @@ use crate::server::fs::{
 };
 use crate::server::state::OpenFile;
 use crate::wire::NtStatus;
-use crate::wire::consts::{access, create_action, create_options, disposition, ext_attr, share};
+use crate::wire::consts::{
+    access, create_action, create_options, disposition, ext_attr, oplock, share,
+};
 use crate::wire::msg::trans2::info::filetime_to_utime;
 use crate::wire::msg::*;
 
@@ -33,6 +35,8 @@ pub(crate) struct Opened {
     pub fid: u16,
     pub info: FileInfo,
     pub action: CreateAction,
+    /// The oplock granted (`oplock::NONE` unless asked for).
+    pub oplock: u8,
 }
 
 fn map_disposition(d: u32) -> Result<Disposition, NtStatus> {
@@ -52,6 +56,17 @@ pub(super) const WRITE_DATA: u32 = access::FILE_WRITE_DATA | access::FILE_APPEND
 /// Opens (or creates) a file for a request: share-mode checks against every connection,
 /// read-only shares, delete-on-close.
 pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtStatus> {
+    open_with_oplock(cx, rc, spec, oplock::NONE).await
+}
+
+/// [`open`], asking for an oplock (`oplock::EXCLUSIVE` or `oplock::BATCH`): the opens of
+/// other clients are broken first as far as needed, and the level granted is returned.
+pub(crate) async fn open_with_oplock(
+    cx: &Cx,
+    rc: &Rc,
+    spec: OpenSpec,
+    requested: u8,
+) -> Result<Opened, NtStatus> {
     let (share_id, read_only) = check_disk(cx, rc)?;
     let mut acc = access::map_generic(spec.access);
     if spec.delete_on_close && acc & access::DELETE == 0 {
@@ -95,7 +110,10 @@ pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtS
             .await
         {
             Ok(FsReply::Info(fi)) => {
-                shared.check_open((share_id, fi.file_id), acc, spec.share_access)?
+                // Oplock holders lose their caching before the file is overwritten.
+                let key = (share_id, fi.file_id);
+                super::oplock::contend(cx, key, acc, spec.share_access, true).await;
+                shared.check_open(key, acc, spec.share_access)?
             }
             Ok(_) => return Err(NtStatus::INTERNAL_ERROR),
             Err(NtStatus::OBJECT_NAME_NOT_FOUND) => {}
@@ -141,6 +159,9 @@ pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtS
             .await;
         return Err(NtStatus::TOO_MANY_OPENED_FILES);
     };
+    if action == CreateAction::Opened {
+        super::oplock::contend(cx, key, acc, spec.share_access, false).await;
+    }
     if let Err(e) = shared.add_open(key, (conn, fid), acc, spec.share_access) {
         let _ = cx
             .fs(
@@ -173,7 +194,13 @@ pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtS
             },
         )
     });
-    Ok(Opened { fid, info, action })
+    let oplock = super::oplock::grant(cx, key, fid, requested, acc, action);
+    Ok(Opened {
+        fid,
+        info,
+        action,
+        oplock,
+    })
 }
 
 /// Closes files taken out of the connection's table: host close, shared release, and
@@ -382,8 +409,9 @@ pub(super) async fn nt_open(cx: &Cx, rc: &Rc, r: &NtCreateAndXRequest) -> Result
     // A sharing violation is retried for about a second before it is reported, as Samba
     // does: another client may be about to close the file.
     let deadline = cx.now().instant + Duration::from_millis(950);
+    let requested = super::oplock::requested_nt(r.flags);
     loop {
-        let res = open(
+        let res = open_with_oplock(
             cx,
             rc,
             OpenSpec {
@@ -396,6 +424,7 @@ pub(super) async fn nt_open(cx: &Cx, rc: &Rc, r: &NtCreateAndXRequest) -> Result
                 create_attributes: r.ext_file_attributes,
                 allocation_size: r.allocation_size,
             },
+            requested,
         )
         .await;
         match res {
@@ -433,7 +462,7 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
         },
     );
     Ok(Answer::ok(NtCreateAndXResponse {
-        oplock_level: 0,
+        oplock_level: o.oplock,
         fid: o.fid,
         create_action: action,
         creation_time: i.created,
@@ -459,12 +488,8 @@ pub(crate) async fn open_andx(cx: &Cx, rc: &Rc, r: OpenAndXRequest) -> HResult {
     super::reject_dot(&r.file_name)?;
     let path = parse_path(&r.file_name)?;
     let size = r.allocation_size as u64;
-    let o = open_dos(cx, rc, path, params, r.file_attrs, size).await?;
-    let results = match o.action {
-        CreateAction::Opened => 1,
-        CreateAction::Created => 2,
-        CreateAction::Overwritten | CreateAction::Superseded => 3,
-    };
+    let requested = super::oplock::requested_andx(r.flags);
+    let o = open_dos(cx, rc, path, params, r.file_attrs, size, requested).await?;
     let i = &o.info;
     Ok(Answer::ok(OpenAndXResponse {
         fid: o.fid,
@@ -475,7 +500,7 @@ pub(crate) async fn open_andx(cx: &Cx, rc: &Rc, r: OpenAndXRequest) -> HResult {
         access_rights: r.access_mode & 0x000F,
         resource_type: 0,
         nm_pipe_status: 0,
-        open_results: results,
+        open_results: open_results(&o),
         reserved: [0; 3],
         extended: (r.flags & open_andx::OPEN_EXTENDED_RESPONSE != 0).then_some(OpenAndXExtended {
             server_fid: o.fid as u32,

@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::dos_open::{map_open_params, open_dos};
+use super::dos_open::{map_open_params, open_dos, open_results};
 use super::open::{nt_action, nt_open};
 use super::{Rc, allocation, attributes, check_disk, check_tree, nt_trans};
 use crate::server::cx::Cx;
@@ -98,7 +98,7 @@ pub(crate) async fn nt_transact_create(
     }
     let i = &o.info;
     let params = NtTransactCreateResponse {
-        oplock_level: 0,
+        oplock_level: o.oplock,
         fid: o.fid,
         create_action: nt_action(o.action),
         ea_error_offset: 0,
@@ -158,7 +158,8 @@ pub(crate) async fn t2open(
     }
     let path = SharePath::parse(&r.file_name)?;
     let size = r.allocation_size as u64;
-    let o = open_dos(cx, rc, path.clone(), p, r.file_attributes, size).await?;
+    let requested = super::oplock::requested_andx(r.flags);
+    let o = open_dos(cx, rc, path.clone(), p, r.file_attributes, size, requested).await?;
     if new_content(o.action) && !eas.is_empty() {
         set_initial_eas(cx, o.fid, &path, eas).await?;
     }
@@ -172,11 +173,7 @@ pub(crate) async fn t2open(
         access_mode: r.access_mode,
         resource_type: 0,
         nm_pipe_status: 0,
-        action_taken: match o.action {
-            CreateAction::Opened => 1,
-            CreateAction::Created => 2,
-            CreateAction::Overwritten | CreateAction::Superseded => 3,
-        },
+        action_taken: open_results(&o),
         reserved: i.file_id as u32,
         ea_error_offset: 0,
         ea_length: 0,
