@@ -3,6 +3,8 @@
 
 use bytes::Bytes;
 
+use super::raw::RawClient;
+
 use crate::auth::ntlmssp::{AuthenticateMessage, AvPairs, ChallengeMessage, NegotiateMessage};
 use crate::auth::{
     AuthMethod, AuthPolicy, MemoryAccounts, NtlmClient, NtlmServer, ServerNames, spnego,
@@ -119,7 +121,7 @@ pub fn handshake_prefix() -> &'static [u8] {
 /// client) that holds `file.txt` with a batch oplock and waits for any change in the
 /// share: what the fuzzed connection does breaks the oplock and answers the pending
 /// change notification.
-fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, Side) {
+pub(super) fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, Side) {
     use super::hub::{Hub, created, notify, nt_create, open_dir};
     use super::pair::{Pair, client_config, fixture, in_order, server_config};
     use crate::wire::consts::{access, disposition, share};
@@ -159,7 +161,7 @@ fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, 
 }
 
 /// The other connection's client and the MID of its change-notify request.
-struct Side {
+pub(super) struct Side {
     client: usize,
     watch: u16,
     breaks: core::cell::Cell<usize>,
@@ -177,14 +179,19 @@ pub struct CrossReach {
 
 /// How the other connection answers breaks.
 #[derive(Clone, Copy)]
-enum Answer {
+pub(super) enum Answer {
     Ack,
     Close,
     Ignore,
 }
 
 /// Lets the other connection answer what it received; runs until both settle.
-fn settle(p: &mut super::pair::Pair, hub: &mut super::hub::Hub, side: &Side, answer: Answer) {
+pub(super) fn settle(
+    p: &mut super::pair::Pair,
+    hub: &mut super::hub::Hub,
+    side: &Side,
+    answer: Answer,
+) {
     use crate::wire::msg::CloseRequest;
     for _ in 0..4 {
         hub.run();
@@ -355,20 +362,18 @@ pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
         s.extend_from_slice(&cross);
         seeds.push(s);
     }
-    // Named pipes last.
+    // Named pipes, then the file semantics (DOS opens, positions, locks, sessions).
     seeds.push(pipe_seed());
+    let mut s = alloc::vec![0x01u8];
+    s.extend(super::fuzz_semantics::semantics_requests(&after_handshake(
+        &p.server_bytes[..],
+    )));
+    seeds.push(s);
     seeds
 }
 
-/// Requests that reach oplocks and change notification, for a connection that replayed
-/// [`handshake_prefix`] (whose server answers are `answers`): a directory opened and
-/// watched, `file.txt` opened with a batch oplock (breaking the other connection's) and
-/// written to, a byte-range lock, the watch cancelled, the handles closed.
-fn cross_requests(answers: &[u8]) -> alloc::vec::Vec<u8> {
-    use super::raw::{RawClient, notify, nt_create, open_dir};
-    use crate::wire::consts::{access, disposition, share};
-    use crate::wire::msg::nt_create::{NT_CREATE_REQUEST_OPBATCH, NT_CREATE_REQUEST_OPLOCK};
-    use crate::wire::msg::*;
+/// A raw client with the UID and TID the server's `answers` to [`handshake_prefix`] gave.
+pub(super) fn after_handshake(answers: &[u8]) -> RawClient {
     let mut c = RawClient::new(1, true);
     c.receive(answers);
     for r in core::mem::take(&mut c.inbox) {
@@ -380,6 +385,19 @@ fn cross_requests(answers: &[u8]) -> alloc::vec::Vec<u8> {
             }
         }
     }
+    c
+}
+
+/// Requests that reach oplocks and change notification, for a connection that replayed
+/// [`handshake_prefix`] (whose server answers are `answers`): a directory opened and
+/// watched, `file.txt` opened with a batch oplock (breaking the other connection's) and
+/// written to, a byte-range lock, the watch cancelled, the handles closed.
+fn cross_requests(answers: &[u8]) -> alloc::vec::Vec<u8> {
+    use super::raw::{notify, nt_create, open_dir};
+    use crate::wire::consts::{access, disposition, share};
+    use crate::wire::msg::nt_create::{NT_CREATE_REQUEST_OPBATCH, NT_CREATE_REQUEST_OPLOCK};
+    use crate::wire::msg::*;
+    let mut c = after_handshake(answers);
     // The handshake's own open has FID 0x4000; these get the next ones.
     let (file, dir) = (0x4000u16, 0x4001u16);
     let mut out = alloc::vec::Vec::new();
