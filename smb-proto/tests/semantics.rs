@@ -1175,3 +1175,60 @@ fn a_fid_is_valid_only_for_the_session_that_opened_it() {
     assert_eq!(w.write(0, f, 0, b"x"), NtStatus::SUCCESS);
     assert_eq!(w.close(0, f), NtStatus::SUCCESS);
 }
+
+#[test]
+fn core_opens_create_and_open_like_samba() {
+    let mut w = World::new(1);
+    let open = |w: &mut World, mode: u16| {
+        let r = w.call(
+            0,
+            OpenRequest {
+                access_mode: mode,
+                search_attributes: 0,
+                file_name: "core.txt".into(),
+            },
+        );
+        match r.body() {
+            Response::Open(o) => Ok(o.clone()),
+            _ => Err(r.header.nt_status()),
+        }
+    };
+    // OPEN never creates.
+    assert_eq!(open(&mut w, 0xFF), Err(NtStatus::OBJECT_NAME_NOT_FOUND));
+    let new = |name: &str, time: u32| CreateNewRequest {
+        file_attributes: 0x02,
+        creation_time: time,
+        file_name: name.into(),
+    };
+    // 2030-01-01 00:00:00 UTC as the creation (and last write) time.
+    let r = w.call(0, new("core.txt", 1_893_456_000));
+    let Response::CreateNew(c) = r.body() else {
+        panic!("{r:?}")
+    };
+    let fid = c.fid;
+    assert_eq!(
+        w.status(0, new("core.txt", 0)),
+        NtStatus::OBJECT_NAME_COLLISION
+    );
+    assert_eq!(w.write(0, fid, 0, b"12345"), NtStatus::SUCCESS);
+    let r = w.call(0, QueryInformation2Request { fid });
+    let Response::QueryInformation2(q) = r.body() else {
+        panic!("{r:?}")
+    };
+    // ARCHIVE as on any new file (the memory file system keeps no HIDDEN); 2030-01-01
+    // as a DOS date.
+    assert_eq!((q.file_data_size, q.file_attributes & 0x20), (5, 0x20));
+    assert_eq!(q.last_write.0, (50 << 9) | (1 << 5) | 1);
+    // CREATE truncates an existing file; the FCB open shares the handle's data.
+    let r = w.call(
+        0,
+        CreateRequest {
+            file_attributes: 0,
+            creation_time: 0,
+            file_name: "core.txt".into(),
+        },
+    );
+    assert!(matches!(r.body(), Response::Create(_)), "{r:?}");
+    let o = open(&mut w, 0x42).unwrap();
+    assert_eq!((o.file_size, o.access_mode), (0, 0x42));
+}

@@ -1,7 +1,8 @@
 //! A seed for the `server` fuzz target that reaches the Windows file semantics: DOS opens
 //! in DENY_DOS mode (a second FID on one handle), the handle's position set and queried,
-//! a delete-on-close mark, byte-range locks (a waiting one, a cancel), LOCK_AND_READ, a
-//! second session that may not use the first one's FIDs, and a logoff.
+//! a delete-on-close mark, byte-range locks (a waiting one, a cancel), LOCK_AND_READ, the
+//! core opens (CREATE, CREATE_NEW, OPEN) and QUERY_INFORMATION2, a second session that
+//! may not use the first one's FIDs, and a logoff.
 
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -79,6 +80,27 @@ pub(crate) fn semantics_requests(c: &RawClient) -> Vec<u8> {
         }
         .into(),
     );
+    // The core opens, and QUERY_INFORMATION2 of the open DOS FID.
+    let (name, time) = (alloc::string::String::from("core.txt"), 1_893_456_000);
+    let create = CreateRequest {
+        file_attributes: 0x02,
+        creation_time: time,
+        file_name: name.clone(),
+    };
+    push(211, create.into());
+    let new = CreateNewRequest {
+        file_attributes: 0,
+        creation_time: 0,
+        file_name: name.clone(),
+    };
+    push(212, new.into());
+    let open = OpenRequest {
+        access_mode: 0x40,
+        search_attributes: 0,
+        file_name: name,
+    };
+    push(213, open.into());
+    push(214, QueryInformation2Request { fid: b }.into());
     // A second (guest) session: the first one's FIDs are not its own.
     let guest = SessionSetupAndXRequest::NtLm(SessionSetupNtLm {
         common: SessionSetupCommon {
@@ -137,6 +159,10 @@ mod tests {
         assert_eq!(status(&mut c, 206), NtStatus::ACCESS_DENIED);
         assert_eq!(status(&mut c, 207), NtStatus::SUCCESS);
         assert_eq!(status(&mut c, 208), NtStatus::SUCCESS);
+        assert_eq!(status(&mut c, 211), NtStatus::SUCCESS);
+        assert_eq!(status(&mut c, 212), NtStatus::OBJECT_NAME_COLLISION);
+        assert_eq!(status(&mut c, 213), NtStatus::SUCCESS);
+        assert_eq!(status(&mut c, 214), NtStatus::SUCCESS);
         assert_eq!(status(&mut c, 210), NtStatus::SUCCESS);
     }
 }

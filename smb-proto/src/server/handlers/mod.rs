@@ -14,6 +14,7 @@ use crate::wire::{
     Command, ErrorResponse, Flags2, Header, Message, MessageBody, NtStatus, Request, Response,
 };
 
+mod core_open;
 mod dos_open;
 mod files;
 mod ipc;
@@ -245,6 +246,9 @@ fn request_path(req: &Request) -> Option<String> {
     let p = match req {
         Request::NtCreateAndX(r) => &r.file_name,
         Request::OpenAndX(r) => &r.file_name,
+        Request::Open(r) => &r.file_name,
+        Request::Create(r) => &r.file_name,
+        Request::CreateNew(r) => &r.file_name,
         Request::Delete(r) => &r.file_name,
         Request::Rename(r) => &r.old_file_name,
         Request::CreateDirectory(r) => &r.directory_name,
@@ -389,6 +393,10 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::WriteAndClose(r) => files::write_and_close(cx, rc, r).await,
         Request::WriteAndUnlock(r) => files::write_and_unlock(cx, rc, r).await,
         Request::CreateTemporary(r) => open::create_temporary(cx, rc, r).await,
+        Request::Open(r) => core_open::open_core(cx, rc, r).await,
+        Request::Create(r) => core_open::create(cx, rc, r).await,
+        Request::CreateNew(r) => core_open::create_new(cx, rc, r).await,
+        Request::QueryInformation2(r) => core_open::query_information2(cx, rc, r).await,
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
         Request::Delete(r) => names::delete(cx, rc, r).await,
         Request::Rename(r) => names::rename(cx, rc, r)

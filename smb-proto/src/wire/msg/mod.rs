@@ -16,6 +16,7 @@ use super::message::{
 };
 
 pub mod close;
+pub mod core_open;
 pub mod create_temporary;
 pub mod delete;
 pub mod directory;
@@ -35,6 +36,7 @@ pub mod open_andx;
 pub mod process_exit;
 pub mod query_disk;
 pub mod query_information;
+pub mod query_information2;
 pub mod rap;
 pub mod rap_servers;
 pub mod read;
@@ -54,6 +56,7 @@ pub mod write_and_unlock;
 pub mod write_andx;
 
 pub use close::*;
+pub use core_open::*;
 pub use create_temporary::*;
 pub use delete::*;
 pub use directory::*;
@@ -72,6 +75,7 @@ pub use open_andx::*;
 pub use process_exit::*;
 pub use query_disk::*;
 pub use query_information::*;
+pub use query_information2::*;
 pub use read::*;
 pub use read_andx::*;
 pub use rename::*;
@@ -212,6 +216,10 @@ messages! {
     Read(ReadRequest, ReadResponse);
     Write(WriteRequest, WriteResponse);
     CreateTemporary(CreateTemporaryRequest, CreateTemporaryResponse);
+    Open(OpenRequest, OpenResponse);
+    Create(CreateRequest, CreateResponse);
+    CreateNew(CreateNewRequest, CreateNewResponse);
+    QueryInformation2(QueryInformation2Request, QueryInformation2Response);
     CheckDirectory(CheckDirectoryRequest, CheckDirectoryResponse);
     ProcessExit(ProcessExitRequest, ProcessExitResponse);
     WriteAndUnlock(WriteAndUnlockRequest, WriteAndUnlockResponse);
@@ -272,6 +280,39 @@ macro_rules! untyped_body {
                 b.w.bytes(&self.words);
                 b.start_data();
                 b.w.bytes(&self.data);
+            }
+        }
+    };
+}
+
+/// Defines a body that is one FID word and no data (FLUSH, QUERY_INFORMATION2, the
+/// answers of CREATE and CREATE_NEW).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! fid_body {
+    ($(#[$m:meta])* $name:ident, $cmd:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct $name {
+            /// The file.
+            pub fid: u16,
+        }
+
+        impl $crate::wire::message::Body for $name {
+            const COMMAND: $crate::wire::header::Command = $crate::wire::header::Command::$cmd;
+
+            fn decode(
+                b: &mut $crate::wire::message::BlockDecoder<'_>,
+            ) -> Result<Self, $crate::wire::codec::DecodeError> {
+                b.expect_word_count(&[1])?;
+                Ok(Self {
+                    fid: b.params.u16("FID")?,
+                })
+            }
+
+            fn encode(&self, b: &mut $crate::wire::message::BlockEncoder<'_>) {
+                b.w.u16(self.fid);
+                b.start_data();
             }
         }
     };
