@@ -318,6 +318,17 @@ fn request() -> impl Strategy<Value = Request> {
             }
         }),
         any::<u16>().prop_map(|fid| QueryInformation2Request { fid }.into()),
+        (any::<u16>(), any::<u32>(), any::<u32>(), any::<bool>()).prop_map(
+            |(fid, count, offset, lock)| {
+                if lock {
+                    LockByteRangeRequest { fid, count, offset }.into()
+                } else {
+                    UnlockByteRangeRequest { fid, count, offset }.into()
+                }
+            }
+        ),
+        (any::<u16>(), any::<u16>(), any::<i32>())
+            .prop_map(|(fid, mode, offset)| { SeekRequest { fid, mode, offset }.into() }),
         (any::<u16>(), any::<u32>(), s()).prop_map(
             |(file_attributes, last_write_time, file_name)| SetInformationRequest {
                 file_attributes,
@@ -614,6 +625,9 @@ fn response() -> impl Strategy<Value = Response> {
         Just(Response::Close(CloseResponse)),
         Just(Response::TreeDisconnect(TreeDisconnectResponse)),
         Just(Response::LogoffAndX(LogoffAndXResponse)),
+        Just(Response::LockByteRange(LockByteRangeResponse)),
+        Just(Response::UnlockByteRange(UnlockByteRangeResponse)),
+        any::<u32>().prop_map(|offset| SeekResponse { offset }.into()),
         (any::<[u16; 3]>(), any::<u32>(), any::<u32>()).prop_map(|(w, t, sz)| {
             OpenResponse {
                 fid: w[0],

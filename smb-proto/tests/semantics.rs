@@ -1,8 +1,9 @@
 //! Windows file semantics of the server core, driven with raw SMB1 messages over one or
 //! two connections sharing one server state and one in-memory file system:
 //! delete-on-close, byte-range locks (order, cancel, error codes, zero-length ranges),
-//! DOS opens, LOCK_AND_READ, AndX chains and sessions (the behaviour smbtorture's
-//! base.delete, base.lock, raw.lock, raw.open and raw.context check against Windows).
+//! DOS and core opens, core locks and SEEK, LOCK_AND_READ, AndX chains and sessions (the
+//! behaviour smbtorture's base.delete, base.lock, raw.lock, raw.open, raw.seek and
+//! raw.context check against Windows).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -1231,4 +1232,72 @@ fn core_opens_create_and_open_like_samba() {
     assert!(matches!(r.body(), Response::Create(_)), "{r:?}");
     let o = open(&mut w, 0x42).unwrap();
     assert_eq!((o.file_size, o.access_mode), (0, 0x42));
+}
+
+#[test]
+fn seek_pointer_and_position_information_move_as_samba_moves_them() {
+    let mut w = World::new(1);
+    let f = w
+        .create(0, nt("seek.txt", RWD, disposition::CREATE, 0))
+        .unwrap();
+    let seek = |w: &mut World, mode: u16, offset: i32| {
+        let r = w.call(
+            0,
+            SeekRequest {
+                fid: f,
+                mode,
+                offset,
+            },
+        );
+        match r.body() {
+            Response::Seek(s) => s.offset,
+            _ => panic!("{r:?}"),
+        }
+    };
+    assert_eq!(seek(&mut w, 0, 17), 17);
+    assert_eq!(seek(&mut w, 1, -3), 14);
+    assert_eq!(seek(&mut w, 0, -1), 0xFFFF_FFFF);
+    assert_eq!(seek(&mut w, 1, 1000), 999);
+    // A write moves the pointer, not the position information; a read moves both.
+    assert_eq!(w.write(0, f, 0, b"ab"), NtStatus::SUCCESS);
+    assert_eq!(seek(&mut w, 1, 0), 2);
+    assert_eq!(w.file_info(0, f).position, 0);
+    assert_eq!(w.read(0, f, 0, 1).unwrap().len(), 1);
+    assert_eq!(seek(&mut w, 1, 0), 1);
+    let lvl = level::PT_POSITION;
+    let r = w.trans2(0, Trans2Sub::QueryFileInformation { fid: f, level: lvl });
+    let Response::Trans2(Trans2Response(TransResponseBody::Reply { payload, .. })) = r.body()
+    else {
+        panic!("{r:?}")
+    };
+    assert_eq!(
+        decode_file_info(lvl, &payload.data, true).unwrap().position,
+        1
+    );
+    assert_eq!(seek(&mut w, 2, -1), 1);
+}
+
+#[test]
+fn core_locks_are_exclusive_per_process_and_never_wait() {
+    let mut w = World::new(1);
+    let f = w
+        .create(0, nt("lock.txt", RWD, disposition::CREATE, 0))
+        .unwrap();
+    let lock = LockByteRangeRequest {
+        fid: f,
+        count: 1,
+        offset: 0,
+    };
+    let unlock = UnlockByteRangeRequest {
+        fid: f,
+        count: 1,
+        offset: 0,
+    };
+    assert_eq!(w.status(0, lock), NtStatus::SUCCESS);
+    w.conns[0].pid += 1;
+    assert_eq!(w.status(0, lock), NtStatus::LOCK_NOT_GRANTED);
+    assert_eq!(w.status(0, unlock), NtStatus::RANGE_NOT_LOCKED);
+    w.conns[0].pid -= 1;
+    assert_eq!(w.status(0, unlock), NtStatus::SUCCESS);
+    assert_eq!(w.status(0, unlock), NtStatus::RANGE_NOT_LOCKED);
 }

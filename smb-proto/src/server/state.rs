@@ -73,6 +73,15 @@ pub(crate) struct PendingLock {
     pub finish: Option<crate::wire::NtStatus>,
 }
 
+/// Where an open handle is, as Samba keeps it: the file pointer SEEK moves (reads and
+/// writes leave it after their last byte), and the FilePositionInformation a client
+/// sets (reads leave it after their last byte too; writes do not move it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Position {
+    pub pointer: u64,
+    pub info: u64,
+}
+
 /// One search (FIND_FIRST2 handle).
 #[derive(Debug)]
 pub(crate) struct Search {
@@ -106,9 +115,8 @@ pub(crate) struct Inner {
     pub searches: BTreeMap<u16, Search>,
     /// LOCKING_ANDX requests waiting, oldest first.
     pub pending_locks: Vec<PendingLock>,
-    /// The current byte offset clients set on open handles (FilePositionInformation),
-    /// by host handle.
-    pub positions: BTreeMap<u64, u64>,
+    /// The positions of open handles, by host handle.
+    pub positions: BTreeMap<u64, Position>,
     /// Named pipes open on IPC$ (their FIDs come from the same space as files').
     pub pipes: BTreeMap<u16, super::handlers::Pipe>,
     pub signing: Option<SigningState>,
@@ -215,6 +223,15 @@ impl Inner {
         self.sessions.remove(&uid);
         self.close_pipes(|_, p| p.uid == uid);
         self.take_files(|f| f.uid == uid)
+    }
+
+    /// Notes that a read (`read`) or a write through `handle` ended at `end`.
+    pub fn moved(&mut self, handle: u64, end: u64, read: bool) {
+        let p = self.positions.entry(handle).or_default();
+        p.pointer = end;
+        if read {
+            p.info = end;
+        }
     }
 
     fn alloc_id(next: &mut u16, used: impl Fn(u16) -> bool) -> Option<u16> {

@@ -1,8 +1,8 @@
 //! A seed for the `server` fuzz target that reaches the Windows file semantics: DOS opens
 //! in DENY_DOS mode (a second FID on one handle), the handle's position set and queried,
 //! a delete-on-close mark, byte-range locks (a waiting one, a cancel), LOCK_AND_READ, the
-//! core opens (CREATE, CREATE_NEW, OPEN) and QUERY_INFORMATION2, a second session that
-//! may not use the first one's FIDs, and a logoff.
+//! core opens (CREATE, CREATE_NEW, OPEN), QUERY_INFORMATION2, the core lock, unlock and
+//! seek, a second session that may not use the first one's FIDs, and a logoff.
 
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -101,6 +101,17 @@ pub(crate) fn semantics_requests(c: &RawClient) -> Vec<u8> {
     };
     push(213, open.into());
     push(214, QueryInformation2Request { fid: b }.into());
+    // The core lock, unlock and seek on the DOS FID.
+    let range = |fid| (fid, 4, 20);
+    let (fid, count, offset) = range(b);
+    push(215, LockByteRangeRequest { fid, count, offset }.into());
+    push(216, UnlockByteRangeRequest { fid, count, offset }.into());
+    let seek = SeekRequest {
+        fid: b,
+        mode: 1,
+        offset: -3,
+    };
+    push(217, seek.into());
     // A second (guest) session: the first one's FIDs are not its own.
     let guest = SessionSetupAndXRequest::NtLm(SessionSetupNtLm {
         common: SessionSetupCommon {
@@ -163,6 +174,15 @@ mod tests {
         assert_eq!(status(&mut c, 212), NtStatus::OBJECT_NAME_COLLISION);
         assert_eq!(status(&mut c, 213), NtStatus::SUCCESS);
         assert_eq!(status(&mut c, 214), NtStatus::SUCCESS);
+        assert_eq!(status(&mut c, 215), NtStatus::SUCCESS);
+        assert_eq!(status(&mut c, 216), NtStatus::SUCCESS);
+        // LOCK_AND_READ read nothing of the empty file (the pointer stays at 0): 0 less 3
+        // wraps in 32 bits, as Samba answers.
+        let r = c.take_response(217).unwrap();
+        assert!(
+            matches!(r.body(), Response::Seek(s) if s.offset == 0xFFFF_FFFD),
+            "{r:?}"
+        );
         assert_eq!(status(&mut c, 210), NtStatus::SUCCESS);
     }
 }

@@ -78,8 +78,14 @@ async fn read_fid_with(
         .await?
     {
         // A host may return fewer bytes than asked, never more.
-        FsReply::Read(b) if b.len() <= len as usize => Ok(ReadOut::Now(b)),
-        FsReply::ReadLater(l) if later_ok && l.len > 0 && l.len <= len => Ok(ReadOut::Later(l)),
+        FsReply::Read(b) if b.len() <= len as usize => {
+            cx.with(|i| i.moved(f.handle.0, offset + b.len() as u64, true));
+            Ok(ReadOut::Now(b))
+        }
+        FsReply::ReadLater(l) if later_ok && l.len > 0 && l.len <= len => {
+            cx.with(|i| i.moved(f.handle.0, offset + l.len as u64, true));
+            Ok(ReadOut::Later(l))
+        }
         _ => Err(NtStatus::INTERNAL_ERROR),
     }
 }
@@ -128,7 +134,10 @@ async fn write_fid(
         )
         .await?
     {
-        FsReply::Written(n) => Ok(n),
+        FsReply::Written(n) => {
+            cx.with(|i| i.moved(f.handle.0, offset + n as u64, false));
+            Ok(n)
+        }
         _ => Err(NtStatus::INTERNAL_ERROR),
     }
 }
@@ -323,4 +332,28 @@ pub(crate) async fn process_exit(cx: &Cx, rc: &Rc) -> HResult {
     let files = cx.with(|i| i.take_files(|f| f.pid == pid && f.uid == uid));
     close_all(cx, files).await;
     Ok(Answer::ok(ProcessExitResponse))
+}
+
+/// SEEK: moves the handle's file pointer (Samba's arithmetic: 32 bits, wrapping; from the
+/// end, the size plus the offset, and the start if that is before it).
+pub(crate) async fn seek(cx: &Cx, rc: &Rc, r: SeekRequest) -> HResult {
+    let f = check_fid(cx, rc, r.fid)?;
+    let now = cx.with(|i| i.positions.get(&f.handle.0).map_or(0, |p| p.pointer));
+    let delta = r.offset as i64;
+    let to = match r.mode {
+        1 => (now as i64).wrapping_add(delta) as u32 as u64,
+        2 => {
+            let target = Target::Handle(f.handle);
+            let FsReply::Info(i) = cx.fs(f.share, FsCall::Stat { target }).await? else {
+                return Err(NtStatus::INTERNAL_ERROR);
+            };
+            let end = i.size as i64 + delta;
+            if end < 0 { 0 } else { end as u64 }
+        }
+        _ => r.offset as u32 as u64,
+    };
+    cx.with(|i| i.positions.entry(f.handle.0).or_default().pointer = to);
+    Ok(Answer::ok(SeekResponse {
+        offset: to.min(u32::MAX as u64) as u32,
+    }))
 }

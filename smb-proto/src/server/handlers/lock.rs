@@ -73,20 +73,43 @@ pub(crate) async fn locking(cx: &Cx, rc: &Rc, r: LockingAndXRequest) -> HResult 
 /// LOCK_AND_READ: an exclusive lock on the range (not waiting), then the read.
 pub(crate) async fn lock_and_read(cx: &Cx, rc: &Rc, r: LockAndReadRequest) -> HResult {
     let r = r.0;
-    let f = check_fid(cx, rc, r.fid)?;
-    let conn = cx.with(|i| i.conn_id);
-    let lock = Lock {
-        owner: (conn, r.fid, rc.lock_pid()),
-        offset: r.offset as u64,
-        length: r.count as u64,
-        exclusive: true,
-    };
-    lock_ranges(cx, rc, &f, r.fid, false, &[lock], 0).await?;
+    lock_now(cx, rc, r.fid, r.offset, r.count as u32).await?;
     let data = super::files::read_fid(cx, rc, r.fid, r.offset as u64, r.count as u32).await?;
     Ok(Answer::ok(LockAndReadResponse(ReadResponse {
         reserved: [0; 4],
         data,
     })))
+}
+
+/// LOCK_BYTE_RANGE: an exclusive lock for the requesting process, not waiting.
+pub(crate) async fn lock_byte_range(cx: &Cx, rc: &Rc, r: LockByteRangeRequest) -> HResult {
+    let f = check_fid(cx, rc, r.fid)?;
+    super::oplock::break_level2(cx, (f.share, f.file_id));
+    lock_now(cx, rc, r.fid, r.offset, r.count).await?;
+    Ok(Answer::ok(LockByteRangeResponse))
+}
+
+/// The core protocol's lock (LOCK_AND_READ, LOCK_BYTE_RANGE): exclusive, for the
+/// requesting process, 32-bit, not waiting.
+async fn lock_now(cx: &Cx, rc: &Rc, fid: u16, offset: u32, count: u32) -> Result<(), NtStatus> {
+    let f = check_fid(cx, rc, fid)?;
+    let conn = cx.with(|i| i.conn_id);
+    let lock = Lock {
+        owner: (conn, fid, rc.lock_pid()),
+        offset: offset as u64,
+        length: count as u64,
+        exclusive: true,
+    };
+    lock_ranges(cx, rc, &f, fid, false, &[lock], 0).await
+}
+
+/// UNLOCK_BYTE_RANGE: the requesting process's lock on exactly this range.
+pub(crate) async fn unlock_byte_range(cx: &Cx, rc: &Rc, r: UnlockByteRangeRequest) -> HResult {
+    let f = check_fid(cx, rc, r.fid)?;
+    let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
+    let owner = (conn, r.fid, rc.lock_pid());
+    shared.unlock((f.share, f.file_id), owner, r.offset as u64, r.count as u64)?;
+    Ok(Answer::ok(UnlockByteRangeResponse))
 }
 
 /// Takes the ranges of one request on an open file, waiting as `timeout_ms` allows (the

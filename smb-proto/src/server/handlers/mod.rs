@@ -397,6 +397,9 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::Create(r) => core_open::create(cx, rc, r).await,
         Request::CreateNew(r) => core_open::create_new(cx, rc, r).await,
         Request::QueryInformation2(r) => core_open::query_information2(cx, rc, r).await,
+        Request::LockByteRange(r) => lock::lock_byte_range(cx, rc, r).await,
+        Request::UnlockByteRange(r) => lock::unlock_byte_range(cx, rc, r).await,
+        Request::Seek(r) => files::seek(cx, rc, r).await,
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
         Request::Delete(r) => names::delete(cx, rc, r).await,
         Request::Rename(r) => names::rename(cx, rc, r)

@@ -105,7 +105,7 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             let pending = cx.with(|i| i.shared.delete_pending((f.share, f.file_id)));
             let mut info = file_information(&fi, &wire_name(&f.path), pending);
             info.access_flags = f.access;
-            info.position = cx.with(|i| i.positions.get(&f.handle.0).copied().unwrap_or(0));
+            info.position = cx.with(|i| i.positions.get(&f.handle.0).map_or(0, |p| p.info));
             info.alt_name = short_name(&fi.name);
             let data = encode_file_info(level, &info, rc.unicode)?;
             (Bytes::from_static(&[0, 0]), data)
@@ -597,7 +597,7 @@ async fn set_info(
             // path there is no handle to keep it for.
             if let Some(fid) = fid {
                 let f = check_fid(cx, rc, fid)?;
-                cx.with(|i| i.positions.insert(f.handle.0, p));
+                cx.with(|i| i.positions.entry(f.handle.0).or_default().info = p);
             }
             Ok(())
         }

@@ -16,6 +16,7 @@ use super::message::{
 };
 
 pub mod close;
+pub mod core_lock;
 pub mod core_open;
 pub mod create_temporary;
 pub mod delete;
@@ -44,6 +45,7 @@ pub mod read_andx;
 pub mod rename;
 pub mod search;
 pub mod security;
+pub mod seek;
 pub mod session_setup;
 pub mod set_information;
 pub mod trans2;
@@ -56,6 +58,7 @@ pub mod write_and_unlock;
 pub mod write_andx;
 
 pub use close::*;
+pub use core_lock::*;
 pub use core_open::*;
 pub use create_temporary::*;
 pub use delete::*;
@@ -80,6 +83,7 @@ pub use read::*;
 pub use read_andx::*;
 pub use rename::*;
 pub use search::*;
+pub use seek::*;
 pub use session_setup::*;
 pub use set_information::*;
 pub use trans2::info::{DirEntry, FileInformation, FsInformation, SetFileInfo};
@@ -220,6 +224,9 @@ messages! {
     Create(CreateRequest, CreateResponse);
     CreateNew(CreateNewRequest, CreateNewResponse);
     QueryInformation2(QueryInformation2Request, QueryInformation2Response);
+    LockByteRange(LockByteRangeRequest, LockByteRangeResponse);
+    UnlockByteRange(UnlockByteRangeRequest, UnlockByteRangeResponse);
+    Seek(SeekRequest, SeekResponse);
     CheckDirectory(CheckDirectoryRequest, CheckDirectoryResponse);
     ProcessExit(ProcessExitRequest, ProcessExitResponse);
     WriteAndUnlock(WriteAndUnlockRequest, WriteAndUnlockResponse);
