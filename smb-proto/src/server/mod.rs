@@ -14,6 +14,7 @@ pub mod fs;
 mod handlers;
 pub mod path;
 pub mod shared;
+pub mod shortname;
 mod state;
 pub use crate::wildcard;
 
