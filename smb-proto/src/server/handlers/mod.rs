@@ -18,6 +18,7 @@ mod ipc;
 mod lock;
 mod names;
 mod open;
+mod rap;
 mod search;
 mod session;
 mod trans2;
