@@ -467,7 +467,9 @@ impl FileSystem for LocalFs {
                 return Err(NtStatus::ACCESS_DENIED);
             }
         }
-        s.dir.rename(&src, &s.dir, &dst).map_err(st)
+        s.dir.rename(&src, &s.dir, &dst).map_err(st)?;
+        self.handles.renamed(share, &src, &dst);
+        Ok(())
     }
 
     fn delete(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus> {

@@ -21,6 +21,7 @@ mod open;
 mod rap;
 mod search;
 mod session;
+mod setinfo;
 mod trans2;
 mod tree;
 

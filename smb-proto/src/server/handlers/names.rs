@@ -147,22 +147,35 @@ pub(crate) async fn rename_path(
     replace: bool,
     fi: &FileInfo,
 ) -> Result<(), NtStatus> {
-    let shared = cx.with(|i| i.shared.clone());
     if !fi.is_dir {
-        shared.check_rename((share, fi.file_id))?;
-    } else {
-        // A directory with open files below it cannot move.
-        let below = cx.with(|i| {
+        cx.with(|i| i.shared.clone())
+            .check_rename((share, fi.file_id))?;
+    }
+    rename_checked(cx, share, from, to, replace, fi).await
+}
+
+/// Renames a path whose sharing was checked (or needs none: a rename through its own
+/// handle); updates this connection's open entries.
+pub(crate) async fn rename_checked(
+    cx: &Cx,
+    share: ShareId,
+    from: &SharePath,
+    to: &SharePath,
+    replace: bool,
+    fi: &FileInfo,
+) -> Result<(), NtStatus> {
+    // A directory with open files below it cannot move, whoever renames it.
+    if fi.is_dir
+        && cx.with(|i| {
             i.files.values().any(|f| {
                 f.share == share
                     && f.path.as_str().len() > from.as_str().len()
                     && f.path.as_str().starts_with(from.as_str())
                     && f.path.as_str().as_bytes()[from.as_str().len()] == b'/'
             })
-        });
-        if below {
-            return Err(NtStatus::ACCESS_DENIED);
-        }
+        })
+    {
+        return Err(NtStatus::ACCESS_DENIED);
     }
     cx.fs(
         share,

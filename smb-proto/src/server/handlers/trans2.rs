@@ -4,17 +4,16 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::names::{list, rename_path, stat};
+use super::names::stat;
 use super::{
     Answer, HResult, Rc, check_disk, check_fid, check_tree, file_information, reply_header,
 };
 use crate::server::cx::Cx;
 use crate::server::fs::Ea;
-use crate::server::fs::{FileInfo, FsCall, FsReply, SetInfo, SetTimes, ShareId, SharePath, Target};
-use crate::wire::consts::ext_attr;
+use crate::server::fs::{FileInfo, FsCall, FsReply, ShareId, SharePath, Target};
 use crate::wire::msg::trans2::info::{
-    FeaEntry, FsInformation, SetFileInfo, decode_fea_list, decode_gea_list, decode_set_info,
-    encode_fea_list, encode_file_info, encode_fs_info, level,
+    FeaEntry, FsInformation, decode_fea_list, decode_gea_list, encode_fea_list, encode_file_info,
+    encode_fs_info, level,
 };
 use crate::wire::msg::trans2::sub::Trans2Sub;
 use crate::wire::msg::*;
@@ -112,36 +111,13 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             data,
             ..
         } => {
-            let (share, ro) = check_disk(cx, rc)?;
-            if ro {
-                return Err(NtStatus::ACCESS_DENIED);
-            }
-            let path = SharePath::parse(&file_name)?;
-            let set =
-                decode_set_info(level, &data, rc.unicode).map_err(|_| NtStatus::INVALID_LEVEL)?;
-            set_info(cx, rc, share, Target::Path(path.clone()), &path, None, set).await?;
+            super::setinfo::set_path_info(cx, rc, level, &file_name, &data).await?;
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
         Trans2Sub::SetFileInformation {
             fid, level, data, ..
         } => {
-            let f = check_fid(cx, rc, fid)?;
-            let (share, ro) = check_disk(cx, rc)?;
-            if ro {
-                return Err(NtStatus::ACCESS_DENIED);
-            }
-            let set =
-                decode_set_info(level, &data, rc.unicode).map_err(|_| NtStatus::INVALID_LEVEL)?;
-            set_info(
-                cx,
-                rc,
-                share,
-                Target::Handle(f.handle),
-                &f.path.clone(),
-                Some(fid),
-                set,
-            )
-            .await?;
+            super::setinfo::set_file_info(cx, rc, fid, level, &data).await?;
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
         Trans2Sub::CreateDirectory { name, data, .. } => {
@@ -286,7 +262,7 @@ async fn query_eas(
     Ok(encode_fea_list(&list))
 }
 
-async fn set_eas(
+pub(crate) async fn set_eas(
     cx: &Cx,
     share: ShareId,
     target: Target,
@@ -310,143 +286,4 @@ async fn set_eas(
     cx.fs(share, FsCall::SetEas { target, eas })
         .await
         .map(|_| ())
-}
-
-fn time_or_none(t: u64) -> Option<u64> {
-    (t != 0 && t != u64::MAX).then_some(t)
-}
-
-async fn set_info(
-    cx: &Cx,
-    rc: &Rc,
-    share: ShareId,
-    target: Target,
-    path: &SharePath,
-    fid: Option<u16>,
-    set: SetFileInfo,
-) -> Result<(), NtStatus> {
-    match set {
-        SetFileInfo::Basic {
-            creation_time,
-            last_access_time,
-            last_write_time,
-            change_time,
-            attributes,
-        } => {
-            let info = SetInfo {
-                times: SetTimes {
-                    created: time_or_none(creation_time),
-                    accessed: time_or_none(last_access_time),
-                    written: time_or_none(last_write_time),
-                    changed: time_or_none(change_time),
-                },
-                size: None,
-                attributes: (attributes != 0).then_some(attributes),
-            };
-            cx.fs(share, FsCall::SetInfo { target, info })
-                .await
-                .map(|_| ())
-        }
-        SetFileInfo::Standard {
-            creation_time,
-            last_access_time,
-            last_write_time,
-        } => {
-            let info = SetInfo {
-                times: SetTimes {
-                    created: time_or_none(creation_time),
-                    accessed: time_or_none(last_access_time),
-                    written: time_or_none(last_write_time),
-                    changed: None,
-                },
-                ..Default::default()
-            };
-            cx.fs(share, FsCall::SetInfo { target, info })
-                .await
-                .map(|_| ())
-        }
-        SetFileInfo::EndOfFile(n) => {
-            let info = SetInfo {
-                size: Some(n),
-                ..Default::default()
-            };
-            cx.fs(share, FsCall::SetInfo { target, info })
-                .await
-                .map(|_| ())
-        }
-        SetFileInfo::Allocation(n) => {
-            // Shrinking the allocation below the end of file truncates.
-            let fi = match cx
-                .fs(
-                    share,
-                    FsCall::Stat {
-                        target: target.clone(),
-                    },
-                )
-                .await?
-            {
-                FsReply::Info(i) => i,
-                _ => return Err(NtStatus::INTERNAL_ERROR),
-            };
-            if n < fi.size {
-                let info = SetInfo {
-                    size: Some(n),
-                    ..Default::default()
-                };
-                cx.fs(share, FsCall::SetInfo { target, info }).await?;
-            }
-            Ok(())
-        }
-        SetFileInfo::Disposition { delete_pending } => {
-            let Some(fid) = fid else {
-                return Err(NtStatus::INVALID_PARAMETER);
-            };
-            let f = check_fid(cx, rc, fid)?;
-            if f.access & crate::wire::consts::access::DELETE == 0 {
-                return Err(NtStatus::ACCESS_DENIED);
-            }
-            if delete_pending {
-                let fi = match cx
-                    .fs(
-                        share,
-                        FsCall::Stat {
-                            target: Target::Handle(f.handle),
-                        },
-                    )
-                    .await?
-                {
-                    FsReply::Info(i) => i,
-                    _ => return Err(NtStatus::INTERNAL_ERROR),
-                };
-                if super::attributes(&fi) & ext_attr::READONLY != 0 {
-                    return Err(NtStatus::CANNOT_DELETE);
-                }
-                if f.is_dir && !list(cx, share, &f.path).await?.is_empty() {
-                    return Err(NtStatus::DIRECTORY_NOT_EMPTY);
-                }
-            }
-            cx.with(|i| {
-                if let Some(o) = i.files.get_mut(&fid) {
-                    o.delete_on_close = delete_pending;
-                }
-                i.shared
-                    .set_delete_pending((f.share, f.file_id), delete_pending);
-            });
-            Ok(())
-        }
-        SetFileInfo::Eas(eas) => set_eas(cx, share, target, eas).await,
-        SetFileInfo::Rename {
-            replace_if_exists,
-            file_name,
-            ..
-        } => {
-            let to = if file_name.contains('\\') || file_name.contains('/') {
-                SharePath::parse(&file_name)?
-            } else {
-                path.parent().join(&file_name)?
-            };
-            let fi = stat(cx, share, path).await?;
-            rename_path(cx, share, path, &to, replace_if_exists, &fi).await
-        }
-    }
 }
