@@ -275,6 +275,9 @@ pub(crate) async fn nt_transact(cx: &Cx, rc: &Rc, r: NtTransactRequest) -> HResu
     const IOCTL: u16 = 2;
     const FSCTL_SET_SPARSE: u32 = 0x0009_00C4;
     check_tree(cx, rc)?;
+    if let Some(a) = super::nttrans::answer(cx, rc, &r).await {
+        return a;
+    }
     if r.function == IOCTL && r.setup.len() >= 4 {
         let code = u32::from(r.setup[0]) | (u32::from(r.setup[1]) << 16);
         let fid = r.setup[2];

@@ -17,6 +17,7 @@ mod files;
 mod ipc;
 mod lock;
 mod names;
+mod nttrans;
 mod open;
 mod rap;
 mod search;

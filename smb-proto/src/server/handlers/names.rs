@@ -311,10 +311,9 @@ pub(crate) async fn query_disk(cx: &Cx, rc: &Rc) -> HResult {
     )))
 }
 
-/// The 8.3 name the core SEARCH reports, space-padded and NUL-terminated.
+/// The 8.3 name the core SEARCH reports, NUL-padded (as Samba and Windows send it).
 fn dos_name(name: &str) -> [u8; 13] {
-    let mut out = [b' '; 13];
-    out[12] = 0;
+    let mut out = [0u8; 13];
     let text = crate::server::shortname::short_name(name);
     for (i, b) in text.bytes().take(12).enumerate() {
         out[i] = b;

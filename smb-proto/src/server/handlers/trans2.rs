@@ -99,7 +99,8 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             };
             let pending =
                 cx.with(|i| i.shared.delete_pending((f.share, f.file_id))) || f.delete_on_close;
-            let mut info = file_information(&fi, &wire_name(&f.path), pending);
+            // The name as it is now (another connection may have renamed the file).
+            let mut info = file_information(&fi, &wire_name(&on_disk(&f.path, &fi)), pending);
             info.access_flags = f.access;
             info.alt_name = short_name(&fi.name);
             let data = encode_file_info(level, &info, rc.unicode)?;
@@ -111,13 +112,23 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             data,
             ..
         } => {
-            super::setinfo::set_path_info(cx, rc, level, &file_name, &data).await?;
+            match super::setinfo::set_path_info(cx, rc, level, &file_name, &data).await {
+                Err(NtStatus::INVALID_EA_NAME) => {
+                    return Ok(warning_reply(cx, rc, NtStatus::INVALID_EA_NAME));
+                }
+                r => r?,
+            }
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
         Trans2Sub::SetFileInformation {
             fid, level, data, ..
         } => {
-            super::setinfo::set_file_info(cx, rc, fid, level, &data).await?;
+            match super::setinfo::set_file_info(cx, rc, fid, level, &data).await {
+                Err(NtStatus::INVALID_EA_NAME) => {
+                    return Ok(warning_reply(cx, rc, NtStatus::INVALID_EA_NAME));
+                }
+                r => r?,
+            }
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
         Trans2Sub::CreateDirectory { name, data, .. } => {
@@ -153,6 +164,14 @@ fn wire_name(p: &SharePath) -> String {
 /// The 8.3 alternate name (FILE_ALT_NAME_INFORMATION): the name itself when it is 8.3.
 fn short_name(name: &str) -> String {
     crate::server::shortname::short_name(name)
+}
+
+/// A warning status (STATUS_INVALID_EA_NAME) goes with a whole reply, as Samba sends it
+/// (clients parse the body of a warning).
+fn warning_reply(cx: &Cx, rc: &Rc, status: NtStatus) -> Answer {
+    let mut a = split_reply(cx, rc, Bytes::from_static(&[0, 0]), Bytes::new());
+    a.status = status;
+    a
 }
 
 /// Builds the response, splitting it when it exceeds the client's buffer.
@@ -220,8 +239,19 @@ async fn query_fs(cx: &Cx, rc: &Rc, lvl: u16) -> Result<(Bytes, Bytes), NtStatus
         } else {
             f.fs_name.clone()
         },
+        object_id: volume_object_id(f.serial, &f.label),
     };
     Ok((Bytes::new(), encode_fs_info(lvl, &info, rc.unicode)?))
+}
+
+/// A volume object id made from the serial number and label (stable for a share).
+fn volume_object_id(serial: u32, label: &str) -> [u8; 16] {
+    let mut id = [0u8; 16];
+    id[..4].copy_from_slice(&serial.to_le_bytes());
+    for (k, b) in label.bytes().take(12).enumerate() {
+        id[4 + k] = b;
+    }
+    id
 }
 
 async fn query_eas(
@@ -262,6 +292,15 @@ async fn query_eas(
     Ok(encode_fea_list(&list))
 }
 
+/// Whether an EA name is acceptable: not empty, no control characters and none of
+/// `"*+,/:;<=>?[\]|`.
+pub(crate) fn valid_ea_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name
+            .bytes()
+            .any(|b| b < 0x20 || b"\\/:*?\"<>|,+=[];".contains(&b))
+}
+
 pub(crate) async fn set_eas(
     cx: &Cx,
     share: ShareId,
@@ -275,12 +314,7 @@ pub(crate) async fn set_eas(
             value: e.value,
         })
         .collect();
-    if eas.iter().any(|e| {
-        e.name.is_empty()
-            || e.name
-                .bytes()
-                .any(|b| b < 0x20 || b"\\/:*?\"<>|,+=[];".contains(&b))
-    }) {
+    if eas.iter().any(|e| !valid_ea_name(&e.name)) {
         return Err(NtStatus::INVALID_EA_NAME);
     }
     cx.fs(share, FsCall::SetEas { target, eas })

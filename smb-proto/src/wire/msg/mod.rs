@@ -29,6 +29,7 @@ pub mod negotiate;
 pub mod nt_cancel;
 pub mod nt_create;
 pub mod nt_transact;
+pub mod nt_transact_sub;
 pub mod open_andx;
 pub mod process_exit;
 pub mod query_disk;
