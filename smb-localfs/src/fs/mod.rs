@@ -133,6 +133,7 @@ impl FileSystem for LocalFs {
             | FsCall::Mkdir { .. }
             | FsCall::Rmdir { .. }
             | FsCall::Rename { .. }
+            | FsCall::Link { .. }
             | FsCall::FsInfo
             | FsCall::GetEas { .. } => true,
             // Listings can be long, deletes free extents, set-info may truncate,
@@ -510,6 +511,19 @@ impl FileSystem for LocalFs {
         s.dir.rename(&src, &s.dir, &dst).map_err(st)?;
         self.handles.renamed(share, &src, &dst);
         Ok(())
+    }
+
+    fn link(&self, share: ShareId, from: &SharePath, to: &SharePath) -> Result<(), NtStatus> {
+        let s = self.writable(share)?;
+        let src = s.existing(from)?;
+        let (dst, exists) = s.resolve(to)?;
+        if exists {
+            return Err(NtStatus::OBJECT_NAME_COLLISION);
+        }
+        if s.dir.symlink_metadata(&src).map_err(st)?.is_dir() {
+            return Err(NtStatus::FILE_IS_A_DIRECTORY);
+        }
+        s.dir.hard_link(&src, &s.dir, &dst).map_err(st)
     }
 
     fn delete(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus> {

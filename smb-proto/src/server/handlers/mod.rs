@@ -17,6 +17,7 @@ mod files;
 mod ipc;
 mod lock;
 mod names;
+mod nt_rename;
 mod nttrans;
 mod open;
 mod rap;
@@ -285,6 +286,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
         Request::Delete(r) => names::delete(cx, rc, r).await,
         Request::Rename(r) => names::rename(cx, rc, r).await,
+        Request::NtRename(r) => nt_rename::nt_rename(cx, rc, r).await,
         Request::CreateDirectory(r) => names::mkdir(cx, rc, &r.directory_name)
             .await
             .map(|()| Answer::ok(CreateDirectoryResponse)),

@@ -148,8 +148,13 @@ pub(crate) async fn rename_path(
     fi: &FileInfo,
 ) -> Result<(), NtStatus> {
     if !fi.is_dir {
-        cx.with(|i| i.shared.clone())
-            .check_rename((share, fi.file_id))?;
+        // As Samba's rename_internals: an open for DELETE sharing reading and writing, so
+        // an open that does not share delete, or has delete access itself, refuses it.
+        cx.with(|i| i.shared.clone()).check_open(
+            (share, fi.file_id),
+            crate::wire::consts::access::DELETE,
+            crate::wire::consts::share::READ | crate::wire::consts::share::WRITE,
+        )?;
     }
     rename_checked(cx, share, from, to, replace, fi).await
 }

@@ -50,7 +50,24 @@ pub(crate) async fn set_file_info(
         // Changing the size through a handle needs write access to its data.
         return Err(NtStatus::ACCESS_DENIED);
     }
-    let path = f.path.clone();
+    let mut path = f.path.clone();
+    if matches!(set, SetFileInfo::Rename { .. }) {
+        // Another connection may have renamed the file since it was opened here: its
+        // handle knows the name it has now.
+        if let Ok(FsReply::Info(fi)) = cx
+            .fs(
+                share,
+                FsCall::Stat {
+                    target: Target::Handle(f.handle),
+                },
+            )
+            .await
+        {
+            if !fi.name.is_empty() && !path.is_root() {
+                path = path.parent().join(&fi.name).unwrap_or(path);
+            }
+        }
+    }
     set_info(
         cx,
         rc,
@@ -101,13 +118,12 @@ async fn end_of_file_by_path(
 /// FileRenameInformation as Windows answers it over SMB1: the new name is a name in the
 /// same folder (a path is NOT_SUPPORTED, a root handle INVALID_PARAMETER); an existing
 /// target is a collision unless replacing, and is never replaced while open (even with a
-/// delete pending). A rename through a handle needs no sharing check of its own file;
-/// one by name is an open for DELETE like SMB_COM_RENAME.
+/// delete pending). Neither a rename through a handle nor one by name checks the sharing
+/// of the file itself (Samba renames through a path reference there, without an open).
 async fn rename_info(
     cx: &Cx,
     share: ShareId,
     path: &SharePath,
-    by_handle: bool,
     replace: bool,
     root_directory: u32,
     file_name: &str,
@@ -130,9 +146,6 @@ async fn rename_info(
                 return Err(NtStatus::ACCESS_DENIED);
             }
         }
-    }
-    if !by_handle && !fi.is_dir {
-        shared.check_rename((share, fi.file_id))?;
     }
     super::names::rename_checked(cx, share, path, &to, replace, &fi).await
 }
@@ -269,7 +282,6 @@ async fn set_info(
                 cx,
                 share,
                 path,
-                fid.is_some(),
                 replace_if_exists,
                 root_directory,
                 &file_name,

@@ -28,6 +28,7 @@ pub mod logoff;
 pub mod negotiate;
 pub mod nt_cancel;
 pub mod nt_create;
+pub mod nt_rename;
 pub mod nt_transact;
 pub mod nt_transact_sub;
 pub mod open_andx;
@@ -62,6 +63,7 @@ pub use logoff::*;
 pub use negotiate::*;
 pub use nt_cancel::*;
 pub use nt_create::*;
+pub use nt_rename::*;
 pub use nt_transact::*;
 pub use open_andx::*;
 pub use process_exit::*;
@@ -228,6 +230,7 @@ messages! {
     Search(SearchRequest, SearchResponse);
     NtTransact(NtTransactRequest, NtTransactResponse);
     NtCreateAndX(NtCreateAndXRequest, NtCreateAndXResponse);
+    NtRename(NtRenameRequest, NtRenameResponse);
     NtCancel(NtCancelRequest, NtCancelResponse);
 }
 
