@@ -136,4 +136,48 @@ mod tests {
         apply(&mut d, &s);
         assert_eq!(d.attributes, ext_attr::DIRECTORY | ext_attr::HIDDEN);
     }
+
+    #[test]
+    fn a_share_keeps_archive_directory_attributes_and_creation_time() {
+        use crate::testing::{SHARE, TestShare, sp};
+        use smb_proto::server::fs::{Ea, FileSystem, SetInfo, SetTimes, Target};
+        let t = TestShare::new("dosattr");
+        t.put("d/f.txt", b"x");
+        let dir = Target::Path(sp("d"));
+        let set = |target: &Target, attributes: Option<u32>, created: Option<u64>| {
+            let info = SetInfo {
+                attributes,
+                times: SetTimes {
+                    created,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            t.fs.set_info(SHARE, target, &info).unwrap();
+        };
+        assert_eq!(t.stat("d").unwrap().attributes, ext_attr::DIRECTORY);
+        set(
+            &dir,
+            Some(ext_attr::DIRECTORY | ext_attr::ARCHIVE | ext_attr::HIDDEN),
+            None,
+        );
+        let want = ext_attr::DIRECTORY | ext_attr::ARCHIVE | ext_attr::HIDDEN;
+        assert_eq!(t.stat("D").unwrap().attributes, want);
+        let file = Target::Path(sp("d\\f.txt"));
+        set(&file, Some(ext_attr::NORMAL), Some(130_000_000_000_000_000));
+        let f = t.stat("d\\F.TXT").unwrap();
+        assert_eq!((f.attributes, f.created), (0, 130_000_000_000_000_000));
+        // The listing says the same, and the attribute is no EA a client sees or sets.
+        assert_eq!(t.fs.read_dir(SHARE, &sp("d")).unwrap(), [f]);
+        assert_eq!(t.fs.read_dir(SHARE, &sp("")).unwrap()[0].attributes, want);
+        assert!(t.fs.get_eas(SHARE, &file).unwrap().is_empty());
+        let private = Ea {
+            name: XATTR.trim_start_matches("user.").to_uppercase(),
+            value: bytes::Bytes::from_static(b"x"),
+        };
+        assert_eq!(
+            t.fs.set_eas(SHARE, &file, &[private]),
+            Err(NtStatus::ACCESS_DENIED)
+        );
+    }
 }
