@@ -209,3 +209,89 @@ torture! {
     torture_base_xcopy => "base.xcopy",
     torture_base_tcondev => "base.tcondev",
 }
+
+/// Runs the named smbtorture subtests in one smbtorture run against one `smb serve`; each
+/// must report `success:` and none may fail.
+fn torture_subtests(names: &[&str]) {
+    if !smb_testkit::peers_available(&["smbtorture"]) {
+        return;
+    }
+    let Some(srv) = serve() else { return };
+    let dir = smb_testkit::TempDir::new("torture");
+    let o = std::process::Command::new("smbtorture")
+        .arg("//127.0.0.1/share")
+        .args(["-p", &srv.port.to_string(), "-U", "smbtest%smbpass"])
+        .args([
+            "--option=client min protocol=NT1",
+            "--option=client max protocol=NT1",
+        ])
+        .args(names)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let t = text(&o);
+    for name in names {
+        let sub = name.rsplit_once('.').map_or(*name, |(_, s)| s);
+        assert!(
+            t.lines().any(|l| l == format!("success: {sub}")),
+            "{name}: {t}"
+        );
+    }
+    assert!(
+        !t.lines()
+            .any(|l| l.starts_with("failure:") || l.starts_with("error:")),
+        "{t}"
+    );
+}
+
+/// Searches: every FIND_FIRST2/FIND_NEXT2 level and continuation, the core SEARCH,
+/// QUERY_EAS_FROM_LIST (the first subtest, "one file search", needs FIND/FUNIQUE and
+/// fails against smbd too).
+#[test]
+fn torture_raw_search() {
+    torture_subtests(&[
+        "raw.search.many files",
+        "raw.search.sorted",
+        "raw.search.modify search",
+        "raw.search.many dirs",
+        "raw.search.os2 delete",
+        "raw.search.ea list",
+        "raw.search.max count",
+    ]);
+}
+
+/// Set-file-information: rename rules, size changes by name and handle, ARCHIVE.
+#[test]
+fn torture_raw_sfileinfo() {
+    torture_subtests(&[
+        "raw.sfileinfo.rename",
+        "raw.sfileinfo.end-of-file",
+        "raw.sfileinfo.end-of-file-access",
+        "raw.sfileinfo.archive",
+    ]);
+}
+
+/// Renames (trans2rename and nttransrename also need exclusive oplocks).
+#[test]
+fn torture_raw_rename() {
+    torture_subtests(&[
+        "raw.rename.mv",
+        "raw.rename.ntrename",
+        "raw.rename.osxrename",
+    ]);
+}
+
+/// RAP, EAs (set, NT_TRANSACT_CREATE with an EA list) and file-system information.
+#[test]
+fn torture_rap_eas_fsinfo() {
+    torture_subtests(&[
+        "rap.basic.netserverenum",
+        "rap.basic.netshareenum",
+        "rap.basic.netservergetinfo",
+        "rap.basic.netsessionenum",
+        "rap.basic.netsessiongetinfo",
+        "rap.basic.netremotetod",
+        "raw.eas",
+        "raw.composite.fsinfo",
+    ]);
+}

@@ -63,6 +63,24 @@ pub(super) fn read(fd: &File) -> Stored {
     }
 }
 
+/// The stored values of the entry `name` of an open directory, without opening it: one
+/// `lgetxattr` through the directory's `/proc/self/fd` link (`name` is one component, so
+/// nothing outside the directory is reached). `None` when that is not possible (no
+/// `/proc`): the caller then opens the entry.
+pub(super) fn read_entry(dir: &impl std::os::fd::AsFd, name: &str) -> Option<Stored> {
+    use std::os::fd::AsRawFd;
+    if name.contains('/') {
+        return None;
+    }
+    let path = format!("/proc/self/fd/{}/{name}", dir.as_fd().as_raw_fd());
+    let mut buf = [0u8; 32];
+    match rustix::fs::lgetxattr(path.as_str(), XATTR, &mut buf) {
+        Ok(n) => Some(Stored::decode(&buf[..n]).unwrap_or_default()),
+        Err(rustix::io::Errno::NODATA | rustix::io::Errno::OPNOTSUPP) => Some(Stored::default()),
+        Err(_) => None,
+    }
+}
+
 /// Stores the values on an open file or directory.
 pub(super) fn write(fd: &File, s: &Stored) -> Result<(), NtStatus> {
     rustix::fs::fsetxattr(fd, XATTR, &s.encode(), rustix::fs::XattrFlags::empty()).map_err(|e| {

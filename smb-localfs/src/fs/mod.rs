@@ -399,7 +399,9 @@ impl FileSystem for LocalFs {
                 if let Ok(m) = d.symlink_metadata(name) {
                     let mut fi = cap_info(name, &m);
                     if m.is_file() || m.is_dir() {
-                        if let Ok((f, _)) = open_either(&d, Path::new(name)) {
+                        if let Some(v) = dosattr::read_entry(&d, name) {
+                            dosattr::apply(&mut fi, &v);
+                        } else if let Ok((f, _)) = open_either(&d, Path::new(name)) {
                             dosattr::apply(&mut fi, &dosattr::read(&f));
                         }
                     }

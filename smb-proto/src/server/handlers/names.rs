@@ -292,7 +292,8 @@ pub(crate) async fn set_information(cx: &Cx, rc: &Rc, r: SetInformationRequest) 
             ..Default::default()
         },
         size: None,
-        attributes: Some(attrs),
+        // As Samba and Windows: NORMAL alone changes nothing (0 clears every attribute).
+        attributes: (r.file_attributes != ext_attr::NORMAL as u16).then_some(attrs),
     };
     cx.fs(
         share,

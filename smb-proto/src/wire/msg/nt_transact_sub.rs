@@ -74,8 +74,8 @@ impl NtTransCreate {
         let name_len = r.u32("NameLength")? as usize;
         let impersonation_level = r.u32("ImpersonationLevel")?;
         let security_flags = r.u8("SecurityFlags")?;
-        r.skip(3, "Reserved")?;
-        // Unicode names are aligned to two bytes from the start of the parameters.
+        // The name follows at offset 53, a Unicode one aligned to two bytes (as Samba's
+        // client and server place it; MS-CIFS shows three reserved bytes instead).
         if unicode && r.pos() % 2 == 1 {
             r.skip(1, "Pad")?;
         }
@@ -143,7 +143,6 @@ impl NtTransCreate {
         w.u32(str_len(&self.name, unicode) as u32);
         w.u32(self.impersonation_level);
         w.u8(self.security_flags);
-        w.zeros(3);
         if unicode {
             // 53 bytes so far: pad to two.
             w.u8(0);
@@ -410,7 +409,7 @@ mod tests {
     fn full_ea_lists_round_trip() {
         let eas = alloc::vec![ea("1st EA", b"Value One"), ea("2nd", b""), ea("x", b"12")];
         let b = encode_full_ea_list(&eas);
-        assert_eq!(u32::from_le_bytes([b[0], b[1], b[2], b[3]]), 20);
+        assert_eq!(u32::from_le_bytes([b[0], b[1], b[2], b[3]]), 24);
         assert_eq!(decode_full_ea_list(&b).unwrap(), eas);
         assert!(
             decode_full_ea_list(&Bytes::from_static(&[4, 0, 0, 0, 0, 1, 0, 0, b'a', 0])).is_err()
