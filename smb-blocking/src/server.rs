@@ -1,10 +1,18 @@
 //! A blocking server: a thread per connection, file operations run inline.
+//!
+//! Each connection thread waits in poll(2) on its socket and on a pipe: the pipe is the
+//! connection's waker (`ServerConnection::poll_wake`), written to when another
+//! connection has news for this one (an oplock break, a change a pending change-notify
+//! request sees), so that the news goes out at once rather than at the next read
+//! time-out.
 
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
+
+use rustix::event::{PollFd, PollFlags, Timespec};
 
 use smb_proto::server::fs::FileSystem;
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
@@ -13,6 +21,7 @@ use smb_proto::wire::Transport;
 use crate::clock::Clock;
 use crate::later::{FileRange, LaterSource};
 pub use smb_localfs::SharedFs;
+pub use smb_localfs::events::{ConnectionInfo, EventHook};
 
 /// Options of the blocking server besides the protocol configuration.
 #[derive(Debug, Clone)]
@@ -41,6 +50,7 @@ pub struct Server<L = FileRange> {
     options: ServerOptions,
     stop: Arc<AtomicBool>,
     live: Arc<AtomicUsize>,
+    hook: Option<EventHook>,
 }
 
 /// Stops a running [`Server`] from another thread.
@@ -75,7 +85,17 @@ impl<L: LaterSource> Server<L> {
             options,
             stop: Arc::new(AtomicBool::new(false)),
             live: Arc::new(AtomicUsize::new(0)),
+            hook: None,
         })
+    }
+
+    /// Calls `hook` with the events of every connection other than file-system work
+    /// (sessions, refusals, ends), from the connection's thread.
+    pub fn on_event(
+        &mut self,
+        hook: impl Fn(&ConnectionInfo, &ServerEvent) + Send + Sync + 'static,
+    ) {
+        self.hook = Some(Arc::new(hook));
     }
 
     /// The bound address.
@@ -92,8 +112,10 @@ impl<L: LaterSource> Server<L> {
     }
 
     /// Accepts and serves connections until stopped; then waits (up to 30 s) for live
-    /// connections to finish.
+    /// connections to finish. Changes made on disk by others are watched for while it
+    /// runs, when the file system can see them (`FileSystem::watch_changes`).
     pub fn run(&self) -> io::Result<()> {
+        let _watch = self.fs.watch_changes(&self.shared);
         for stream in self.listener.incoming() {
             if self.stop.load(Ordering::SeqCst) {
                 break;
@@ -112,8 +134,15 @@ impl<L: LaterSource> Server<L> {
                 self.stop.clone(),
             );
             let transport = self.options.transport;
+            let hook = self.hook.clone();
             std::thread::spawn(move || {
-                let _ = serve_connection(stream, config, fs.as_ref(), shared, transport, &stop);
+                let c = Connection {
+                    config,
+                    shared,
+                    transport,
+                    hook,
+                };
+                let _ = serve_with(stream, c, fs.as_ref(), &stop);
                 live.fetch_sub(1, Ordering::SeqCst);
             });
         }
@@ -140,23 +169,56 @@ fn write_transmit<L: LaterSource>(
 
 /// Serves one connection on the current thread.
 pub fn serve_connection<L: LaterSource>(
-    mut stream: TcpStream,
+    stream: TcpStream,
     config: Arc<ServerConfig>,
     fs: &(dyn FileSystem<Later = L> + Send + Sync),
     shared: SharedState,
     transport: Transport,
     stop: &AtomicBool,
 ) -> io::Result<()> {
+    let c = Connection {
+        config,
+        shared,
+        transport,
+        hook: None,
+    };
+    serve_with(stream, c, fs, stop)
+}
+
+/// What one connection is served with besides its socket and file system.
+struct Connection {
+    config: Arc<ServerConfig>,
+    shared: SharedState,
+    transport: Transport,
+    hook: Option<EventHook>,
+}
+
+fn serve_with<L: LaterSource>(
+    mut stream: TcpStream,
+    c: Connection,
+    fs: &(dyn FileSystem<Later = L> + Send + Sync),
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    let peer = stream.peer_addr()?;
     let clock = Clock::new();
-    let mut conn: ServerConnection<L> =
-        ServerConnection::new(config, shared, transport, clock.now(), crate::clock::seed());
+    let mut conn: ServerConnection<L> = ServerConnection::new(
+        c.config,
+        c.shared,
+        c.transport,
+        clock.now(),
+        crate::clock::seed(),
+    );
+    let info = ConnectionInfo {
+        id: conn.id(),
+        peer,
+    };
     stream.set_nodelay(true)?;
+    let wake = smb_localfs::wake::WakePipe::new()?;
     // Small while the connection is quiet (idle sessions cost little), larger once a
     // read fills it (bulk transfers).
     let mut buf = vec![0u8; 8 * 1024];
     let mut closed = false;
     let mut write_ok = true;
-    let mut read_timeout: Option<Duration> = None;
     loop {
         while let Some(ev) = conn.poll_event() {
             match ev {
@@ -165,8 +227,12 @@ pub fn serve_connection<L: LaterSource>(
                     // The request came from this connection just now.
                     let _ = conn.complete(clock.now(), req.id, r);
                 }
-                ServerEvent::Closed(_) => closed = true,
-                _ => {}
+                ev => {
+                    closed |= matches!(ev, ServerEvent::Closed(_));
+                    if let Some(h) = &c.hook {
+                        h(&info, &ev);
+                    }
+                }
             }
         }
         while let Some(t) = conn.poll_transmit() {
@@ -186,16 +252,48 @@ pub fn serve_connection<L: LaterSource>(
             conn.shutdown(clock.now());
             continue;
         }
+        if conn.poll_wake(wake.waker()) {
+            wake.drain();
+            conn.handle_wake(clock.now());
+            continue;
+        }
         let timeout = conn
             .poll_timeout()
             .map(|t| clock.until(t))
             .unwrap_or(Duration::from_secs(1))
             .clamp(Duration::from_millis(1), Duration::from_secs(1));
-        // One setsockopt only when the deadline moves by more than 50 ms: a wake-up a
-        // little late is harmless (the core checks times itself).
-        if read_timeout.is_none_or(|t: Duration| t.abs_diff(timeout) > Duration::from_millis(50)) {
-            stream.set_read_timeout(Some(timeout))?;
-            read_timeout = Some(timeout);
+        let reading = conn.wants_input();
+        let mut fds = [
+            PollFd::new(
+                &stream,
+                if reading {
+                    PollFlags::IN
+                } else {
+                    PollFlags::empty()
+                },
+            ),
+            PollFd::new(&wake, PollFlags::IN),
+        ];
+        let ts = Timespec {
+            tv_sec: timeout.as_secs() as _,
+            tv_nsec: timeout.subsec_nanos() as _,
+        };
+        match rustix::event::poll(&mut fds, Some(&ts)) {
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        let socket_ready = !fds[0].revents().is_empty();
+        let woken = !fds[1].revents().is_empty();
+        if woken {
+            wake.drain();
+            conn.handle_wake(clock.now());
+        }
+        if !socket_ready {
+            if !woken {
+                conn.handle_timeout(clock.now());
+            }
+            continue;
         }
         match stream.read(&mut buf) {
             Ok(0) => conn.handle_eof(clock.now()),

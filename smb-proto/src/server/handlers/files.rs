@@ -107,6 +107,7 @@ async fn write_fid(
     if data.is_empty() {
         return Ok(0);
     }
+    super::oplock::break_level2(cx, (f.share, f.file_id));
     match cx
         .fs(
             f.share,
@@ -218,6 +219,7 @@ async fn write_core_inner(cx: &Cx, rc: &Rc, w: &WriteRequest) -> Result<u16, NtS
             size: Some(w.offset as u64),
             ..Default::default()
         };
+        super::oplock::break_level2(cx, (f.share, f.file_id));
         cx.fs(
             f.share,
             FsCall::SetInfo {
@@ -269,12 +271,16 @@ pub(crate) async fn write_and_close(cx: &Cx, rc: &Rc, r: WriteAndCloseRequest) -
     Ok(Answer::ok(WriteAndCloseResponse { count }))
 }
 
-/// NT_TRANSACT: only the IOCTL FSCTL_SET_SPARSE, a no-op on hosts whose files are
-/// sparse anyway; every other function is NOT_SUPPORTED.
+/// NT_TRANSACT: NOTIFY_CHANGE, the functions of [`super::nttrans`], and the IOCTL
+/// FSCTL_SET_SPARSE, a no-op on hosts whose files are sparse anyway; every other function
+/// is NOT_SUPPORTED.
 pub(crate) async fn nt_transact(cx: &Cx, rc: &Rc, r: NtTransactRequest) -> HResult {
     const IOCTL: u16 = 2;
     const FSCTL_SET_SPARSE: u32 = 0x0009_00C4;
     check_tree(cx, rc)?;
+    if r.function == super::notify::NOTIFY_CHANGE {
+        return super::notify::change_notify(cx, rc, r).await;
+    }
     if let Some(a) = super::nttrans::answer(cx, rc, &r).await {
         return a;
     }

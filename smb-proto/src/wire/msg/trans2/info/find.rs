@@ -49,9 +49,20 @@ pub fn find_level_supported(l: u16) -> bool {
     matches!(l, 1..=3 | 0x101..=0x106)
 }
 
+/// The FileNameLength of an entry at an NT level: OEM names carry their terminator and
+/// count it, as Samba (and Windows) send them, and as clients that read the name as a
+/// NUL-terminated string (nmap) need; UTF-16 names carry none.
+fn nt_name_len(e: &DirEntry, unicode: bool) -> usize {
+    str_len(&e.file_name, unicode) + usize::from(!unicode)
+}
+
 /// Bytes one entry takes at a level (before alignment padding).
 fn entry_len(level: u16, e: &DirEntry, unicode: bool, resume_keys: bool) -> usize {
-    let name = str_len(&e.file_name, unicode);
+    let name = if level >= 0x101 {
+        nt_name_len(e, unicode)
+    } else {
+        str_len(&e.file_name, unicode)
+    };
     match level {
         1 => (if resume_keys { 4 } else { 0 }) + 23 + name + if unicode { 3 } else { 1 },
         2 => (if resume_keys { 4 } else { 0 }) + 27 + name + 1,
@@ -82,14 +93,8 @@ fn ea_list_len(eas: &[FeaEntry]) -> usize {
 /// attributes, then the EA size (level 2) or EA list (level 3), a one-byte name length
 /// (without terminator), and the name. Level 1 aligns a Unicode name to two bytes and ends
 /// it with a two-byte terminator; levels 2 and 3 leave the name unaligned and end it with a
-/// single zero byte. Returns the offset of the name.
-fn encode_info_entry(
-    w: &mut Writer,
-    level: u16,
-    e: &DirEntry,
-    unicode: bool,
-    resume_keys: bool,
-) -> usize {
+/// single zero byte.
+fn encode_info_entry(w: &mut Writer, level: u16, e: &DirEntry, unicode: bool, resume_keys: bool) {
     if resume_keys {
         w.u32(e.file_index);
     }
@@ -112,14 +117,12 @@ fn encode_info_entry(
     if level == 1 && unicode {
         w.u8(0);
     }
-    let at = w.pos();
     write_name(w, &e.file_name, unicode);
     if level == 1 && unicode {
         w.u16(0);
     } else {
         w.u8(0);
     }
-    at
 }
 
 /// Reads one entry of the SMB_INFO levels (see [`encode_info_entry`]).
@@ -171,7 +174,8 @@ fn decode_info_entry(
 }
 
 /// Encodes as many entries as fit in `max_bytes`; returns the data, the number of entries
-/// written and the offset of the last entry's name (for LastNameOffset).
+/// written and the offset of the last entry (for LastNameOffset: Samba and Windows point
+/// it at the start of the last entry, and nmap reads that entry from there).
 pub fn encode_find_entries(
     level: u16,
     entries: &[DirEntry],
@@ -196,10 +200,10 @@ pub fn encode_find_entries(
         if let Some(at) = prev_next_at {
             w.patch_u32(at, (start - (at)) as u32);
         }
-        let name_len = str_len(&e.file_name, unicode);
+        last_name = start;
         match level {
             1..=3 => {
-                last_name = encode_info_entry(&mut w, level, e, unicode, resume_keys);
+                encode_info_entry(&mut w, level, e, unicode, resume_keys);
                 prev_next_at = None;
             }
             _ => {
@@ -215,7 +219,7 @@ pub fn encode_find_entries(
                     w.u64(e.allocation_size);
                     w.u32(e.attributes);
                 }
-                w.u32(name_len as u32);
+                w.u32(nt_name_len(e, unicode) as u32);
                 if matches!(level, 0x102 | 0x104 | 0x105 | 0x106) {
                     w.u32(e.ea_size);
                 }
@@ -235,8 +239,10 @@ pub fn encode_find_entries(
                     w.u16(0);
                     w.u64(e.file_id);
                 }
-                last_name = w.pos();
                 write_name(&mut w, &e.file_name, unicode);
+                if !unicode {
+                    w.u8(0);
+                }
                 prev_next_at = Some(next_at);
                 // Pad to the alignment unless this is the last entry that fits.
                 let p = pad_to(w.pos(), align);
@@ -249,7 +255,7 @@ pub fn encode_find_entries(
     let mut data = w.into_vec();
     if let Some(at) = prev_next_at {
         let end = at + entry_len(level, &entries[count - 1], unicode, resume_keys);
-        data.truncate(end.max(last_name));
+        data.truncate(end);
     }
     Ok((Bytes::from(data), count, last_name.min(0xFFFF) as u16))
 }
@@ -395,6 +401,31 @@ mod tests {
                 assert!(few > 0 && few < 50);
             }
         }
+    }
+
+    #[test]
+    fn oem_names_as_samba_sends_them() {
+        // Level 0x104 in OEM: each name NUL-terminated and its length counting the NUL;
+        // LastNameOffset at the start of the last entry, which nmap reads from there
+        // (94 fixed bytes, then the name up to its NUL).
+        let e = |n: &str| DirEntry {
+            file_name: n.into(),
+            ..Default::default()
+        };
+        let entries = [e("."), e(".."), e("file1.txt")];
+        let (data, n, last) = encode_find_entries(0x104, &entries, false, true, 4096).unwrap();
+        assert_eq!(n, 3);
+        // Entries of 96 and 97 (padded to 104) bytes, then 94 + 10.
+        assert_eq!((data.len(), last), (96 + 104 + 94 + 10, 200));
+        assert_eq!(u32::from_le_bytes(data[60..64].try_into().unwrap()), 2);
+        assert_eq!(&data[200 + 94..], b"file1.txt\0");
+        assert_eq!(u32::from_le_bytes(data[200..204].try_into().unwrap()), 0);
+        let back = decode_find_entries(0x104, &data, false, true, 3).unwrap();
+        assert_eq!(back[2].file_name, "file1.txt");
+        // UTF-16: no terminator, the length of the name alone.
+        let (data, _, last) = encode_find_entries(0x104, &entries, true, true, 4096).unwrap();
+        assert_eq!((data.len(), last), (96 + 104 + 94 + 18, 200));
+        assert_eq!(u32::from_le_bytes(data[60..64].try_into().unwrap()), 2);
     }
 
     #[test]
