@@ -210,6 +210,16 @@ pub(crate) async fn rename_checked(
     Ok(())
 }
 
+/// Before a rename by name (SMBmv, NT_RENAME) of a file: the rename opens the file for
+/// DELETE sharing read and write (as Samba), so it breaks oplocks first (a batch oplock
+/// to level II, even when the rename then fails with SHARING_VIOLATION).
+pub(crate) async fn contend_rename(cx: &Cx, share: ShareId, fi: &FileInfo) {
+    if !fi.is_dir {
+        let rw = sharing::READ | sharing::WRITE;
+        super::oplock::contend(cx, (share, fi.file_id), access::DELETE, rw, false).await;
+    }
+}
+
 pub(crate) async fn rename(cx: &Cx, rc: &Rc, r: RenameRequest) -> HResult {
     let share = writable(cx, rc)?;
     let from = SharePath::parse(&r.old_file_name)?;
@@ -224,12 +234,7 @@ pub(crate) async fn rename(cx: &Cx, rc: &Rc, r: RenameRequest) -> HResult {
     if from == to {
         return Ok(Answer::ok(RenameResponse));
     }
-    if !fi.is_dir {
-        // Renaming opens the file for DELETE sharing read and write (as Samba): it breaks
-        // oplocks first.
-        let rw = sharing::READ | sharing::WRITE;
-        super::oplock::contend(cx, (share, fi.file_id), access::DELETE, rw, false).await;
-    }
+    contend_rename(cx, share, &fi).await;
     rename_path(cx, share, &from, &to, false, &fi).await?;
     Ok(Answer::ok(RenameResponse))
 }

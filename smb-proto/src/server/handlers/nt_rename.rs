@@ -43,6 +43,7 @@ pub(crate) async fn nt_rename(cx: &Cx, rc: &Rc, r: NtRenameRequest) -> HResult {
     match r.information_level {
         flags::RENAME => {
             if from != to {
+                super::names::contend_rename(cx, share, &fi).await;
                 rename_path(cx, share, &from, &to, false, &fi).await?;
             }
         }
