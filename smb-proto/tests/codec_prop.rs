@@ -210,6 +210,12 @@ fn request() -> impl Strategy<Value = Request> {
         }
         .into()),
         any::<u16>().prop_map(|fid| FlushRequest { fid }.into()),
+        (any::<u16>(), any::<u16>(), any::<i32>()).prop_map(|(fid, mode, offset)| SeekRequest {
+            fid,
+            mode,
+            offset
+        }
+        .into()),
         (any::<u16>(), s()).prop_map(|(search_attributes, file_name)| DeleteRequest {
             search_attributes,
             buffer_format: 4,
@@ -579,6 +585,7 @@ fn response() -> impl Strategy<Value = Response> {
             .prop_map(|(p, d)| Trans2Response(TransResponseBody::reply(vec![], p, d)).into()),
         Just(Trans2Response(TransResponseBody::Interim).into()),
         Just(NtRenameResponse.into()),
+        any::<u32>().prop_map(|offset| SeekResponse { offset }.into()),
         (b(100), b(300)).prop_map(|(p, d)| TransactionResponse(TransResponseBody::reply(
             vec![],
             p,
@@ -836,5 +843,16 @@ proptest! {
     fn full_ea_lists_round_trip(eas in proptest::collection::vec(fea(), 1..5)) {
         use smb_proto::wire::msg::nt_transact_sub::{decode_full_ea_list, encode_full_ea_list};
         prop_assert_eq!(decode_full_ea_list(&encode_full_ea_list(&eas)).unwrap(), eas);
+    }
+}
+
+proptest! {
+    #[test]
+    fn position_information_round_trips(n in any::<u64>(), unicode in any::<bool>()) {
+        use smb_proto::wire::msg::trans2::info::{SetFileInfo, decode_set_info, encode_set_info, level};
+        let set = SetFileInfo::Position(n);
+        let bytes = encode_set_info(&set, unicode);
+        prop_assert_eq!(bytes.len(), 8);
+        prop_assert_eq!(decode_set_info(level::PT_POSITION, &bytes, unicode), Ok(set));
     }
 }

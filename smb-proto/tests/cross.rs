@@ -438,6 +438,12 @@ fn fuzz_server_seed_reaches_names_and_eas() {
         calls.iter().filter(|c| c.starts_with("ReadDir")).count() >= 2,
         "{calls:#?}"
     );
+    // SEEK from the end, the last request, asks for the size of the open file.
+    let last = |f: &dyn Fn(&String) -> bool| calls.iter().rposition(f);
+    assert!(
+        last(&|c| c.starts_with("Stat { target: Handle")) > last(&|c| c.starts_with("ReadDir")),
+        "{calls:#?}"
+    );
 }
 
 /// What one client of the random workload believes it holds.

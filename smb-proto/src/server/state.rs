@@ -53,6 +53,10 @@ pub(crate) struct OpenFile {
     /// Offset of the last byte-range lock refused on this open (Samba's
     /// `lock_failure_offset`): a repeat spins briefly and fails with FILE_LOCK_CONFLICT.
     pub lock_failure: Option<u64>,
+    /// SMB_COM_SEEK's position (where the last read or write ended, or a seek put it).
+    pub seek_pos: i64,
+    /// FilePositionInformation (set by the client, moved by reads).
+    pub position: u64,
 }
 
 /// One search (FIND_FIRST2 handle).

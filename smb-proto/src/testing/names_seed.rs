@@ -1,7 +1,7 @@
 //! A seed for the `server` fuzz target that reaches the name and metadata requests:
 //! NT_RENAME (hard link, copy, rename), NT_TRANSACT CREATE with an EA list and
 //! QUERY_SECURITY_DESC, FIND_FIRST2 at the EA levels and with short names, the core
-//! SEARCH, and RAP calls over `\PIPE\LANMAN`.
+//! SEARCH, RAP calls over `\PIPE\LANMAN`, and SEEK.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -123,5 +123,14 @@ pub(crate) fn names_requests(c: &RawClient) -> Vec<u8> {
         .into(),
     );
     push(208, rap(&RapRequest::net_server_get_info(4096)).into());
+    push(
+        209,
+        SeekRequest {
+            fid: 0x4000,
+            mode: seek_mode::END,
+            offset: -2,
+        }
+        .into(),
+    );
     out
 }

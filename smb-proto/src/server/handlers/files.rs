@@ -71,8 +71,14 @@ async fn read_fid_with(
         .await?
     {
         // A host may return fewer bytes than asked, never more.
-        FsReply::Read(b) if b.len() <= len as usize => Ok(ReadOut::Now(b)),
-        FsReply::ReadLater(l) if later_ok && l.len > 0 && l.len <= len => Ok(ReadOut::Later(l)),
+        FsReply::Read(b) if b.len() <= len as usize => {
+            super::seek::moved(cx, fid, offset, b.len() as u64, true);
+            Ok(ReadOut::Now(b))
+        }
+        FsReply::ReadLater(l) if later_ok && l.len > 0 && l.len <= len => {
+            super::seek::moved(cx, fid, offset, u64::from(l.len), true);
+            Ok(ReadOut::Later(l))
+        }
         _ => Err(NtStatus::INTERNAL_ERROR),
     }
 }
@@ -120,7 +126,10 @@ async fn write_fid(
         )
         .await?
     {
-        FsReply::Written(n) => Ok(n),
+        FsReply::Written(n) => {
+            super::seek::moved(cx, fid, offset, u64::from(n), false);
+            Ok(n)
+        }
         _ => Err(NtStatus::INTERNAL_ERROR),
     }
 }

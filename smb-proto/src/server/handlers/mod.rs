@@ -26,6 +26,7 @@ mod oplock;
 mod pipe;
 mod rap;
 mod search;
+mod seek;
 mod session;
 mod setinfo;
 mod trans2;
@@ -354,6 +355,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::WriteAndX(r) => files::write_andx(cx, rc, r).await,
         Request::Close(r) => files::close(cx, rc, r).await,
         Request::Flush(r) => files::flush(cx, rc, r).await,
+        Request::Seek(r) => seek::seek(cx, rc, r).await,
         Request::LockingAndX(r) => lock::locking(cx, rc, r).await,
         Request::Read(r) => files::read_core(cx, rc, r).await,
         Request::Write(r) => files::write_core(cx, rc, r).await,

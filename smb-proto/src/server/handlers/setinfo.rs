@@ -203,6 +203,17 @@ async fn set_info(
                 .await
                 .map(|_| ())
         }
+        SetFileInfo::Position(n) => {
+            // A handle keeps its own; set by name, it changes nothing (as Samba).
+            if let Some(fid) = fid {
+                cx.with(|i| {
+                    if let Some(f) = i.files.get_mut(&fid) {
+                        f.position = n;
+                    }
+                });
+            }
+            Ok(())
+        }
         SetFileInfo::EndOfFile(n) => {
             let info = SetInfo {
                 size: Some(n),

@@ -103,6 +103,7 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             let mut info = file_information(&fi, &wire_name(&on_disk(&f.path, &fi)), pending);
             info.access_flags = f.access;
             info.alt_name = short_name(&fi.name);
+            info.position = f.position;
             let data = encode_file_info(level, &info, rc.unicode)?;
             (Bytes::from_static(&[0, 0]), data)
         }

@@ -41,6 +41,7 @@ pub mod read;
 pub mod read_andx;
 pub mod rename;
 pub mod search;
+pub mod seek;
 pub mod session_setup;
 pub mod set_information;
 pub mod trans2;
@@ -74,6 +75,7 @@ pub use read::*;
 pub use read_andx::*;
 pub use rename::*;
 pub use search::*;
+pub use seek::*;
 pub use session_setup::*;
 pub use set_information::*;
 pub use trans2::info::{DirEntry, FileInformation, FsInformation, SetFileInfo};
@@ -233,6 +235,7 @@ messages! {
     NtCreateAndX(NtCreateAndXRequest, NtCreateAndXResponse);
     NtRename(NtRenameRequest, NtRenameResponse);
     NtCancel(NtCancelRequest, NtCancelResponse);
+    Seek(SeekRequest, SeekResponse);
 }
 
 /// A request message.
