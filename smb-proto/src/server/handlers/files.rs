@@ -133,6 +133,7 @@ pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtS
                 FsCall::Close {
                     handle,
                     set_written: None,
+                    abandoned: true,
                 },
             )
             .await;
@@ -145,6 +146,7 @@ pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtS
                 FsCall::Close {
                     handle,
                     set_written: None,
+                    abandoned: true,
                 },
             )
             .await;
@@ -177,10 +179,11 @@ pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtS
 }
 
 /// Closes files taken out of the connection's table: host close, shared release, and
-/// delete-on-close.
-pub(crate) async fn close_all(cx: &Cx, files: BTreeMap<u16, OpenFile>) {
+/// delete-on-close. `abandoned`: the connection ended with them open (no client asked
+/// for these closes; see [`FsCall::Close`]).
+pub(crate) async fn close_all(cx: &Cx, files: BTreeMap<u16, OpenFile>, abandoned: bool) {
     for (fid, f) in files {
-        let _ = close_one(cx, fid, f, None).await;
+        let _ = close_one(cx, fid, f, None, abandoned).await;
     }
 }
 
@@ -189,6 +192,7 @@ async fn close_one(
     fid: u16,
     f: OpenFile,
     set_written: Option<u64>,
+    abandoned: bool,
 ) -> Result<(), NtStatus> {
     let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
     let key = (f.share, f.file_id);
@@ -201,6 +205,7 @@ async fn close_one(
             FsCall::Close {
                 handle: f.handle,
                 set_written,
+                abandoned,
             },
         )
         .await;
@@ -553,7 +558,7 @@ pub(crate) async fn close(cx: &Cx, rc: &Rc, r: CloseRequest) -> HResult {
     let f = cx
         .with(|i| i.files.remove(&r.fid))
         .ok_or(NtStatus::INVALID_HANDLE)?;
-    close_one(cx, r.fid, f, utime_or_none(r.last_time_modified)).await?;
+    close_one(cx, r.fid, f, utime_or_none(r.last_time_modified), false).await?;
     Ok(Answer::ok(CloseResponse))
 }
 
@@ -761,7 +766,7 @@ pub(crate) async fn write_and_close(cx: &Cx, rc: &Rc, r: WriteAndCloseRequest) -
         let f = cx
             .with(|i| i.files.remove(&r.fid))
             .ok_or(NtStatus::INVALID_HANDLE)?;
-        close_one(cx, r.fid, f, utime_or_none(r.last_write_time)).await?;
+        close_one(cx, r.fid, f, utime_or_none(r.last_write_time), false).await?;
     }
     Ok(Answer::ok(WriteAndCloseResponse { count }))
 }
@@ -831,6 +836,6 @@ pub(crate) async fn process_exit(cx: &Cx, rc: &Rc) -> HResult {
     let pid = rc.pid();
     let uid = rc.uid;
     let files = cx.with(|i| i.take_files(|f| f.pid == pid && f.uid == uid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(ProcessExitResponse))
 }

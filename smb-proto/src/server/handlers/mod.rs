@@ -555,7 +555,7 @@ fn finish_login(
 async fn logoff(cx: &Cx, rc: &Rc) -> HResult {
     check_uid(cx, rc)?;
     let files = cx.with(|i| i.detach_session(rc.uid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(LogoffAndXResponse))
 }
 
@@ -617,7 +617,7 @@ async fn tree_connect(cx: &Cx, rc: &Rc, r: TreeConnectAndXRequest) -> HResult {
 async fn tree_disconnect(cx: &Cx, rc: &Rc) -> HResult {
     check_tree(cx, rc)?;
     let files = cx.with(|i| i.detach_tree(rc.tid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(TreeDisconnectResponse))
 }
 
