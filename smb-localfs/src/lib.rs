@@ -61,11 +61,13 @@
 pub mod clock;
 pub mod fs;
 pub mod later;
+pub mod mounts;
 #[cfg(test)]
 mod testing;
 
 pub use fs::LocalFs;
 pub use later::{FileRange, LaterSource};
+pub use mounts::Mounts;
 
 /// A file system the hosts here can serve: any
 /// [`FileSystem`](smb_proto::server::fs::FileSystem) whose later bytes they know how to
