@@ -15,6 +15,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+mod weed;
+pub use weed::{S3_KEY, S3_SECRET, Weed, weed_available, weed_binary};
+
 /// The account every peer knows.
 pub const USER: &str = "smbtest";
 /// Its password.
