@@ -6,6 +6,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 mod client_cmd;
 mod serve;
+mod serve_s3;
 mod shell;
 mod transfer;
 mod url;

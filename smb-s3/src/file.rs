@@ -70,8 +70,9 @@ impl Seq {
         let p = self
             .pending
             .iter()
-            .next_back()
-            .map_or(0, |(k, v)| k + v.len() as u64);
+            .map(|(k, v)| k + v.len() as u64)
+            .max()
+            .unwrap_or(0);
         self.end().max(p)
     }
 
@@ -81,6 +82,37 @@ impl Seq {
         let overlap = data.len().min(self.buf.len() - i);
         self.buf[i..i + overlap].copy_from_slice(&data[..overlap]);
         self.buf.extend_from_slice(&data[overlap..]);
+    }
+
+    /// Copies what `data` (at `at`) has over the waiting writes that overlap it, so that
+    /// the newest bytes win whatever order they are drained in.
+    fn overlay_pending(&mut self, at: u64, data: &[u8]) {
+        let end = at + data.len() as u64;
+        for (k, v) in self.pending.range_mut(..end) {
+            let (a, b) = (at.max(*k), end.min(k + v.len() as u64));
+            if a < b {
+                v[(a - k) as usize..(b - k) as usize]
+                    .copy_from_slice(&data[(a - at) as usize..(b - at) as usize]);
+            }
+        }
+    }
+
+    /// A write beyond the end: waits for the gap before it to fill.
+    fn hold(&mut self, at: u64, data: &[u8]) {
+        self.overlay_pending(at, data);
+        match self.pending.get_mut(&at) {
+            Some(v) => {
+                if data.len() > v.len() {
+                    self.pending_bytes += data.len() - v.len();
+                    v.resize(data.len(), 0);
+                }
+                v[..data.len()].copy_from_slice(data);
+            }
+            None => {
+                self.pending.insert(at, data.to_vec());
+                self.pending_bytes += data.len();
+            }
+        }
     }
 
     /// Moves waiting writes that the end has reached into `buf`.
@@ -251,13 +283,11 @@ impl FileState {
                 self.stage(cx)?;
             } else {
                 if offset <= q.end() {
+                    q.overlay_pending(offset, data);
                     q.put(offset, data);
                     q.drain_pending();
                 } else {
-                    if let Some(old) = q.pending.insert(offset, data.to_vec()) {
-                        q.pending_bytes -= old.len();
-                    }
-                    q.pending_bytes += data.len();
+                    q.hold(offset, data);
                 }
                 self.dirty = true;
                 self.modified = now();
@@ -571,5 +601,64 @@ fn upload_staged(
             abort_quietly(cx, w);
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a file holds after `writes`, the plain way.
+    fn model(writes: &[(u64, Vec<u8>)]) -> Vec<u8> {
+        let mut m = Vec::new();
+        for (at, d) in writes {
+            let end = *at as usize + d.len();
+            if m.len() < end {
+                m.resize(end, 0);
+            }
+            m[*at as usize..end].copy_from_slice(d);
+        }
+        m
+    }
+
+    #[test]
+    fn writes_held_for_a_gap_never_overwrite_newer_bytes() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for round in 0..300 {
+            let mut q = Seq::default();
+            let mut writes = Vec::new();
+            for i in 0..(1 + next(12)) {
+                let at = next(2000);
+                let d: Vec<u8> = (0..1 + next(400))
+                    .map(|j| (round + i * 7 + j) as u8)
+                    .collect();
+                if at <= q.end() {
+                    q.overlay_pending(at, &d);
+                    q.put(at, &d);
+                    q.drain_pending();
+                } else {
+                    q.hold(at, &d);
+                }
+                assert_eq!(q.size(), model(&writes_with(&writes, at, &d)).len() as u64);
+                writes.push((at, d));
+            }
+            let held: usize = q.pending.values().map(Vec::len).sum();
+            assert_eq!(q.pending_bytes, held, "round {round}");
+            q.settle();
+            assert_eq!(q.pending_bytes, 0);
+            assert_eq!(q.buf, model(&writes), "round {round}: {writes:?}");
+        }
+    }
+
+    fn writes_with(w: &[(u64, Vec<u8>)], at: u64, d: &[u8]) -> Vec<(u64, Vec<u8>)> {
+        let mut v = w.to_vec();
+        v.push((at, d.to_vec()));
+        v
     }
 }

@@ -79,6 +79,7 @@ pub struct S3Share {
 struct Share {
     op: Operator,
     read_only: bool,
+    cache: lookup::ListCache,
 }
 
 /// One open handle.
@@ -129,6 +130,7 @@ impl S3Fs {
             v.push(Share {
                 op,
                 read_only: s.read_only,
+                cache: lookup::ListCache::default(),
             });
         }
         let mut probe = Probe {
@@ -248,8 +250,13 @@ impl S3Fs {
         let s = self.share(share)?;
         let comps: Vec<&str> = path.components().collect();
         let local = |k: &str| self.local(share.0, k);
-        self.store
-            .run_status(lookup::resolve(&s.op, &comps, self.started, &local))
+        self.store.run_status(lookup::resolve(
+            &s.op,
+            &s.cache,
+            &comps,
+            self.started,
+            &local,
+        ))
     }
 
     /// [`S3Fs::resolve`] for a path that must exist.
@@ -319,16 +326,23 @@ impl S3Fs {
         let last = inode.opens.load(Ordering::SeqCst) == 1;
         let r = inode.with(|st| {
             if commit {
-                st.commit(&cx)
+                let stored = st.dirty && !st.deleted;
+                st.commit(&cx)?;
+                Ok(stored.then(|| st.node()))
             } else if last && o.wrote {
                 st.discard(&cx);
-                Ok(())
+                Ok(None)
             } else {
-                Ok(())
+                Ok(None)
             }
         });
         self.release(&inode);
-        r
+        if let Ok(Some(n)) = &r
+            && let Ok(s) = self.share(ShareId(o.share))
+        {
+            s.cache.added(n);
+        }
+        r.map(|_| ())
     }
 }
 

@@ -2,6 +2,10 @@
 //! the case-insensitive resolution SMB clients expect (as in LocalFs: when a component
 //! does not exist with the exact case, a unique match differing only in case is used).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use futures_lite::StreamExt;
 use opendal::{EntryMode, ErrorKind, Metadata, Operator};
 use smb_proto::server::path::fold_case;
@@ -129,11 +133,85 @@ pub(crate) async fn list(op: &Operator, key: &str, root_time: u64) -> R<Vec<Node
     Ok(out)
 }
 
+/// How long a folder listing serves the case-insensitive look-ups of names that do not
+/// exist as spelled (changes this gateway makes are applied to it at once; changes made
+/// through other gateways show after this long).
+pub(crate) const LISTING_TTL: Duration = Duration::from_secs(2);
+
+/// A folder's entries and when they were listed.
+type Listing = (Instant, Arc<Vec<Node>>);
+
+/// Recent listings of the folders of one share, for case-insensitive look-ups.
+#[derive(Default)]
+pub(crate) struct ListCache {
+    dirs: Mutex<HashMap<String, Listing>>,
+}
+
+impl ListCache {
+    /// The entries of folder `key`: a listing younger than [`LISTING_TTL`], else a new one.
+    pub(crate) async fn entries(
+        &self,
+        op: &Operator,
+        key: &str,
+        root_time: u64,
+    ) -> R<Arc<Vec<Node>>> {
+        if let Ok(d) = self.dirs.lock()
+            && let Some((t, v)) = d.get(key)
+            && t.elapsed() < LISTING_TTL
+        {
+            return Ok(v.clone());
+        }
+        let v = Arc::new(list(op, key, root_time).await?);
+        self.keep(key, v.clone());
+        Ok(v)
+    }
+
+    /// Keeps a listing of folder `key` made just now.
+    pub(crate) fn keep(&self, key: &str, v: Arc<Vec<Node>>) {
+        if let Ok(mut d) = self.dirs.lock() {
+            if d.len() > 256 {
+                d.retain(|_, (t, _)| t.elapsed() < LISTING_TTL);
+            }
+            d.insert(key.to_string(), (Instant::now(), v));
+        }
+    }
+
+    /// This gateway stored `node`: it shows in its folder's listing.
+    pub(crate) fn added(&self, node: &Node) {
+        let dir = split(&node.key).0.to_string();
+        if let Ok(mut d) = self.dirs.lock()
+            && let Some((_, v)) = d.get_mut(&dir)
+        {
+            let mut list: Vec<Node> = v.iter().filter(|n| n.key != node.key).cloned().collect();
+            list.push(node.clone());
+            *v = Arc::new(list);
+        }
+    }
+
+    /// This gateway removed `key`.
+    pub(crate) fn removed(&self, key: &str) {
+        let dir = split(key).0.to_string();
+        if let Ok(mut d) = self.dirs.lock()
+            && let Some((_, v)) = d.get_mut(&dir)
+        {
+            *v = Arc::new(v.iter().filter(|n| n.key != key).cloned().collect());
+        }
+    }
+
+    /// Forgets every listing (after a folder moved).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut d) = self.dirs.lock() {
+            d.clear();
+        }
+    }
+}
+
 /// Where a share path leads: the key as stored and what is there (`None`: nothing yet,
 /// but its folder exists). `local` answers first (matching case-insensitively) for files
 /// this gateway has open, which may not be stored yet.
 pub(crate) async fn resolve(
     op: &Operator,
+    cache: &ListCache,
     comps: &[&str],
     root_time: u64,
     local: &(dyn Fn(&str) -> Option<Node> + Sync),
@@ -158,10 +236,12 @@ pub(crate) async fn resolve(
             continue;
         }
         let want = fold_case(c);
-        let found = list(op, &parent, root_time)
+        let found = cache
+            .entries(op, &parent, root_time)
             .await?
-            .into_iter()
-            .find(|n| fold_case(split(&n.key).1) == want);
+            .iter()
+            .find(|n| fold_case(split(&n.key).1) == want)
+            .cloned();
         match found {
             Some(n) if last => {
                 let key = n.key.clone();

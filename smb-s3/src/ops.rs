@@ -18,6 +18,7 @@ impl S3Fs {
         let mut nodes = self
             .store
             .run_status(lookup::list(&s.op, &n.key, self.started))?;
+        s.cache.keep(&n.key, std::sync::Arc::new(nodes.clone()));
         for l in self.local_children(share.0, &n.key) {
             match nodes.iter_mut().find(|x| x.key == l.key) {
                 Some(x) => *x = l,
@@ -42,7 +43,15 @@ impl S3Fs {
         if s.read_only {
             return Err(NtStatus::ACCESS_DENIED);
         }
-        self.store.run(s.op.create_dir(&dir_key(key)))
+        self.store.run(s.op.create_dir(&dir_key(key)))?;
+        s.cache.added(&Node {
+            key: key.to_string(),
+            is_dir: true,
+            size: 0,
+            etag: None,
+            modified: crate::names::now(),
+        });
+        Ok(())
     }
 
     /// Deletes a file (and any upload of it in progress here).
@@ -71,6 +80,7 @@ impl S3Fs {
         if stored {
             self.store.run(s.op.delete(&n.key))?;
         }
+        s.cache.removed(&n.key);
         Ok(())
     }
 
@@ -91,7 +101,9 @@ impl S3Fs {
         if inside.iter().any(|k| *k != marker) || !self.local_children(share.0, &n.key).is_empty() {
             return Err(NtStatus::DIRECTORY_NOT_EMPTY);
         }
-        self.store.run(s.op.delete(&marker))
+        self.store.run(s.op.delete(&marker))?;
+        s.cache.removed(&n.key);
+        Ok(())
     }
 
     /// Renames a file (server-side copy, then delete) or a folder (every object under
@@ -149,6 +161,11 @@ impl S3Fs {
             }
             self.store.run(s.op.copy(&src.key, dst))?;
             self.store.run(s.op.delete(&src.key))?;
+            s.cache.removed(&src.key);
+            s.cache.added(&Node {
+                key: dst.to_string(),
+                ..src.clone()
+            });
         }
         // A file open here moves with its name.
         if let Some(i) = open {
@@ -210,6 +227,7 @@ impl S3Fs {
         if keys.contains(&from) {
             self.store.run(s.op.delete(&from))?;
         }
+        s.cache.clear();
         Ok(())
     }
 }

@@ -269,6 +269,47 @@ impl ChildServer {
         panic!("smb serve did not come up");
     }
 
+    /// Starts `bin serve --listen 127.0.0.1:PORT --user smbtest:smbpass ARGS` with the
+    /// extra environment `env` and no share of its own; its standard error goes to the
+    /// file [`ChildServer::log`] reads.
+    pub fn start_with(bin: &Path, args: &[String], env: &[(&str, String)]) -> Self {
+        let dir = TempDir::new("serve");
+        for _attempt in 0..3 {
+            let port = free_port();
+            let log = fs::File::create(dir.path().join("serve.log")).unwrap();
+            let mut child = Command::new(bin)
+                .arg("serve")
+                .args(["--listen", &format!("127.0.0.1:{port}")])
+                .args(["--user", &format!("{USER}:{PASS}")])
+                .args(args)
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .expect("smb serve");
+            if wait_for_port(port, Duration::from_secs(20)) {
+                return Self { child, port, dir };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!(
+            "smb serve did not come up: {}",
+            fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default()
+        );
+    }
+
+    /// What a server started by [`ChildServer::start_with`] wrote to standard error.
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default()
+    }
+
+    /// Kills the server at once (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The share folder.
     pub fn share_dir(&self) -> &Path {
         self.dir.path()
