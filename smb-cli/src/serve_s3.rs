@@ -37,6 +37,14 @@ pub struct FileS3 {
     pub request_timeout_secs: Option<u64>,
     /// Largest file, MiB (writes past it are refused).
     pub max_file_mib: Option<u64>,
+    /// Size of the parts of multipart uploads, MiB (at least 5).
+    pub part_size_mib: Option<usize>,
+    /// Parts uploaded at once per file.
+    pub upload_concurrency: Option<usize>,
+    /// Size of each read-ahead request, MiB.
+    pub read_chunk_mib: Option<usize>,
+    /// Read-ahead requests in flight for a sequential reader (0: no read-ahead).
+    pub read_ahead: Option<usize>,
 }
 
 /// Whether a share path names an S3 location.
@@ -75,6 +83,18 @@ fn settings(f: &FileS3) -> S3Settings {
     }
     if let Some(v) = f.max_file_mib {
         s.max_file_size = v << 20;
+    }
+    if let Some(v) = f.part_size_mib {
+        s.part_size = v.max(5) << 20;
+    }
+    if let Some(v) = f.upload_concurrency {
+        s.upload_concurrency = v.max(1);
+    }
+    if let Some(v) = f.read_chunk_mib {
+        s.read_chunk = v.max(1) << 20;
+    }
+    if let Some(v) = f.read_ahead {
+        s.read_ahead = v;
     }
     s
 }

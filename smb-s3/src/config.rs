@@ -70,7 +70,7 @@ pub struct S3Settings {
     pub part_size: usize,
     /// Parts uploaded at once per file (default 4).
     pub upload_concurrency: usize,
-    /// Size of each read-ahead request (default 4 MiB).
+    /// Size of each read-ahead request (default 8 MiB).
     pub read_chunk: usize,
     /// Read-ahead requests kept in flight for a sequential reader (default 4).
     pub read_ahead: usize,
@@ -90,7 +90,7 @@ impl Default for S3Settings {
             retries: 3,
             part_size: 8 << 20,
             upload_concurrency: 4,
-            read_chunk: 4 << 20,
+            read_chunk: 8 << 20,
             read_ahead: 4,
             max_file_size: 5 << 40,
         }

@@ -145,6 +145,9 @@ type Listing = (Instant, Arc<Vec<Node>>);
 #[derive(Default)]
 pub(crate) struct ListCache {
     dirs: Mutex<HashMap<String, Listing>>,
+    /// Folders seen to exist, and when: the folders on the way to a name are not probed
+    /// again for [`LISTING_TTL`].
+    seen: Mutex<HashMap<String, Instant>>,
 }
 
 impl ListCache {
@@ -188,8 +191,28 @@ impl ListCache {
         }
     }
 
+    /// Whether folder `key` was seen to exist within [`LISTING_TTL`].
+    fn seen_dir(&self, key: &str) -> bool {
+        self.seen
+            .lock()
+            .is_ok_and(|s| s.get(key).is_some_and(|t| t.elapsed() < LISTING_TTL))
+    }
+
+    /// Folder `key` exists.
+    fn saw_dir(&self, key: &str) {
+        if let Ok(mut s) = self.seen.lock() {
+            if s.len() > 4096 {
+                s.retain(|_, t| t.elapsed() < LISTING_TTL);
+            }
+            s.insert(key.to_string(), Instant::now());
+        }
+    }
+
     /// This gateway removed `key`.
     pub(crate) fn removed(&self, key: &str) {
+        if let Ok(mut s) = self.seen.lock() {
+            s.remove(key);
+        }
         let dir = split(key).0.to_string();
         if let Ok(mut d) = self.dirs.lock()
             && let Some((_, v)) = d.get_mut(&dir)
@@ -202,6 +225,9 @@ impl ListCache {
     pub(crate) fn clear(&self) {
         if let Ok(mut d) = self.dirs.lock() {
             d.clear();
+        }
+        if let Ok(mut s) = self.seen.lock() {
+            s.clear();
         }
     }
 }
@@ -231,7 +257,10 @@ pub(crate) async fn resolve(
     for (i, c) in comps.iter().enumerate() {
         let last = i + 1 == comps.len();
         let candidate = join(&parent, c);
-        if !last && probe_dir(op, &candidate, root_time).await?.is_some() {
+        if !last
+            && (cache.seen_dir(&candidate) || probe_dir(op, &candidate, root_time).await?.is_some())
+        {
+            cache.saw_dir(&candidate);
             parent = candidate;
             continue;
         }

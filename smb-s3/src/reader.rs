@@ -33,7 +33,7 @@ enum Chunk {
 #[derive(Debug, Default)]
 pub(crate) struct ReadAhead {
     chunks: BTreeMap<u64, Chunk>,
-    /// Where the last read ended.
+    /// The furthest point a sequential read reached.
     next: u64,
 }
 
@@ -85,33 +85,29 @@ impl ReadAhead {
         let s = &store.settings;
         let chunk = s.read_chunk.max(64 * 1024) as u64;
         let window = chunk * (s.read_ahead as u64 + 1);
+        // Requests a client keeps in flight arrive out of order: the reader counts as
+        // sequential while its offsets stay near the furthest point read so far.
         let sequential = offset == 0 || offset.abs_diff(self.next) <= window;
-        self.next = end;
         let (key, etag) = (v.key.to_string(), v.etag.map(str::to_string));
         if !sequential || s.read_ahead == 0 {
+            // A jump: read just this; reads that follow it count as sequential.
+            self.next = end;
             return store.run_status(get(v.op.clone(), key, etag, offset, end));
         }
+        self.next = if offset == 0 { end } else { self.next.max(end) };
         let first = offset / chunk;
         let last = (end - 1) / chunk;
-        // Keep one chunk behind (requests in flight arrive out of order), drop the rest.
-        let keep_from = first.saturating_sub(1);
-        let behind: Vec<u64> = self.chunks.range(..keep_from).map(|(i, _)| *i).collect();
-        for i in behind {
+        let furthest = (self.next - 1) / chunk;
+        // Keep the chunks that late requests may still want; drop older ones.
+        let behind = (16u64 << 20).div_ceil(chunk).max(2);
+        let keep_from = furthest.saturating_sub(behind).min(first);
+        let old: Vec<u64> = self.chunks.range(..keep_from).map(|(i, _)| *i).collect();
+        for i in old {
             if let Some(Chunk::Loading(h)) = self.chunks.remove(&i) {
                 h.abort();
             }
         }
-        let too_far: Vec<u64> = self
-            .chunks
-            .range(last + s.read_ahead as u64 + 2..)
-            .map(|(i, _)| *i)
-            .collect();
-        for i in too_far {
-            if let Some(Chunk::Loading(h)) = self.chunks.remove(&i) {
-                h.abort();
-            }
-        }
-        for i in first..=last + s.read_ahead as u64 {
+        for i in first..=furthest.max(last) + s.read_ahead as u64 {
             let a = i * chunk;
             if a >= v.size || self.chunks.contains_key(&i) {
                 continue;
