@@ -10,11 +10,11 @@
 //!   marker show too. Listings are paged delimiter listings; names a client cannot be
 //!   shown are left out and logged. Names are looked up case-insensitively, as in
 //!   LocalFs.
-//! - reads are ranged GETs, with read-ahead for sequential readers ([`reader`]);
+//! - reads are ranged GETs, with read-ahead for sequential readers;
 //! - a file written in order from offset 0 streams into a multipart upload, committed
 //!   when the client closes it (the CLOSE is answered once the object is stored: the
 //!   durability promise of the [`FileSystem`] trait); other write patterns go through a
-//!   bounded local staging file uploaded at close ([`file`]). A handle the client never
+//!   bounded local staging file uploaded at close. A handle the client never
 //!   closed (it vanished) is *abandoned*: its upload is aborted and nothing is stored.
 //! - uploads are conditional (`If-Match` with the ETag seen at open, `If-None-Match: *`
 //!   for new files) where the store honours it, which [`S3Fs::new`] probes at start;
@@ -36,11 +36,11 @@
 #![deny(missing_docs)]
 
 mod config;
-pub mod file;
+mod file;
 mod lookup;
 mod names;
 mod ops;
-pub mod reader;
+mod reader;
 mod staging;
 pub mod store;
 
