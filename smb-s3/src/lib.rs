@@ -16,6 +16,8 @@
 //!   durability promise of the [`FileSystem`] trait); other write patterns go through a
 //!   bounded local staging file uploaded at close. A handle the client never
 //!   closed (it vanished) is *abandoned*: its upload is aborted and nothing is stored.
+//!   An object store keeps no part of an object before it is complete, so write-through
+//!   writes are stored, like every write, at the next flush or close.
 //! - uploads are conditional (`If-Match` with the ETag seen at open, `If-None-Match: *`
 //!   for new files) where the store honours it, which [`S3Fs::new`] probes at start;
 //! - renames are server-side copy and delete up to [`S3Settings::rename_max_bytes`];
@@ -293,10 +295,20 @@ impl S3Fs {
     /// The open file of `key` (a new one on `node` if there is none).
     fn inode(&self, share: u32, key: &str, node: Option<&Node>) -> R<Arc<Inode>> {
         let mut t = self.inodes.lock().map_err(|_| NtStatus::INTERNAL_ERROR)?;
-        let i = t
-            .entry((share, key.to_string()))
-            .or_insert_with(|| Inode::new(key, node))
-            .clone();
+        let k = (share, key.to_string());
+        // A file deleted while open keeps its handles; a new open starts a new file.
+        let live = t
+            .get(&k)
+            .filter(|i| i.snapshot().is_some_and(|m| !m.deleted))
+            .cloned();
+        let i = match live {
+            Some(i) => i,
+            None => {
+                let i = Inode::new(key, node);
+                t.insert(k, i.clone());
+                i
+            }
+        };
         i.opens.fetch_add(1, Ordering::SeqCst);
         Ok(i)
     }

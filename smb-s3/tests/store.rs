@@ -407,3 +407,36 @@ fn a_stopped_store_gives_errors_within_the_timeout_and_the_backend_recovers() {
     assert_eq!(w.get("after.txt").unwrap(), b"works again");
     let _ = &t.weed;
 }
+
+#[test]
+fn a_file_deleted_while_open_is_gone_and_a_new_one_of_that_name_is_stored() {
+    let Some(w) = store() else { return };
+    let t = backend(&w, "", |_| {});
+    t.put("f.txt", b"first", 100);
+    let (h, _, _) =
+        t.fs.open(SHARE, &call("f.txt", Disposition::Open, true))
+            .unwrap();
+    t.fs.write(h, 0, b"FIRST", false).unwrap();
+    t.fs.delete(SHARE, &sp("f.txt")).unwrap();
+    assert_eq!(w.get("f.txt"), None);
+    assert!(t.names("").is_empty());
+    // A new file of that name while the deleted one is still open.
+    t.put("f.txt", b"second", 100);
+    t.fs.close(h, None).unwrap();
+    assert_eq!(w.get("f.txt").unwrap(), b"second");
+    // No call of this backend is quick: hosts always run them on their blocking pool.
+    for call in [
+        smb_proto::server::fs::FsCall::FsInfo,
+        smb_proto::server::fs::FsCall::Read {
+            handle: Handle(1),
+            offset: 0,
+            len: 10,
+            later_ok: true,
+        },
+        smb_proto::server::fs::FsCall::Stat {
+            target: Target::Path(sp("f.txt")),
+        },
+    ] {
+        assert!(!t.fs.is_quick(&call));
+    }
+}
