@@ -336,6 +336,7 @@ impl S3Fs {
         let op = &self.share(ShareId(o.share))?.op;
         let cx = self.ctx(op);
         let last = inode.opens.load(Ordering::SeqCst) == 1;
+        let t0 = std::time::Instant::now();
         let r = inode.with(|st| {
             if commit {
                 let stored = st.dirty && !st.deleted;
@@ -349,6 +350,7 @@ impl S3Fs {
             }
         });
         self.release(&inode);
+        tracing::debug!(commit, elapsed = ?t0.elapsed(), result = ?r.as_ref().map(|_| ()), "close");
         if let Ok(Some(n)) = &r
             && let Ok(s) = self.share(ShareId(o.share))
         {

@@ -99,7 +99,8 @@ pub(crate) async fn list(op: &Operator, key: &str, root_time: u64) -> R<Vec<Node
             Err(e) => return Err(log_error(&e)),
         };
         let path = e.path();
-        if path == d || path.len() <= d.len() {
+        // The folder itself (the share root lists as `/`).
+        if path == d || path == "/" || path.len() <= d.len() {
             continue;
         }
         let is_dir = path.ends_with('/');

@@ -80,20 +80,36 @@ fn is_network(text: &str) -> bool {
 
 /// The runtime, the operators and the limits every request obeys.
 pub(crate) struct Store {
-    pub(crate) rt: tokio::runtime::Runtime,
+    /// Owned here; only taken out when the backend is dropped.
+    runtime: Option<tokio::runtime::Runtime>,
+    pub(crate) rt: tokio::runtime::Handle,
     pub(crate) settings: S3Settings,
+}
+
+impl Drop for Store {
+    /// The backend may be dropped by an async host (inside its runtime), where a runtime
+    /// must not block to shut down: its tasks are left to stop in the background.
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl Store {
     /// A runtime with two worker threads: enough to keep uploads and read-aheads moving
     /// while the blocking threads wait in [`Store::run`].
     pub(crate) fn new(settings: S3Settings) -> std::io::Result<Self> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("smb-s3")
             .enable_all()
             .build()?;
-        Ok(Self { rt, settings })
+        Ok(Self {
+            rt: runtime.handle().clone(),
+            runtime: Some(runtime),
+            settings,
+        })
     }
 
     /// Runs `f` on the runtime, from a blocking thread, within the request timeout;

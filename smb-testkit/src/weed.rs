@@ -104,6 +104,9 @@ impl Weed {
                     "-s3.port.iceberg=0",
                     "-s3.port.lance=0",
                     "-debug.port=0",
+                    // 1 GiB volumes rather than mini mode's 128 MiB: fewer volumes to
+                    // grow while large files arrive.
+                    "-master.volumeSizeLimitMB=1024",
                 ])
                 .args([
                     arg("s3.port", p),

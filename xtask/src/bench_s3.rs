@@ -2,10 +2,12 @@
 //! S3-backed share of `smb serve` vs the same transfers straight to the store with an
 //! S3 client (curl, SigV4-signed single PUT and GET), on a private SeaweedFS. The ratio
 //! (store alone / through the gateway) says how much of the store's own speed a client
-//! gets through SMB; the goal is at least 0.8.
+//! gets through SMB; the goal is at least 0.8. The store is started with 1 GiB volumes
+//! (SeaweedFS's mini mode grows 128 MiB ones), the same for both sides.
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use smb_testkit::{ChildServer, S3_KEY, S3_SECRET, TempDir, Weed};
 
@@ -55,17 +57,28 @@ pub fn rows(smb: &Path, local: &Path, o: &BenchOptions) -> Result<Vec<Row>, Stri
     };
     let big = local.join("big.bin");
     let url = |key: &str| format!("{}/{}/{key}", weed.endpoint(), weed.bucket);
-    let (put_url, get_url) = (url("direct/big.bin"), url("gw/up.bin"));
     let gp = gw.port;
+    // Every round writes a new object on either side (an overwrite makes the store
+    // delete the old one's chunks first); smbclient waits up to 120 s for an answer (the
+    // CLOSE of 1 GiB waits for the store to assemble the multipart upload).
+    let n = AtomicUsize::new(0);
+    let smbclient_s3 = |cmds: String| {
+        let mut c = smbclient(gp, &cmds, local);
+        c.args(["-t", "120"]);
+        c
+    };
     let mut rows = Vec::new();
-    let ours: Runner<'_> = Box::new(|| timed(&mut smbclient(gp, "put big.bin up.bin", local)));
+    let ours: Runner<'_> = Box::new(|| {
+        let i = n.fetch_add(1, Ordering::Relaxed);
+        timed(&mut smbclient_s3(format!("put big.bin up-{i}.bin")))
+    });
     let theirs: Runner<'_> = Box::new(|| {
-        timed(
-            curl()
-                .arg("-T")
-                .arg(&big)
-                .args([put_url.as_str(), "-o", "/dev/null"]),
-        )
+        let i = n.fetch_add(1, Ordering::Relaxed);
+        timed(curl().arg("-T").arg(&big).args([
+            url(&format!("direct/big-{i}.bin")).as_str(),
+            "-o",
+            "/dev/null",
+        ]))
     });
     rows.push(compare(
         &format!("8. write {size} to S3: smbclient via smb serve vs S3 PUT"),
@@ -74,7 +87,9 @@ pub fn rows(smb: &Path, local: &Path, o: &BenchOptions) -> Result<Vec<Row>, Stri
         o.rounds,
         Some(0.8),
     )?);
-    let ours: Runner<'_> = Box::new(|| timed(&mut smbclient(gp, "get up.bin /dev/null", local)));
+    // Both sides read the object the first round wrote through the gateway.
+    let get_url = url("gw/up-0.bin");
+    let ours: Runner<'_> = Box::new(|| timed(&mut smbclient_s3("get up-0.bin /dev/null".into())));
     let theirs: Runner<'_> = Box::new(|| timed(curl().args([get_url.as_str(), "-o", "/dev/null"])));
     rows.push(compare(
         &format!("8. read {size} from S3: smbclient via smb serve vs S3 GET"),
