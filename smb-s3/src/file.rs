@@ -520,12 +520,20 @@ impl FileState {
     }
 }
 
-/// Aborts a multipart upload; failures are logged (the store's lifecycle rules remove
-/// uploads nobody completes).
+/// Aborts a multipart upload, in the background (the client's request does not wait for
+/// it: the store may be the reason the upload failed); failures are logged, and the
+/// store's lifecycle rules remove uploads nobody completes.
 fn abort_quietly(cx: &Ctx<'_>, mut w: Writer) {
-    if let Err(e) = cx.store.run(w.abort()) {
-        tracing::warn!(status = ?e, "could not abort a multipart upload; it stays until the bucket's lifecycle rules remove it");
-    }
+    let limit = cx.store.settings.request_timeout;
+    cx.store.rt.spawn(async move {
+        match tokio::time::timeout(limit, w.abort()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not abort a multipart upload"),
+            Err(_) => {
+                tracing::warn!("could not abort a multipart upload: the store does not answer")
+            }
+        }
+    });
 }
 
 /// A writer for `key`, conditional on the stored version (or on there being none).

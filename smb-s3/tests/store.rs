@@ -271,7 +271,12 @@ fn an_abandoned_upload_leaves_no_object_and_no_upload() {
         t.fs.abandon(h).unwrap();
         assert_eq!(w.get(name), None, "{name}");
     }
-    assert!(w.uploads().is_empty(), "{:?}", w.uploads());
+    // The abort runs in the background.
+    let t0 = Instant::now();
+    while !w.uploads().is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", w.uploads());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(w.keys("").is_empty(), "{:?}", w.keys(""));
     // A stored file rewritten and abandoned keeps its old content.
     t.put("keep.txt", b"old", 100);
