@@ -178,7 +178,7 @@ pub(crate) async fn close(cx: &Cx, rc: &Rc, r: CloseRequest) -> HResult {
     let f = cx
         .with(|i| i.files.remove(&r.fid))
         .ok_or(NtStatus::INVALID_HANDLE)?;
-    close_one(cx, r.fid, f, utime_or_none(r.last_time_modified)).await?;
+    close_one(cx, r.fid, f, utime_or_none(r.last_time_modified), false).await?;
     Ok(Answer::ok(CloseResponse))
 }
 
@@ -275,7 +275,7 @@ pub(crate) async fn write_and_close(cx: &Cx, rc: &Rc, r: WriteAndCloseRequest) -
         let f = cx
             .with(|i| i.files.remove(&r.fid))
             .ok_or(NtStatus::INVALID_HANDLE)?;
-        close_one(cx, r.fid, f, utime_or_none(r.last_write_time)).await?;
+        close_one(cx, r.fid, f, utime_or_none(r.last_write_time), false).await?;
     }
     Ok(Answer::ok(WriteAndCloseResponse { count }))
 }
@@ -317,6 +317,6 @@ pub(crate) async fn process_exit(cx: &Cx, rc: &Rc) -> HResult {
     let pid = rc.pid();
     let uid = rc.uid;
     let files = cx.with(|i| i.take_files(|f| f.pid == pid && f.uid == uid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(ProcessExitResponse))
 }
