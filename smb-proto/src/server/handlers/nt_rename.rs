@@ -85,6 +85,8 @@ async fn close(cx: &Cx, share: ShareId, handle: Handle) {
             FsCall::Close {
                 handle,
                 set_written: None,
+                // The copy's handles: the client asked for the copy, so its result stays.
+                abandoned: false,
             },
         )
         .await;
