@@ -285,6 +285,7 @@ impl<L: Send + 'static> ServerConnection<L> {
                     call: FsCall::Close {
                         handle: Handle(h),
                         set_written: None,
+                        abandoned: true,
                     },
                 });
             }
@@ -476,7 +477,7 @@ impl<L: Send + 'static> ServerConnection<L> {
             return;
         }
         let id = self.tasks.spawn(async move {
-            super::handlers::close_all(&cx, handles).await;
+            super::handlers::close_all(&cx, handles, true).await;
             Reply {
                 msgs: Vec::new(),
                 seq: None,

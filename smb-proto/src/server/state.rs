@@ -55,6 +55,10 @@ pub(crate) struct OpenFile {
     /// Offset of the last byte-range lock refused on this open (Samba's
     /// `lock_failure_offset`): a repeat spins briefly and fails with FILE_LOCK_CONFLICT.
     pub lock_failure: Option<u64>,
+    /// SMB_COM_SEEK's position (where the last read or write ended, or a seek put it).
+    pub seek_pos: i64,
+    /// FilePositionInformation (set by the client, moved by reads).
+    pub position: u64,
 }
 
 /// A LOCKING_ANDX request waiting for its ranges. Requests still waiting block later
@@ -73,21 +77,28 @@ pub(crate) struct PendingLock {
     pub finish: Option<crate::wire::NtStatus>,
 }
 
-/// Where an open handle is, as Samba keeps it: the file pointer SEEK moves (reads and
-/// writes leave it after their last byte), and the FilePositionInformation a client
-/// sets (reads leave it after their last byte too; writes do not move it).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Position {
-    pub pointer: u64,
-    pub info: u64,
-}
-
 /// One search (FIND_FIRST2 handle).
 #[derive(Debug)]
 pub(crate) struct Search {
     pub tid: u16,
     pub entries: Vec<DirEntry>,
     pub pos: usize,
+    /// What a FIND_FIRST2 search lists again on each FIND_NEXT2 (`pos` is then an index
+    /// into its `order`); `None` for searches that page through `entries`.
+    pub source: Option<SearchSource>,
+}
+
+/// A live search: the folder, pattern and attributes, and every name seen in it so far in
+/// listing order (`.` and `..` first; deleted names stay, as places to resume after).
+#[derive(Debug, Clone)]
+pub(crate) struct SearchSource {
+    pub share: ShareId,
+    pub dir: SharePath,
+    pub pattern: String,
+    pub attrs: u16,
+    pub order: Vec<String>,
+    /// The EA names of a QUERY_EAS_FROM_LIST search.
+    pub ea_names: Vec<String>,
 }
 
 /// Negotiated parameters.
@@ -115,8 +126,6 @@ pub(crate) struct Inner {
     pub searches: BTreeMap<u16, Search>,
     /// LOCKING_ANDX requests waiting, oldest first.
     pub pending_locks: Vec<PendingLock>,
-    /// The positions of open handles, by host handle.
-    pub positions: BTreeMap<u64, Position>,
     /// Named pipes open on IPC$ (their FIDs come from the same space as files').
     pub pipes: BTreeMap<u16, super::handlers::Pipe>,
     pub signing: Option<SigningState>,
@@ -167,7 +176,6 @@ impl Inner {
             files: BTreeMap::new(),
             searches: BTreeMap::new(),
             pending_locks: Vec::new(),
-            positions: BTreeMap::new(),
             pipes: BTreeMap::new(),
             signing: None,
             fs_queue: VecDeque::new(),
@@ -223,15 +231,6 @@ impl Inner {
         self.sessions.remove(&uid);
         self.close_pipes(|_, p| p.uid == uid);
         self.take_files(|f| f.uid == uid)
-    }
-
-    /// Notes that a read (`read`) or a write through `handle` ended at `end`.
-    pub fn moved(&mut self, handle: u64, end: u64, read: bool) {
-        let p = self.positions.entry(handle).or_default();
-        p.pointer = end;
-        if read {
-            p.info = end;
-        }
     }
 
     fn alloc_id(next: &mut u16, used: impl Fn(u16) -> bool) -> Option<u16> {

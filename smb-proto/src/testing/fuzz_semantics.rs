@@ -128,9 +128,7 @@ pub(crate) fn semantics_requests(c: &RawClient) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fuzz::{
-        Answer, after_handshake, fresh_server_pair, handshake_prefix, settle,
-    };
+    use super::super::fuzz::{Answer, client_after, fresh_server_pair, handshake_prefix, settle};
     use crate::wire::NtStatus;
     use crate::wire::msg::trans2::info::{decode_file_info, level};
     use crate::wire::msg::{Response, Trans2Response, TransResponseBody};
@@ -141,7 +139,7 @@ mod tests {
         p.feed_server(handshake_prefix());
         settle(&mut p, &mut hub, &side, Answer::Ack);
         let skip = p.server_bytes.len();
-        let mut c = after_handshake(&p.server_bytes);
+        let mut c = client_after(&p.server_bytes);
         // As the fuzz target feeds a seed whose first byte is 0x01: a byte at a time,
         // each request answered before the next arrives.
         for piece in super::semantics_requests(&c).chunks(1) {

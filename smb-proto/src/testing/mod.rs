@@ -6,6 +6,7 @@ pub mod fuzz_nbns;
 mod fuzz_semantics;
 pub mod hub;
 pub mod memfs;
+mod names_seed;
 pub mod pair;
 pub mod raw;
 

@@ -27,7 +27,7 @@ pub(crate) async fn open_core(cx: &Cx, rc: &Rc, r: OpenRequest) -> HResult {
     let i = &o.info;
     if i.is_dir {
         if let Some(f) = cx.with(|x| x.files.remove(&o.fid)) {
-            let _ = super::open::close_one(cx, o.fid, f, None).await;
+            let _ = super::open::close_one(cx, o.fid, f, None, false).await;
         }
         return Err(NtStatus::ACCESS_DENIED);
     }

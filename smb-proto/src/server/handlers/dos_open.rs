@@ -150,7 +150,7 @@ pub(crate) async fn open_dos(
                 Ok(FsReply::Info(fi)) => o.info = fi,
                 _ => {
                     if let Some(f) = cx.with(|i| i.files.remove(&o.fid)) {
-                        let _ = super::open::close_one(cx, o.fid, f, None).await;
+                        let _ = super::open::close_one(cx, o.fid, f, None, false).await;
                     }
                     return Err(NtStatus::DISK_FULL);
                 }

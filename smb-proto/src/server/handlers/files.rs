@@ -79,11 +79,11 @@ async fn read_fid_with(
     {
         // A host may return fewer bytes than asked, never more.
         FsReply::Read(b) if b.len() <= len as usize => {
-            cx.with(|i| i.moved(f.handle.0, offset + b.len() as u64, true));
+            super::seek::moved(cx, fid, offset, b.len() as u64, true);
             Ok(ReadOut::Now(b))
         }
         FsReply::ReadLater(l) if later_ok && l.len > 0 && l.len <= len => {
-            cx.with(|i| i.moved(f.handle.0, offset + l.len as u64, true));
+            super::seek::moved(cx, fid, offset, u64::from(l.len), true);
             Ok(ReadOut::Later(l))
         }
         _ => Err(NtStatus::INTERNAL_ERROR),
@@ -135,7 +135,7 @@ async fn write_fid(
         .await?
     {
         FsReply::Written(n) => {
-            cx.with(|i| i.moved(f.handle.0, offset + n as u64, false));
+            super::seek::moved(cx, fid, offset, u64::from(n), false);
             Ok(n)
         }
         _ => Err(NtStatus::INTERNAL_ERROR),
@@ -187,7 +187,7 @@ pub(crate) async fn close(cx: &Cx, rc: &Rc, r: CloseRequest) -> HResult {
     let f = cx
         .with(|i| i.files.remove(&fid))
         .ok_or(NtStatus::INVALID_HANDLE)?;
-    close_one(cx, fid, f, utime_or_none(r.last_time_modified)).await?;
+    close_one(cx, fid, f, utime_or_none(r.last_time_modified), false).await?;
     Ok(Answer::ok(CloseResponse))
 }
 
@@ -289,13 +289,14 @@ pub(crate) async fn write_and_close(cx: &Cx, rc: &Rc, r: WriteAndCloseRequest) -
         let f = cx
             .with(|i| i.files.remove(&r.fid))
             .ok_or(NtStatus::INVALID_HANDLE)?;
-        close_one(cx, r.fid, f, utime_or_none(r.last_write_time)).await?;
+        close_one(cx, r.fid, f, utime_or_none(r.last_write_time), false).await?;
     }
     Ok(Answer::ok(WriteAndCloseResponse { count }))
 }
 
-/// NT_TRANSACT: only the IOCTL FSCTL_SET_SPARSE, a no-op on hosts whose files are
-/// sparse anyway; every other function is NOT_SUPPORTED.
+/// NT_TRANSACT: NOTIFY_CHANGE, the functions of [`super::nttrans`], and the IOCTL
+/// FSCTL_SET_SPARSE, a no-op on hosts whose files are sparse anyway; every other function
+/// is NOT_SUPPORTED.
 pub(crate) async fn nt_transact(cx: &Cx, rc: &Rc, r: NtTransactRequest) -> HResult {
     const IOCTL: u16 = 2;
     const FSCTL_SET_SPARSE: u32 = 0x0009_00C4;
@@ -303,7 +304,7 @@ pub(crate) async fn nt_transact(cx: &Cx, rc: &Rc, r: NtTransactRequest) -> HResu
     if r.function == super::notify::NOTIFY_CHANGE {
         return super::notify::change_notify(cx, rc, r).await;
     }
-    if let Some(a) = super::nt_trans::dispatch(cx, rc, &r).await {
+    if let Some(a) = super::nttrans::answer(cx, rc, &r).await {
         return a;
     }
     if r.function == IOCTL && r.setup.len() >= 4 {
@@ -330,30 +331,6 @@ pub(crate) async fn process_exit(cx: &Cx, rc: &Rc) -> HResult {
     let pid = rc.pid();
     let uid = rc.uid;
     let files = cx.with(|i| i.take_files(|f| f.pid == pid && f.uid == uid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(ProcessExitResponse))
-}
-
-/// SEEK: moves the handle's file pointer (Samba's arithmetic: 32 bits, wrapping; from the
-/// end, the size plus the offset, and the start if that is before it).
-pub(crate) async fn seek(cx: &Cx, rc: &Rc, r: SeekRequest) -> HResult {
-    let f = check_fid(cx, rc, r.fid)?;
-    let now = cx.with(|i| i.positions.get(&f.handle.0).map_or(0, |p| p.pointer));
-    let delta = r.offset as i64;
-    let to = match r.mode {
-        1 => (now as i64).wrapping_add(delta) as u32 as u64,
-        2 => {
-            let target = Target::Handle(f.handle);
-            let FsReply::Info(i) = cx.fs(f.share, FsCall::Stat { target }).await? else {
-                return Err(NtStatus::INTERNAL_ERROR);
-            };
-            let end = i.size as i64 + delta;
-            if end < 0 { 0 } else { end as u64 }
-        }
-        _ => r.offset as u32 as u64,
-    };
-    cx.with(|i| i.positions.entry(f.handle.0).or_default().pointer = to);
-    Ok(Answer::ok(SeekResponse {
-        offset: to.min(u32::MAX as u64) as u32,
-    }))
 }

@@ -21,13 +21,17 @@ mod ipc;
 mod lock;
 mod names;
 mod notify;
-mod nt_trans;
+mod nt_rename;
+mod nttrans;
 mod open;
 mod open_trans;
 mod oplock;
 mod pipe;
-mod security;
+mod rap;
+mod search;
+mod seek;
 mod session;
+mod setinfo;
 mod trans2;
 mod tree;
 
@@ -386,6 +390,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::WriteAndX(r) => files::write_andx(cx, rc, r).await,
         Request::Close(r) => files::close(cx, rc, r).await,
         Request::Flush(r) => files::flush(cx, rc, r).await,
+        Request::Seek(r) => seek::seek(cx, rc, r).await,
         Request::LockingAndX(r) => lock::locking(cx, rc, r).await,
         Request::LockAndRead(r) => lock::lock_and_read(cx, rc, r).await,
         Request::Read(r) => files::read_core(cx, rc, r).await,
@@ -399,12 +404,12 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::QueryInformation2(r) => core_open::query_information2(cx, rc, r).await,
         Request::LockByteRange(r) => lock::lock_byte_range(cx, rc, r).await,
         Request::UnlockByteRange(r) => lock::unlock_byte_range(cx, rc, r).await,
-        Request::Seek(r) => files::seek(cx, rc, r).await,
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
         Request::Delete(r) => names::delete(cx, rc, r).await,
         Request::Rename(r) => names::rename(cx, rc, r)
             .await
             .map_err(|e| collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS)),
+        Request::NtRename(r) => nt_rename::nt_rename(cx, rc, r).await,
         Request::CreateDirectory(r) => names::mkdir(cx, rc, &r.directory_name)
             .await
             .map_err(|e| collision_as(rc, e, NtStatus::SMB_NO_ACCESS))

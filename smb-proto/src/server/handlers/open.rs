@@ -154,6 +154,7 @@ pub(crate) async fn open_with_oplock(
                 FsCall::Close {
                     handle,
                     set_written: None,
+                    abandoned: true,
                 },
             )
             .await;
@@ -169,6 +170,7 @@ pub(crate) async fn open_with_oplock(
                 FsCall::Close {
                     handle,
                     set_written: None,
+                    abandoned: true,
                 },
             )
             .await;
@@ -191,6 +193,8 @@ pub(crate) async fn open_with_oplock(
                 pid: rc.pid(),
                 compat: false,
                 lock_failure: None,
+                seek_pos: 0,
+                position: 0,
             },
         )
     });
@@ -204,13 +208,14 @@ pub(crate) async fn open_with_oplock(
 }
 
 /// Closes files taken out of the connection's table: host close, shared release, and
-/// delete-on-close.
-pub(crate) async fn close_all(cx: &Cx, files: BTreeMap<u16, OpenFile>) {
+/// delete-on-close. `abandoned`: the connection ended with them open (no client asked
+/// for these closes; see [`FsCall::Close`]).
+pub(crate) async fn close_all(cx: &Cx, files: BTreeMap<u16, OpenFile>, abandoned: bool) {
     let mut rest: alloc::vec::Vec<(u16, OpenFile)> = files.into_iter().collect();
     while let Some((fid, f)) = rest.pop() {
         // The host handle closes with the last FID on it (see `dos_open`).
         let last = !rest.iter().any(|(_, o)| o.handle == f.handle);
-        let _ = close_fid(cx, fid, f, None, last).await;
+        let _ = close_fid(cx, fid, f, None, last, abandoned).await;
     }
 }
 
@@ -219,9 +224,10 @@ pub(super) async fn close_one(
     fid: u16,
     f: OpenFile,
     set_written: Option<u64>,
+    abandoned: bool,
 ) -> Result<(), NtStatus> {
     let last = !cx.with(|i| i.files.values().any(|o| o.handle == f.handle));
-    close_fid(cx, fid, f, set_written, last).await
+    close_fid(cx, fid, f, set_written, last, abandoned).await
 }
 
 /// Closes a FID taken out of the table, and its host handle when no other FID of this
@@ -232,6 +238,7 @@ async fn close_fid(
     f: OpenFile,
     set_written: Option<u64>,
     close_handle: bool,
+    abandoned: bool,
 ) -> Result<(), NtStatus> {
     let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
     let key = (f.share, f.file_id);
@@ -240,12 +247,12 @@ async fn close_fid(
     }
     let handle = f.handle;
     let r = if close_handle {
-        cx.with(|i| i.positions.remove(&handle.0));
         cx.fs(
             f.share,
             FsCall::Close {
                 handle,
                 set_written,
+                abandoned,
             },
         )
         .await
@@ -323,6 +330,8 @@ async fn abandon(
             FsCall::Close {
                 handle,
                 set_written,
+                // The client never had this handle.
+                abandoned: true,
             },
         )
         .await;

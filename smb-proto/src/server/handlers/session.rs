@@ -164,7 +164,7 @@ pub(super) async fn session_setup(cx: &Cx, rc: &Rc, r: SessionSetupAndXRequest) 
                     // A failed exchange ends the session, and a failed new authentication
                     // of an established one logs it off.
                     let files = cx.with(|i| i.detach_session(uid));
-                    close_all(cx, files).await;
+                    close_all(cx, files, false).await;
                     let (client, why) = ntlm.refusal();
                     let user = client.map(|(u, _)| String::from(u)).unwrap_or_default();
                     refuse(cx, user, None, None, s, RefusalReason::Logon(why));
@@ -309,6 +309,6 @@ fn finish_login(
 pub(super) async fn logoff(cx: &Cx, rc: &Rc) -> HResult {
     check_uid(cx, rc)?;
     let files = cx.with(|i| i.detach_session(rc.uid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(LogoffAndXResponse))
 }

@@ -70,6 +70,6 @@ pub(super) async fn tree_disconnect(cx: &Cx, rc: &Rc) -> HResult {
         return Err(NtStatus::SMB_BAD_TID);
     }
     let files = cx.with(|i| i.detach_tree(rc.tid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(TreeDisconnectResponse))
 }

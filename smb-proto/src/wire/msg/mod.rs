@@ -31,8 +31,9 @@ pub mod logoff;
 pub mod negotiate;
 pub mod nt_cancel;
 pub mod nt_create;
+pub mod nt_rename;
 pub mod nt_transact;
-pub mod nt_transact_create;
+pub mod nt_transact_sub;
 pub mod open_andx;
 pub mod process_exit;
 pub mod query_disk;
@@ -44,7 +45,6 @@ pub mod read;
 pub mod read_andx;
 pub mod rename;
 pub mod search;
-pub mod security;
 pub mod seek;
 pub mod session_setup;
 pub mod set_information;
@@ -72,8 +72,8 @@ pub use logoff::*;
 pub use negotiate::*;
 pub use nt_cancel::*;
 pub use nt_create::*;
+pub use nt_rename::*;
 pub use nt_transact::*;
-pub use nt_transact_create::*;
 pub use open_andx::*;
 pub use process_exit::*;
 pub use query_disk::*;
@@ -249,6 +249,7 @@ messages! {
     Search(SearchRequest, SearchResponse);
     NtTransact(NtTransactRequest, NtTransactResponse);
     NtCreateAndX(NtCreateAndXRequest, NtCreateAndXResponse);
+    NtRename(NtRenameRequest, NtRenameResponse);
     NtCancel(NtCancelRequest, NtCancelResponse);
 }
 

@@ -1,18 +1,28 @@
-//! `SMB_COM_SEEK` (0x12): move an open file's pointer (from the start, the current
-//! position or the end) and answer where it is now.
+//! `SMB_COM_SEEK` (0x12): move the file pointer of an open file (kept by the server per
+//! handle, for clients that read and write at "the current position").
 
 use crate::wire::codec::DecodeError;
 use crate::wire::header::Command;
 use crate::wire::message::{BlockDecoder, BlockEncoder, Body};
+
+/// Where a SEEK offset counts from.
+pub mod seek_mode {
+    /// From the start of the file.
+    pub const START: u16 = 0;
+    /// From the current position.
+    pub const CURRENT: u16 = 1;
+    /// From the end of the file.
+    pub const END: u16 = 2;
+}
 
 /// SEEK request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SeekRequest {
     /// The file.
     pub fid: u16,
-    /// 0: from the start, 1: from the current position, 2: from the end.
+    /// One of [`seek_mode`].
     pub mode: u16,
-    /// Signed offset from there.
+    /// The offset (signed).
     pub offset: i32,
 }
 
@@ -36,10 +46,10 @@ impl Body for SeekRequest {
     }
 }
 
-/// SEEK response: the new position.
+/// SEEK response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SeekResponse {
-    /// Where the file pointer is now.
+    /// The new position (its low 32 bits).
     pub offset: u32,
 }
 
