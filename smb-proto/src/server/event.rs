@@ -2,6 +2,7 @@
 
 use alloc::string::String;
 
+use super::audit::AuditEvent;
 use super::fs::FsRequest;
 use crate::auth::Identity;
 use crate::error::ConnectionError;
@@ -22,6 +23,9 @@ pub enum ServerEvent {
         /// User, guest or anonymous.
         identity: Identity,
     },
+    /// Something to write in an audit log: a logon and its result, a tree connect, a
+    /// file created, written, renamed or deleted.
+    Audit(AuditEvent),
     /// The connection is closed; write what `poll_transmit` still gives, then close the
     /// socket. Keep answering file-system requests until [`ServerConnection::is_finished`](super::ServerConnection::is_finished).
     Closed(ConnectionError),

@@ -6,6 +6,8 @@
 //! any order. State shared between connections (sharing modes, delete-on-close, byte-range
 //! locks) lives in a [`SharedState`] the host creates once.
 
+pub mod access;
+pub mod audit;
 pub mod config;
 mod conn;
 mod cx;
@@ -18,6 +20,8 @@ mod state;
 pub use crate::wildcard;
 
 pub use crate::error::ConnectionError;
+pub use access::{Rights, ShareAccess};
+pub use audit::AuditEvent;
 pub use config::{Limits, ServerConfig, ShareConfig, SigningMode};
 pub use conn::{ServerConnection, UnknownFsOp};
 pub use event::ServerEvent;

@@ -102,6 +102,8 @@ pub struct Pair {
     steps: u64,
     /// Called with every file-system request and its result (for debugging).
     pub trace: Option<fn(&FsRequest, &crate::server::fs::FsResult<bytes::Bytes>)>,
+    /// The server's events other than file-system requests, in order.
+    pub events: Vec<ServerEvent>,
 }
 
 fn seed32(seed: u64, salt: u8) -> [u8; 32] {
@@ -144,6 +146,7 @@ impl Pair {
             dropped: false,
             steps: 0,
             trace: None,
+            events: Vec::new(),
         }
     }
 
@@ -187,8 +190,9 @@ impl Pair {
             }
         }
         while let Some(ev) = self.server.poll_event() {
-            if let ServerEvent::Fs(r) = ev {
-                self.pending_fs.push(r);
+            match ev {
+                ServerEvent::Fs(r) => self.pending_fs.push(r),
+                ev => self.events.push(ev),
             }
         }
         while let Some(ev) = self.client.poll_event() {

@@ -225,11 +225,15 @@ pub(crate) fn check_uid(cx: &Cx, rc: &Rc) -> Result<(), NtStatus> {
     })
 }
 
-/// Checks UID and TID; returns the tree.
+/// Checks UID and TID; returns the tree. The request's file-system calls are checked
+/// against this tree's rights from now on.
 pub(crate) fn check_tree(cx: &Cx, rc: &Rc) -> Result<Tree, NtStatus> {
     check_uid(cx, rc)?;
-    cx.with(|i| i.trees.get(&rc.tid).cloned())
-        .ok_or(NtStatus::SMB_BAD_TID)
+    cx.with(|i| {
+        crate::server::access::enter(i, rc.uid, rc.tid);
+        i.trees.get(&rc.tid).cloned()
+    })
+    .ok_or(NtStatus::SMB_BAD_TID)
 }
 
 /// Checks UID and TID and that the tree is a disk share; returns the share and whether it
@@ -252,7 +256,14 @@ pub(crate) fn check_fid(cx: &Cx, rc: &Rc, fid: u16) -> Result<OpenFile, NtStatus
 async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
     match req {
         Request::Negotiate(r) => session::negotiate(cx, rc, r),
-        Request::SessionSetupAndX(r) => session::session_setup(cx, rc, r).await,
+        Request::SessionSetupAndX(r) => {
+            let probe = crate::server::audit::LogonProbe::of(&r);
+            let res = session::session_setup(cx, rc, r).await;
+            if let Err(s) = res {
+                cx.with(|i| probe.refused(i, s));
+            }
+            res
+        }
         Request::LogoffAndX(_) => session::logoff(cx, rc).await,
         Request::TreeConnectAndX(r) => tree::tree_connect(cx, rc, r).await,
         Request::TreeDisconnect(_) => tree::tree_disconnect(cx, rc).await,

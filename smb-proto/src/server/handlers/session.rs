@@ -249,6 +249,7 @@ fn finish_login(
             s.established = true;
             s.ntlm = None;
         }
+        crate::server::audit::logon(i, uid, &auth);
         i.events
             .push_back(crate::server::ServerEvent::SessionEstablished {
                 uid,
