@@ -13,6 +13,8 @@ use smb_proto::wire::Transport;
 use crate::clock::Clock;
 use crate::later::{FileRange, LaterSource};
 pub use smb_localfs::SharedFs;
+pub use smb_localfs::events::{ConnectionInfo, EventHook};
+use smb_localfs::reload::{Follower, Settings};
 
 /// Options of the blocking server besides the protocol configuration.
 #[derive(Debug, Clone)]
@@ -35,12 +37,12 @@ impl Default for ServerOptions {
 /// A listening blocking SMB1 server over a file system whose later bytes are `L`.
 pub struct Server<L = FileRange> {
     listener: TcpListener,
-    config: Arc<ServerConfig>,
-    fs: SharedFs<L>,
+    settings: Settings<L>,
     shared: SharedState,
     options: ServerOptions,
     stop: Arc<AtomicBool>,
     live: Arc<AtomicUsize>,
+    hook: Option<EventHook>,
 }
 
 /// Stops a running [`Server`] from another thread.
@@ -60,7 +62,7 @@ impl StopHandle {
 }
 
 impl<L: LaterSource> Server<L> {
-    /// Binds a listener.
+    /// Binds a listener (on `[::]` it takes IPv4 clients too).
     pub fn bind(
         addr: impl ToSocketAddrs,
         config: ServerConfig,
@@ -68,14 +70,29 @@ impl<L: LaterSource> Server<L> {
         options: ServerOptions,
     ) -> io::Result<Self> {
         Ok(Self {
-            listener: TcpListener::bind(addr)?,
-            config: Arc::new(config),
-            fs,
+            listener: smb_localfs::net::listen(addr)?,
+            settings: Settings::new(Arc::new(config), fs),
             shared: SharedState::new(),
             options,
             stop: Arc::new(AtomicBool::new(false)),
             live: Arc::new(AtomicUsize::new(0)),
+            hook: None,
         })
+    }
+
+    /// Calls `hook` with the events of every connection other than file-system work
+    /// (sessions, audit events, ends), from the connection's thread.
+    pub fn on_event(
+        &mut self,
+        hook: impl Fn(&ConnectionInfo, &ServerEvent) + Send + Sync + 'static,
+    ) {
+        self.hook = Some(Arc::new(hook));
+    }
+
+    /// The configuration and file system new connections get: replace them to reload
+    /// (see [`Settings`]; connections made before keep working).
+    pub fn settings(&self) -> Settings<L> {
+        self.settings.clone()
     }
 
     /// The bound address.
@@ -104,16 +121,17 @@ impl<L: LaterSource> Server<L> {
                 continue;
             }
             self.live.fetch_add(1, Ordering::SeqCst);
-            let (config, fs, shared, live, stop) = (
-                self.config.clone(),
-                self.fs.clone(),
-                self.shared.clone(),
-                self.live.clone(),
-                self.stop.clone(),
-            );
-            let transport = self.options.transport;
+            let (_, config, fs) = self.settings.get();
+            let c = Connection {
+                config,
+                shared: self.shared.clone(),
+                transport: self.options.transport,
+                hook: self.hook.clone(),
+                follower: Some(self.settings.follower()),
+            };
+            let (live, stop) = (self.live.clone(), self.stop.clone());
             std::thread::spawn(move || {
-                let _ = serve_connection(stream, config, fs.as_ref(), shared, transport, &stop);
+                let _ = serve_with(stream, c, fs.as_ref(), &stop);
                 live.fetch_sub(1, Ordering::SeqCst);
             });
         }
@@ -140,16 +158,53 @@ fn write_transmit<L: LaterSource>(
 
 /// Serves one connection on the current thread.
 pub fn serve_connection<L: LaterSource>(
-    mut stream: TcpStream,
+    stream: TcpStream,
     config: Arc<ServerConfig>,
     fs: &(dyn FileSystem<Later = L> + Send + Sync),
     shared: SharedState,
     transport: Transport,
     stop: &AtomicBool,
 ) -> io::Result<()> {
+    let c = Connection {
+        config,
+        shared,
+        transport,
+        hook: None,
+        follower: None,
+    };
+    serve_with(stream, c, fs, stop)
+}
+
+/// What one connection is served with besides its socket and file system.
+struct Connection<L> {
+    config: Arc<ServerConfig>,
+    shared: SharedState,
+    transport: Transport,
+    hook: Option<EventHook>,
+    /// Configuration changes after a reload that kept the file system.
+    follower: Option<Follower<L>>,
+}
+
+fn serve_with<L: LaterSource>(
+    mut stream: TcpStream,
+    mut c: Connection<L>,
+    fs: &(dyn FileSystem<Later = L> + Send + Sync),
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    let peer = stream.peer_addr()?;
     let clock = Clock::new();
-    let mut conn: ServerConnection<L> =
-        ServerConnection::new(config, shared, transport, clock.now(), crate::clock::seed());
+    let mut conn: ServerConnection<L> = ServerConnection::new(
+        c.config,
+        c.shared,
+        c.transport,
+        clock.now(),
+        crate::clock::seed(),
+    );
+    let info = ConnectionInfo {
+        id: conn.id(),
+        peer,
+    };
+    let _span = tracing::info_span!("conn", id = info.id, peer = %peer).entered();
     stream.set_nodelay(true)?;
     // Small while the connection is quiet (idle sessions cost little), larger once a
     // read fills it (bulk transfers).
@@ -165,8 +220,12 @@ pub fn serve_connection<L: LaterSource>(
                     // The request came from this connection just now.
                     let _ = conn.complete(clock.now(), req.id, r);
                 }
-                ServerEvent::Closed(_) => closed = true,
-                _ => {}
+                ev => {
+                    closed |= matches!(ev, ServerEvent::Closed(_));
+                    if let Some(h) = &c.hook {
+                        h(&info, &ev);
+                    }
+                }
             }
         }
         while let Some(t) = conn.poll_transmit() {
@@ -200,6 +259,10 @@ pub fn serve_connection<L: LaterSource>(
         match stream.read(&mut buf) {
             Ok(0) => conn.handle_eof(clock.now()),
             Ok(n) => {
+                // New requests see a configuration reloaded since the last ones.
+                if let Some(cfg) = c.follower.as_mut().and_then(|f| f.poll()) {
+                    conn.set_config(cfg);
+                }
                 let _ = conn.handle_input(clock.now(), &buf[..n]);
                 if n == buf.len() && buf.len() < 256 * 1024 {
                     buf.resize(256 * 1024, 0);

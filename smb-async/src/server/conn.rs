@@ -8,24 +8,16 @@ use std::task::Poll;
 
 use futures_lite::StreamExt;
 use smb_localfs::clock::{Clock, seed};
+use smb_localfs::reload::Follower;
 use smb_localfs::{LaterSource, SharedFs};
 use smb_proto::server::fs::{FsOpId, FsResult};
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
 
-use super::EventHook;
+use super::{ConnectionInfo, EventHook};
 use crate::deadline::Deadline;
 use crate::io::{ReadOutcome, read_some, write_transmit};
 use crate::runtime::{AsyncTcp, Runtime};
-
-/// Who a connection is, for the event hook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConnectionInfo {
-    /// The connection's id in the server's shared state.
-    pub id: u64,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
 
 /// The input buffer's spare room while a connection is quiet: idle sessions cost little.
 const QUIET_ROOM: usize = 8 * 1024;
@@ -44,6 +36,8 @@ pub(crate) struct Context<R: Runtime, L> {
     pub rt: R,
     pub config: Arc<ServerConfig>,
     pub fs: SharedFs<L>,
+    /// Configuration changes after a reload that kept `fs`.
+    pub follower: Follower<L>,
     pub shared: SharedState,
     pub transport: Transport,
     pub stop: async_channel::Receiver<()>,
@@ -61,6 +55,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
         rt,
         config,
         fs,
+        mut follower,
         shared,
         transport,
         stop,
@@ -74,6 +69,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
         id: conn.id(),
         peer,
     };
+    let span = tracing::info_span!("conn", id = info.id, peer = %peer);
     let _ = tcp.set_nodelay(true);
     let (done_tx, done_rx) = async_channel::unbounded::<(FsOpId, FsResult<L>)>();
     let mut done_rx = Box::pin(done_rx);
@@ -104,6 +100,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
                         closed = true;
                     }
                     if let Some(h) = &hook {
+                        let _in = span.enter();
                         h(&info, &ev);
                     }
                 }
@@ -145,6 +142,10 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
             // Read straight into the connection's input buffer: no copy.
             Wake::Readable => match read_some(&tcp, conn.input_buffer(room)) {
                 ReadOutcome::Data(n) => {
+                    // New requests see a configuration reloaded since the last ones.
+                    if let Some(c) = follower.poll() {
+                        conn.set_config(c);
+                    }
                     let _ = conn.process_input(clock.now());
                     if n >= room {
                         room = BUSY_ROOM;

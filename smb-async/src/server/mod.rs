@@ -10,6 +10,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures_lite::StreamExt;
+use smb_localfs::reload::Settings;
 use smb_localfs::{FileRange, LaterSource, SharedFs};
 use smb_proto::server::{ServerConfig, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
@@ -18,11 +19,7 @@ use crate::runtime::{AsyncListener, Runtime};
 
 mod conn;
 
-pub use conn::ConnectionInfo;
-
-/// Called with every event of a connection other than file-system work (sessions,
-/// the end of the connection, refusals): for logging.
-pub type EventHook = Arc<dyn Fn(&ConnectionInfo, &ServerEvent) + Send + Sync>;
+pub use smb_localfs::events::{ConnectionInfo, EventHook};
 
 /// How long [`Server::run`] waits for live connections to finish after a stop.
 const DRAIN: Duration = Duration::from_secs(30);
@@ -31,8 +28,7 @@ const DRAIN: Duration = Duration::from_secs(30);
 pub struct Server<R: Runtime, L: LaterSource = FileRange> {
     rt: R,
     listener: R::Listener,
-    config: Arc<ServerConfig>,
-    fs: SharedFs<L>,
+    settings: Settings<L>,
     shared: SharedState,
     transport: Transport,
     max_connections: usize,
@@ -77,8 +73,7 @@ impl<R: Runtime, L: LaterSource> Server<R, L> {
         Ok(Self {
             rt,
             listener,
-            config: Arc::new(config),
-            fs,
+            settings: Settings::new(Arc::new(config), fs),
             shared: SharedState::new(),
             transport: Transport::Direct,
             max_connections: 1024,
@@ -105,6 +100,12 @@ impl<R: Runtime, L: LaterSource> Server<R, L> {
         hook: impl Fn(&ConnectionInfo, &ServerEvent) + Send + Sync + 'static,
     ) {
         self.hook = Some(Arc::new(hook));
+    }
+
+    /// The configuration and file system new connections get: replace them to reload
+    /// (see [`Settings`]; connections made before keep working).
+    pub fn settings(&self) -> Settings<L> {
+        self.settings.clone()
     }
 
     /// The bound address.
@@ -141,10 +142,12 @@ impl<R: Runtime, L: LaterSource> Server<R, L> {
                 continue;
             }
             self.live.fetch_add(1, Ordering::SeqCst);
+            let (_, config, fs) = self.settings.get();
             let cx = conn::Context {
                 rt: self.rt.clone(),
-                config: self.config.clone(),
-                fs: self.fs.clone(),
+                follower: self.settings.follower(),
+                config,
+                fs,
                 shared: self.shared.clone(),
                 transport: self.transport,
                 stop: self.stop_rx.clone(),
