@@ -20,7 +20,7 @@ fn example_config_is_valid_and_serves() {
     let conf = example
         .replace("/srv/scans", &scans.to_string_lossy())
         .replace("/srv/manuals", &manuals.to_string_lossy())
-        .replace("0.0.0.0:445", &format!("127.0.0.1:{port}"));
+        .replace("[::]:445", &format!("127.0.0.1:{port}"));
     let path = dir.path().join("smb.toml");
     std::fs::write(&path, conf).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_smb"))

@@ -1,13 +1,13 @@
 //! Per-share access: who may connect to a share, and what a connected tree may do (read,
 //! write, or only drop new files into a drop box).
 //!
-//! The rules are decided in two places and nowhere else: when a tree is connected
-//! ([`admit`]: the session's rights on the share, or `STATUS_ACCESS_DENIED`), and when the
-//! core asks its host for file-system work ([`check`], called by
-//! [`Cx::fs`](super::cx::Cx::fs) for every call a request makes). A tree with read rights
-//! is also marked read-only, so the handlers' own read-only checks apply to it; [`check`]
-//! refuses anything that modifies from it again, and enforces the drop box, whatever
-//! handler the call comes from.
+//! The rules are decided in two places and nowhere else: when a tree is connected (the
+//! session's [`Rights`] on the share, or `STATUS_ACCESS_DENIED`), and when the core asks
+//! its host for file-system work (every call a request makes goes through one check
+//! before it reaches the host). A tree with read rights is also marked read-only, so the
+//! handlers' own read-only checks apply to it; the central check refuses anything that
+//! modifies from it again, and enforces the drop box, whatever handler the call comes
+//! from.
 //!
 //! A drop box (`drop_box = true`) lets its writers create new files and directories and
 //! write what they create, but not list, read, stat, rename, delete or overwrite what is

@@ -1,7 +1,7 @@
 //! Audit events: who logged on and how, which share a session connected to with which
 //! rights, and which files it created, wrote, renamed and deleted.
 //!
-//! The connection reports them as [`ServerEvent::Audit`](super::ServerEvent::Audit) when
+//! The connection reports them as [`ServerEvent::Audit`] when
 //! they have happened: a logon when its answer is decided, file events when the host
 //! answers the file-system call that did the work, and the bytes written through a
 //! handle when it is closed. They carry names and sizes, never a password, hash or
@@ -12,8 +12,8 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use bytes::Bytes;
 
+use super::ServerEvent;
 use super::access::Rights;
-use super::event::ServerEvent;
 use super::fs::{CreateAction, ErasedLater, FsCall, FsReply, FsResult, ShareId, SharePath};
 use super::state::Inner;
 use crate::auth::ntlmssp::{AuthenticateMessage, SIGNATURE};
