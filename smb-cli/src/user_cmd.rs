@@ -110,6 +110,18 @@ fn new_password(name: &str) -> Result<String, String> {
     Ok(p)
 }
 
+/// Hashes the password; says so when an LM hash was asked for and the password has none.
+fn entry(name: &str, pw: &str, lm: bool) -> Entry {
+    let e = Entry::new(name, pw, lm);
+    if lm && e.lm.is_none() {
+        eprintln!(
+            "smb user: warning: a password of more than 14 characters has no LM hash; \
+             {name} cannot log on with LM"
+        );
+    }
+    e
+}
+
 fn run_inner(cmd: UserCmd) -> Result<(), String> {
     match cmd {
         UserCmd::Add { name, db, allow_lm } => {
@@ -125,7 +137,7 @@ fn run_inner(cmd: UserCmd) -> Result<(), String> {
                 ));
             }
             let pw = new_password(&name)?;
-            let e = Entry::new(&name, &pw, lm || allow_lm);
+            let e = entry(&name, &pw, lm || allow_lm);
             accounts::update(&path, true, |v| match accounts::position(v, &name) {
                 Some(_) => Err(format!("{name} is already in {}", path.display())),
                 None => {
@@ -145,7 +157,7 @@ fn run_inner(cmd: UserCmd) -> Result<(), String> {
             accounts::update(&path, false, |v| {
                 let i = accounts::position(v, &name)
                     .ok_or_else(|| format!("no account {name} in {}", path.display()))?;
-                v[i] = Entry::new(&v[i].name, &pw, lm || allow_lm);
+                v[i] = entry(&v[i].name, &pw, lm || allow_lm);
                 Ok(())
             })?;
             eprintln!("smb user: changed the password of {name}");
