@@ -5,8 +5,8 @@
 set -euo pipefail
 
 need=()
-for cmd_pkg in smbd:samba smbclient:smbclient smbtorture:samba-testsuite tshark:tshark \
-        systemd-analyze:systemd; do
+for cmd_pkg in smbd:samba smbclient:smbclient rpcclient:smbclient nmblookup:samba-common-bin \
+        smbtorture:samba-testsuite tshark:tshark nmap:nmap systemd-analyze:systemd; do
     cmd=${cmd_pkg%%:*}
     pkg=${cmd_pkg##*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then

@@ -13,7 +13,10 @@
 //! ```
 //!
 //! A JSON line has the same fields (`time`, `event`, ...); numbers are numbers, `dir`
-//! and `replaced` booleans. A refused logon says `result=refused status=STATUS_...`.
+//! and `replaced` booleans. A refused logon says `result=refused reason="..."
+//! status=STATUS_...`; a refused tree connect or access is a `refused` line (user, share,
+//! path when the request named one, reason, status), as the warning line of
+//! [`crate::events`] but in the audit log's form and place.
 //! No password, hash or response is ever written.
 
 use std::io::Write;
@@ -21,13 +24,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::events::status_name;
 use clap::ValueEnum;
 use serde_json::{Map, Value, json};
 use smb_localfs::events::ConnectionInfo;
 use smb_proto::auth::Identity;
 use smb_proto::server::audit::response_name;
-use smb_proto::server::{AuditEvent, ServerEvent};
-use smb_proto::wire::NtStatus;
+use smb_proto::server::{AuditEvent, RefusalReason, ServerEvent};
 
 /// How audit lines are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, serde::Deserialize)]
@@ -56,21 +59,54 @@ pub struct Record {
     fields: Vec<(&'static str, V)>,
 }
 
-fn status_name(s: NtStatus) -> String {
-    s.name()
-        .map_or_else(|| format!("{:#010x}", s.0), String::from)
+/// The record of a refused tree connect or access, `None` for other events (a refused
+/// logon is its `logon` record).
+fn refusal(ev: &ServerEvent) -> Option<Vec<(&'static str, V)>> {
+    let ServerEvent::Refused {
+        user,
+        share,
+        path,
+        status,
+        reason,
+    } = ev
+    else {
+        return None;
+    };
+    if matches!(
+        reason,
+        RefusalReason::Logon(_) | RefusalReason::SigningRequired
+    ) {
+        return None;
+    }
+    let mut f = vec![("user", V::S(user.clone()))];
+    if let Some(s) = share {
+        f.push(("share", V::S(s.clone())));
+    }
+    if let Some(p) = path {
+        f.push(("path", V::S(p.clone())));
+    }
+    f.push(("reason", V::S(reason.to_string())));
+    f.push(("status", V::W(status_name(*status))));
+    Some(f)
 }
 
 /// The record for an event, `None` for events the audit log does not keep.
 pub fn record(info: &ConnectionInfo, ev: &ServerEvent) -> Option<Record> {
-    let ServerEvent::Audit(a) = ev else {
-        return None;
-    };
     let mut f = vec![
         ("peer", V::W(info.peer.ip().to_canonical().to_string())),
         ("port", V::N(u64::from(info.peer.port()))),
         ("conn", V::N(info.id)),
     ];
+    if let Some(r) = refusal(ev) {
+        f.extend(r);
+        return Some(Record {
+            event: "refused",
+            fields: f,
+        });
+    }
+    let ServerEvent::Audit(a) = ev else {
+        return None;
+    };
     let s = |x: &String| V::S(x.clone());
     let event = match a {
         AuditEvent::Logon {
@@ -80,6 +116,7 @@ pub fn record(info: &ConnectionInfo, ev: &ServerEvent) -> Option<Record> {
             response,
             identity,
             status,
+            refusal,
             ..
         } => {
             f.push(("user", s(user)));
@@ -102,6 +139,9 @@ pub fn record(info: &ConnectionInfo, ev: &ServerEvent) -> Option<Record> {
                 f.push(("result", V::W("ok".into())));
             } else {
                 f.push(("result", V::W("refused".into())));
+                if let Some(why) = refusal {
+                    f.push(("reason", V::S(why.to_string())));
+                }
                 f.push(("status", V::W(status_name(*status))));
             }
             "logon"
@@ -299,13 +339,7 @@ impl AuditLog {
 /// connection's tracing span) with `-v`.
 pub fn hook(log: std::sync::Arc<AuditLog>) -> impl Fn(&ConnectionInfo, &ServerEvent) {
     move |info, ev| {
-        match ev {
-            ServerEvent::SessionEstablished { user, identity, .. } => {
-                tracing::info!(user = %user.escape_debug(), ?identity, "session")
-            }
-            ServerEvent::Closed(why) => tracing::info!(%why, "closed"),
-            _ => {}
-        }
+        crate::events::log_event(info, ev);
         log.event(info, ev);
     }
 }
@@ -313,8 +347,9 @@ pub fn hook(log: std::sync::Arc<AuditLog>) -> impl Fn(&ConnectionInfo, &ServerEv
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smb_proto::auth::Verified;
+    use smb_proto::auth::{LogonRefusal, Verified};
     use smb_proto::server::Rights;
+    use smb_proto::wire::NtStatus;
 
     fn info() -> ConnectionInfo {
         ConnectionInfo {
@@ -346,13 +381,14 @@ mod tests {
             response: Verified::Ntlmv2,
             identity: None,
             status: NtStatus::LOGON_FAILURE,
+            refusal: Some(RefusalReason::Logon(LogonRefusal::WrongPassword)),
         });
         let r = record(&info(), &logon).unwrap();
         assert_eq!(
             r.line(LogFormat::Text, at()),
             "2026-12-02T10:00:00.250Z logon peer=192.0.2.7 port=50112 conn=7 \
              user=\"scan\\\"ner\\n\" domain=\"WG\" auth=ntlmssp/ntlmv2 result=refused \
-             status=STATUS_LOGON_FAILURE"
+             reason=\"wrong password\" status=STATUS_LOGON_FAILURE"
         );
         let j: Value = serde_json::from_str(&r.line(LogFormat::Json, at())).unwrap();
         assert_eq!(j["event"], "logon");
@@ -380,5 +416,31 @@ mod tests {
         assert_eq!(j["time"], "2026-12-02T10:00:00.250Z");
         let closed = ServerEvent::Closed(smb_proto::ConnectionError::Closed);
         assert!(record(&info(), &closed).is_none());
+        let denied = ServerEvent::Refused {
+            user: "a".into(),
+            share: Some("scans".into()),
+            path: Some("\\x.pdf".into()),
+            status: NtStatus::ACCESS_DENIED,
+            reason: RefusalReason::AccessDenied,
+        };
+        let t = record(&info(), &denied)
+            .unwrap()
+            .line(LogFormat::Text, at());
+        assert!(
+            t.ends_with(
+                "refused peer=192.0.2.7 port=50112 conn=7 user=\"a\" share=\"scans\" \
+                 path=\"\\\\x.pdf\" reason=\"access denied\" status=STATUS_ACCESS_DENIED"
+            ),
+            "{t}"
+        );
+        // A refused logon is its logon line, not a second one.
+        let logon_refused = ServerEvent::Refused {
+            user: "a".into(),
+            share: None,
+            path: None,
+            status: NtStatus::LOGON_FAILURE,
+            reason: RefusalReason::Logon(LogonRefusal::WrongPassword),
+        };
+        assert!(record(&info(), &logon_refused).is_none());
     }
 }

@@ -7,7 +7,10 @@ use clap::{CommandFactory, Parser, Subcommand};
 mod accounts;
 mod audit_log;
 mod client_cmd;
+mod events;
+mod name_service;
 mod reload;
+mod resolve;
 mod serve;
 mod share_access;
 mod shell;
@@ -20,6 +23,8 @@ use url::SmbUrl;
 
 const AFTER_HELP: &str = "URL: smb://[DOMAIN;]USER[:PASSWORD]@HOST[:PORT]/SHARE/PATH
   The password may also come from SMB_PASSWORD or a prompt; no user means anonymous.
+  A HOST that DNS does not know is looked up as a NetBIOS name (--nbns or SMB_NBNS
+  names the name server; without it, by broadcast).
   Port 139 uses a NetBIOS session request (or pass --netbios).
 
 Exit codes: 0 success, 1 the server refused the operation (not found, access denied...),
@@ -136,6 +141,13 @@ enum Cmd {
         #[command(flatten)]
         o: ClientOpts,
     },
+    /// Look up a server's NetBIOS name (NAME<20>) and print its addresses.
+    Lookup {
+        /// The NetBIOS name.
+        name: String,
+        #[command(flatten)]
+        o: resolve::NbnsOpts,
+    },
     /// An interactive prompt on a share (ls, cd, get, put, mkdir, rm, exit...).
     Shell {
         #[arg(help = "smb://.../SHARE[/PATH]")]
@@ -179,6 +191,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Cmd::Mv { url, new_path, o } => client_cmd::mv(&parse(url)?, new_path, o),
         Cmd::Stat { url, o } => client_cmd::stat(&parse(url)?, o),
         Cmd::Shares { url, o } => client_cmd::shares(&parse(url)?, o),
+        Cmd::Lookup { name, o } => resolve::lookup(name, o),
     }
 }
 
@@ -194,8 +207,10 @@ fn main() -> ExitCode {
             _ => "trace",
         }
     };
+    // Colours only on a terminal: a log file (or fail2ban reading one) gets plain text.
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),

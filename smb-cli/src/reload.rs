@@ -27,14 +27,37 @@ use crate::serve::{Engine, Plan, ServeArgs, open_fs, plan};
 /// and its folder.
 type Slot = (String, (PathBuf, bool));
 
+/// The settings a reload does not apply (a restart does).
+type Fixed = (
+    Vec<String>,
+    Engine,
+    smb_proto::wire::Transport,
+    (bool, String, String, String, Option<std::net::Ipv4Addr>),
+);
+
+fn fixed(p: &Plan) -> Fixed {
+    let c = &p.config;
+    let ns = (
+        p.name_service,
+        c.server_name.clone(),
+        c.domain.clone(),
+        c.comment.clone(),
+        p.netbios_broadcast,
+    );
+    (p.listen.clone(), p.engine, p.transport, ns)
+}
+
 /// Applies SIGHUP reloads to a running server.
 pub struct Reloader {
     args: ServeArgs,
     store: Arc<SharedAccounts>,
     log: Arc<AuditLog>,
     slots: Vec<Slot>,
-    /// What a reload cannot change: listen addresses, engine, framing.
-    fixed: (Vec<String>, Engine, smb_proto::wire::Transport),
+    /// What a reload cannot change: listen addresses, engine, framing, and the name
+    /// service's settings.
+    fixed: Fixed,
+    /// Whether the current file system watches the disk.
+    watch_disk: bool,
 }
 
 fn slots(shares: &[ShareConfig], roots: &[(PathBuf, bool)]) -> Vec<Slot> {
@@ -86,7 +109,8 @@ impl Reloader {
             store,
             log,
             slots: slots(&p.config.shares, &p.roots),
-            fixed: (p.listen.clone(), p.engine, p.transport),
+            fixed: fixed(p),
+            watch_disk: p.watch_disk,
         }
     }
 
@@ -103,18 +127,19 @@ impl Reloader {
         for w in &p.warnings {
             eprintln!("smb serve: warning: {w}");
         }
-        if (&p.listen, p.engine, p.transport) != (&self.fixed.0, self.fixed.1, self.fixed.2) {
+        if fixed(&p) != self.fixed {
             eprintln!(
-                "smb serve: warning: listen, engine and netbios changes take effect at the next start"
+                "smb serve: warning: changes of listen, engine, netbios and the name service \
+                 (names, comment, broadcast) take effect at the next start"
             );
         }
         let (shares, roots) = arrange(&self.slots, p.config.shares.clone(), p.roots.clone());
         let running: Vec<_> = self.slots.iter().map(|(_, r)| r.clone()).collect();
-        let same_folders = roots == running;
+        let same_folders = roots == running && p.watch_disk == self.watch_disk;
         let fs = if same_folders {
             settings.fs()
         } else {
-            open_fs(&roots)?
+            open_fs(&roots, p.watch_disk)?
         };
         self.log.reopen(p.log_format, p.audit_log.as_deref())?;
         let mut config = p.config;
@@ -122,6 +147,7 @@ impl Reloader {
         let n_accounts = p.account_count;
         self.store.replace(p.accounts);
         self.slots = slots(&config.shares, &roots);
+        self.watch_disk = p.watch_disk;
         let n_shares = config.shares.iter().filter(|s| !s.is_retired()).count();
         settings.replace(config, fs);
         Ok(format!(

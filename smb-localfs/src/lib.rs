@@ -12,6 +12,7 @@
 //! - [`events`]: the connection a server event comes from, and the event hook's type.
 //! - [`reload`]: the configuration and file system a server gives new connections,
 //!   replaced while it runs.
+//! - [`wake`]: a waker a thread can poll(2) for, for news from other connections.
 //!
 //! A share on a temporary folder, driven through the
 //! [`FileSystem`](smb_proto::server::fs::FileSystem) trait as a server core would: a file
@@ -70,6 +71,7 @@ pub mod net;
 pub mod reload;
 #[cfg(test)]
 mod testing;
+pub mod wake;
 pub mod windows;
 
 pub use fs::LocalFs;

@@ -32,7 +32,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use smb_proto::server::ServerConfig;
+use smb_proto::server::{ServerConfig, SharedState};
 
 use crate::SharedFs;
 
@@ -141,5 +141,43 @@ impl<L> Follower<L> {
         let (generation, config, fs) = self.settings.get();
         self.generation = generation;
         Arc::ptr_eq(&fs, &self.fs).then_some(config)
+    }
+}
+
+/// The watch for changes others make on disk
+/// ([`FileSystem::watch_changes`](smb_proto::server::fs::FileSystem::watch_changes)),
+/// kept on the file system new connections get: after a reload that replaced the file
+/// system, [`follow`](Self::follow) moves the watch to the new one (the shares keep their
+/// ids across reloads, so watches on shares that stayed go on seeing their folders).
+pub struct DiskWatch<L = crate::FileRange> {
+    fs: SharedFs<L>,
+    guard: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl<L> std::fmt::Debug for DiskWatch<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiskWatch")
+            .field("watching", &self.guard.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L: Send + 'static> DiskWatch<L> {
+    /// Starts watching with the current file system of `settings`.
+    pub fn start(settings: &Settings<L>, shared: &SharedState) -> Self {
+        let fs = settings.fs();
+        let guard = fs.watch_changes(shared);
+        Self { fs, guard }
+    }
+
+    /// Moves the watch to the current file system of `settings` when it changed.
+    pub fn follow(&mut self, settings: &Settings<L>, shared: &SharedState) {
+        let fs = settings.fs();
+        if !Arc::ptr_eq(&fs, &self.fs) {
+            // The old watch ends before the new one starts: no change is seen twice.
+            self.guard = None;
+            self.guard = fs.watch_changes(shared);
+            self.fs = fs;
+        }
     }
 }

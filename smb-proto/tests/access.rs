@@ -5,9 +5,11 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use smb_proto::auth::{AuthMethod, Credentials, Identity, MemoryAccounts, Verified};
+use smb_proto::auth::{AuthMethod, Credentials, Identity, LogonRefusal, MemoryAccounts, Verified};
 use smb_proto::client::{ClientConfig, OpenOptions, Reply, SmbError, TreeId};
-use smb_proto::server::{AuditEvent, Rights, ServerConfig, ServerEvent, ShareAccess};
+use smb_proto::server::{
+    AuditEvent, RefusalReason, Rights, ServerConfig, ServerEvent, ShareAccess,
+};
 use smb_proto::testing::pair::{client_config, fixture, in_order, server_config};
 use smb_proto::testing::{MemFs, Pair};
 use smb_proto::wire::NtStatus;
@@ -305,6 +307,7 @@ fn a_session_audits_logon_tree_and_file_changes_in_order() {
             response: Verified::Ntlmv2,
             identity: Some(Identity::User),
             status: NtStatus::SUCCESS,
+            refusal: None,
         },
         AuditEvent::TreeConnect {
             user: user.clone(),
@@ -364,6 +367,7 @@ fn refused_logons_are_audited_without_secrets() {
             identity,
             response,
             ntlmssp,
+            refusal,
             ..
         } = &got[0]
         else {
@@ -374,10 +378,40 @@ fn refused_logons_are_audited_without_secrets() {
         assert_eq!(*identity, None);
         assert_eq!(*response, Verified::Ntlmv2);
         assert_eq!(*ntlmssp, auth == AuthMethod::Ntlmssp);
+        assert_eq!(
+            *refusal,
+            Some(RefusalReason::Logon(LogonRefusal::WrongPassword))
+        );
         let all = format!("{:?}", p.events);
         assert!(
             !all.contains("wrong-password") && !all.contains("simpass"),
             "{all}"
         );
     }
+}
+
+#[test]
+fn a_drop_box_refuses_change_notify_which_would_name_what_others_drop() {
+    use smb_proto::server::notify::filter;
+    use smb_proto::testing::hub::{Hub, created, notify, open_dir};
+    // The hub's clients log on as guests: `guest` drops into the box.
+    let guests_drop = ShareAccess {
+        write: Some(vec!["guest".into()]),
+        drop_box: true,
+        ..ShareAccess::default()
+    };
+    let mut h = Hub::new(config(guests_drop), Arc::new(fixture()));
+    let a = h.connect(false);
+    // The folder opens (walking into it is allowed), but cannot be watched.
+    let m = h.call(a, open_dir("dir"));
+    assert_eq!(m.header.nt_status(), NtStatus::SUCCESS);
+    let (dir, _) = created(&m);
+    let m = h.call(a, notify(dir, filter::FILE_NAME, true, 1000));
+    assert_eq!(m.header.nt_status(), NtStatus::ACCESS_DENIED);
+    // On a share the guest may read, the same request waits for a change.
+    let mut h = Hub::new(config(ShareAccess::default()), Arc::new(fixture()));
+    let a = h.connect(false);
+    let (dir, _) = created(&h.call(a, open_dir("dir")));
+    let mid = h.send(a, notify(dir, filter::FILE_NAME, true, 1000));
+    assert!(h.response(a, mid).is_none(), "pending until a change");
 }

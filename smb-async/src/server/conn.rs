@@ -28,6 +28,9 @@ enum Wake<L> {
     Readable,
     Done(FsOpId, FsResult<L>),
     Timer,
+    /// Another connection left news for this one (an oplock break, a change a pending
+    /// change-notify request sees).
+    News,
     Stop,
 }
 
@@ -78,6 +81,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
     let mut closed = false;
     let mut broken = false;
     let mut stopping = stop.is_closed();
+    let news = conn.wake_handle();
     loop {
         while let Some(ev) = conn.poll_event() {
             match ev {
@@ -126,6 +130,9 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
             if let Poll::Ready(Some((id, r))) = done_rx.as_mut().poll_next(cx) {
                 return Poll::Ready(Wake::Done(id, r));
             }
+            if !closed && news.poll_wake(cx.waker()) {
+                return Poll::Ready(Wake::News);
+            }
             if reading && tcp.poll_read_ready(cx).is_ready() {
                 return Poll::Ready(Wake::Readable);
             }
@@ -161,6 +168,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
                 let _ = conn.complete(clock.now(), id, r);
             }
             Wake::Timer => conn.handle_timeout(clock.now()),
+            Wake::News => conn.handle_wake(clock.now()),
             Wake::Stop => stopping = true,
         }
     }

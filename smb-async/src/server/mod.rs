@@ -10,7 +10,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures_lite::StreamExt;
-use smb_localfs::reload::Settings;
+use smb_localfs::reload::{DiskWatch, Settings};
 use smb_localfs::{FileRange, LaterSource, SharedFs};
 use smb_proto::server::{ServerConfig, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
@@ -38,11 +38,15 @@ pub struct Server<R: Runtime, L: LaterSource = FileRange> {
     hook: Option<EventHook>,
 }
 
-/// Stops a running [`Server`].
+/// Stops a running [`Server`] (or a [`NameService`](crate::name_service::NameService)).
 #[derive(Clone, Debug)]
 pub struct StopHandle(async_channel::Sender<()>);
 
 impl StopHandle {
+    pub(crate) fn new(tx: async_channel::Sender<()>) -> Self {
+        Self(tx)
+    }
+
     /// Stops accepting; connections finish their requests and close.
     pub fn stop(&self) {
         self.0.close();
@@ -126,6 +130,8 @@ impl<R: Runtime, L: LaterSource> Server<R, L> {
     /// Accepts and serves until stopped; then waits (up to 30 s) for live connections
     /// to finish.
     pub async fn run(self) -> io::Result<()> {
+        // Changes made on disk by others, when the file system can see them.
+        let mut watch = DiskWatch::start(&self.settings, &self.shared);
         let mut stop = Box::pin(self.stop_rx.clone());
         loop {
             let next = poll_fn(|cx| {
@@ -142,6 +148,7 @@ impl<R: Runtime, L: LaterSource> Server<R, L> {
                 continue;
             }
             self.live.fetch_add(1, Ordering::SeqCst);
+            watch.follow(&self.settings, &self.shared);
             let (_, config, fs) = self.settings.get();
             let cx = conn::Context {
                 rt: self.rt.clone(),

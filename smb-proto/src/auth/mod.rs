@@ -22,8 +22,8 @@ pub mod spnego;
 pub use client::{AuthMethod, Credentials, NtlmClient, PasswordFields, Secret};
 pub use ntlm::{LmHash, NtHash, SessionKey};
 pub use server::{
-    Account, AccountStore, AuthPolicy, Authenticated, Identity, MemoryAccounts, NtlmServer,
-    ServerNames, Step, Verified, verify_password_fields,
+    Account, AccountStore, AuthPolicy, Authenticated, Identity, LogonRefusal, MemoryAccounts,
+    NtlmServer, ServerNames, Step, Verified, password_fields_refusal, verify_password_fields,
 };
 
 use crate::wire::DecodeError;

@@ -196,6 +196,12 @@ pub(crate) fn connected(i: &mut Inner, tid: u16, share: Option<ShareId>, rights:
     };
 }
 
+/// May tree `tid` see what its share holds? Not from a drop box: change notification
+/// (which would name what others drop) is refused there, as listings are.
+pub(crate) fn may_list(i: &Inner, tid: u16) -> bool {
+    !matches!(i.access.trees.get(&tid), Some((_, Rights::DropBox)))
+}
+
 /// Checks a file-system call a request is about to make on `share` (operation `op`),
 /// rewriting it where a drop box needs that; `Err` is the status to answer instead.
 /// Closes always pass: they only release.

@@ -5,8 +5,8 @@
 //! they have happened: a logon when its answer is decided, file events when the host
 //! answers the file-system call that did the work, and the bytes written through a
 //! handle when it is closed. They carry names and sizes, never a password, hash or
-//! response. Refusals other than a failed logon (a tree connect or an access denied) are
-//! the host's to log from the statuses and events it sees.
+//! response. A refused logon is a `Logon` event with the refusal's status and reason;
+//! refused tree connects and accesses are [`ServerEvent::Refused`] events.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -14,6 +14,7 @@ use bytes::Bytes;
 
 use super::ServerEvent;
 use super::access::Rights;
+use super::event::RefusalReason;
 use super::fs::{CreateAction, ErasedLater, FsCall, FsReply, FsResult, ShareId, SharePath};
 use super::state::Inner;
 use crate::auth::ntlmssp::{AuthenticateMessage, SIGNATURE};
@@ -43,6 +44,9 @@ pub enum AuditEvent {
         identity: Option<Identity>,
         /// `SUCCESS`, or the status of the refusal.
         status: NtStatus,
+        /// Why it was refused, as far as the server told ([`ServerEvent::Refused`]
+        /// says the same; `None` when it succeeded, or failed for want of resources).
+        refusal: Option<RefusalReason>,
     },
     /// A tree was connected.
     TreeConnect {
@@ -140,6 +144,8 @@ pub(crate) struct AuditBook {
     pending: BTreeMap<u64, (ShareId, String, What)>,
     /// Open host handles: where they point, who opened them, bytes written.
     handles: BTreeMap<u64, OpenRecord>,
+    /// Why the logon being served was refused, when it was.
+    logon_refusal: Option<RefusalReason>,
 }
 
 fn push(i: &mut Inner, e: AuditEvent) {
@@ -275,6 +281,7 @@ pub(crate) fn logon(i: &mut Inner, uid: u16, auth: &Authenticated) {
             response: auth.verified,
             identity: Some(auth.identity),
             status: NtStatus::SUCCESS,
+            refusal: None,
         },
     );
 }
@@ -367,8 +374,9 @@ impl LogonProbe {
         }
     }
 
-    /// Reports the logon as refused with `status`.
+    /// Reports the logon as refused with `status` (and the reason [`refusing`] noted).
     pub(crate) fn refused(self, i: &mut Inner, status: NtStatus) {
+        let refusal = i.audit.logon_refusal.take();
         push(
             i,
             AuditEvent::Logon {
@@ -379,9 +387,26 @@ impl LogonProbe {
                 response: self.response,
                 identity: None,
                 status,
+                refusal,
             },
         );
     }
+}
+
+/// Notes a refusal as it is reported: the reason of a refused logon goes in its audit
+/// event too.
+pub(crate) fn refusing(i: &mut Inner, reason: RefusalReason) {
+    if matches!(
+        reason,
+        RefusalReason::Logon(_) | RefusalReason::SigningRequired
+    ) {
+        i.audit.logon_refusal = Some(reason);
+    }
+}
+
+/// Forgets a noted reason before a logon is served.
+pub(crate) fn logon_starts(i: &mut Inner) {
+    i.audit.logon_refusal = None;
 }
 
 #[cfg(test)]

@@ -129,6 +129,9 @@ pub struct ServerConfig {
     pub server_name: String,
     /// Workgroup / domain.
     pub domain: String,
+    /// Server comment (Samba's `server string`): what srvsvc, RAP and browse
+    /// announcements describe the server with, and the remark of `IPC$`.
+    pub comment: String,
     /// Disk shares; the index is the [`ShareId`](super::ShareId). IPC$ is implicit.
     pub shares: Vec<ShareConfig>,
     /// What authentication is accepted.
@@ -141,9 +144,19 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Server GUID for extended security.
     pub server_guid: [u8; 16],
+    /// Serve DCE/RPC (srvsvc, wkssvc) on the named pipes of IPC$. When false every pipe
+    /// open answers `STATUS_OBJECT_NAME_NOT_FOUND`, as on a server without them, and
+    /// clients list the shares over RAP.
+    pub named_pipes: bool,
     /// Answer NetBIOS session requests for any called name (else only `*SMBSERVER` and
     /// the server name).
     pub accept_any_called_name: bool,
+    /// Grant oplocks (exclusive, batch, level II) to clients that ask; off, every open
+    /// gets none and nothing is ever broken.
+    pub oplocks: bool,
+    /// How long an open waits for the holder of an oplock to acknowledge its break (or
+    /// close) before it goes on as if it had (35 s, as Windows).
+    pub oplock_break_timeout: Duration,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -151,10 +164,13 @@ impl fmt::Debug for ServerConfig {
         f.debug_struct("ServerConfig")
             .field("server_name", &self.server_name)
             .field("domain", &self.domain)
+            .field("comment", &self.comment)
             .field("shares", &self.shares)
             .field("policy", &self.policy)
             .field("signing", &self.signing)
             .field("limits", &self.limits)
+            .field("named_pipes", &self.named_pipes)
+            .field("oplocks", &self.oplocks)
             .finish_non_exhaustive()
     }
 }
@@ -165,13 +181,17 @@ impl ServerConfig {
         Self {
             server_name: "SMBRS".into(),
             domain: "WORKGROUP".into(),
+            comment: "smb-rs".into(),
             shares,
             policy: AuthPolicy::default(),
             accounts,
             signing: SigningMode::default(),
             limits: Limits::default(),
             server_guid: *b"smb-rs-server-01",
+            named_pipes: true,
             accept_any_called_name: true,
+            oplocks: true,
+            oplock_break_timeout: Duration::from_secs(35),
         }
     }
 

@@ -86,6 +86,8 @@ pub(crate) struct Inner {
     pub trees: BTreeMap<u16, Tree>,
     pub files: BTreeMap<u16, OpenFile>,
     pub searches: BTreeMap<u16, Search>,
+    /// Named pipes open on IPC$ (their FIDs come from the same space as files').
+    pub pipes: BTreeMap<u16, super::handlers::Pipe>,
     pub signing: Option<SigningState>,
     pub fs_queue: VecDeque<FsRequest>,
     pub fs_results: BTreeMap<u64, FsResult<ErasedLater>>,
@@ -102,6 +104,10 @@ pub(crate) struct Inner {
     pub timers: BTreeMap<TaskId, Instant>,
     pub cancelled: BTreeSet<u16>,
     pub pending_mids: BTreeMap<u16, TaskId>,
+    /// Request tasks waiting for a change of the shared state (see `cross.rs`).
+    pub waiting: BTreeSet<TaskId>,
+    /// What this connection's file-system requests change (see `changes.rs`).
+    pub notes: super::changes::Notes,
     pub events: VecDeque<ServerEvent>,
     pub next_uid: u16,
     pub next_tid: u16,
@@ -133,6 +139,7 @@ impl Inner {
             trees: BTreeMap::new(),
             files: BTreeMap::new(),
             searches: BTreeMap::new(),
+            pipes: BTreeMap::new(),
             signing: None,
             fs_queue: VecDeque::new(),
             fs_results: BTreeMap::new(),
@@ -145,6 +152,8 @@ impl Inner {
             timers: BTreeMap::new(),
             cancelled: BTreeSet::new(),
             pending_mids: BTreeMap::new(),
+            waiting: BTreeSet::new(),
+            notes: Default::default(),
             events: VecDeque::new(),
             next_uid: 100,
             next_tid: 1,
@@ -176,6 +185,7 @@ impl Inner {
     pub fn detach_tree(&mut self, tid: u16) -> BTreeMap<u16, OpenFile> {
         self.trees.remove(&tid);
         self.searches.retain(|_, s| s.tid != tid);
+        self.close_pipes(|_, p| p.tid == tid);
         self.take_files(|f| f.tid == tid)
     }
 
@@ -193,6 +203,7 @@ impl Inner {
             self.trees.remove(t);
             self.searches.retain(|_, s| s.tid != *t);
         }
+        self.close_pipes(|_, p| p.uid == uid || tids.contains(&p.tid));
         self.take_files(|f| f.uid == uid)
     }
 
@@ -218,8 +229,10 @@ impl Inner {
     }
 
     pub fn new_fid(&mut self) -> Option<u16> {
-        let s = &self.files;
-        Self::alloc_id(&mut self.next_fid, |v| s.contains_key(&v))
+        let (s, p) = (&self.files, &self.pipes);
+        Self::alloc_id(&mut self.next_fid, |v| {
+            s.contains_key(&v) || p.contains_key(&v)
+        })
     }
 
     pub fn new_sid(&mut self) -> Option<u16> {

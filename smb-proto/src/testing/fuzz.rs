@@ -51,6 +51,20 @@ pub fn decode(data: &[u8]) {
     let whole = Bytes::copy_from_slice(stream);
     check::<Request>(&whole);
     check::<Response>(&whole);
+    rap_servers(&whole);
+}
+
+/// The NetServerEnum2 decoders on the same bytes: a request that decodes re-encodes to
+/// itself; a response's parameters are its first 8 bytes, its data the rest.
+fn rap_servers(b: &Bytes) {
+    use crate::wire::msg::rap_servers::{ServerEnumRequest, decode_server_enum};
+    if let Ok(r) = ServerEnumRequest::decode(b) {
+        assert_eq!(ServerEnumRequest::decode(&r.encode()), Ok(r));
+    }
+    let split = b.len().min(8);
+    for level in 0..2 {
+        let _ = decode_server_enum(level, &b.slice(..split), &b.slice(split..));
+    }
 }
 
 /// Target `auth`: NTLMSSP and SPNEGO decoders, and the server's accept path as a first leg
@@ -101,64 +115,171 @@ pub fn handshake_prefix() -> &'static [u8] {
     PREFIX.call_once(|| super::pair::session().0.client_bytes)
 }
 
-fn fresh_server_pair(later_reads: bool) -> super::pair::Pair {
+/// A fuzzed server connection, and another connection of the same server (a hub's
+/// client) that holds `file.txt` with a batch oplock and waits for any change in the
+/// share: what the fuzzed connection does breaks the oplock and answers the pending
+/// change notification.
+fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, Side) {
+    use super::hub::{Hub, created, notify, nt_create, open_dir};
     use super::pair::{Pair, client_config, fixture, in_order, server_config};
+    use crate::wire::consts::{access, disposition, share};
+    use crate::wire::msg::nt_create::{NT_CREATE_REQUEST_OPBATCH, NT_CREATE_REQUEST_OPLOCK};
     let mut fs = fixture();
     fs.later_reads = later_reads;
-    Pair::new(
-        0,
-        in_order(),
-        client_config(),
-        server_config(),
-        alloc::sync::Arc::new(fs),
-    )
+    let fs = alloc::sync::Arc::new(fs);
+    let shared = crate::server::SharedState::new();
+    let mut hub = Hub::with_shared(server_config(), fs.clone(), shared.clone());
+    let c = hub.connect(true);
+    let batch = NT_CREATE_REQUEST_OPLOCK | NT_CREATE_REQUEST_OPBATCH;
+    let all = share::READ | share::WRITE | share::DELETE;
+    let held = hub.call(
+        c,
+        nt_create(
+            "file.txt",
+            access::FILE_ALL_ACCESS,
+            all,
+            disposition::OPEN,
+            batch,
+        ),
+    );
+    assert_eq!(created(&held).1, crate::wire::consts::oplock::BATCH);
+    let (root, _) = created(&hub.call(c, open_dir("")));
+    let watch = hub.send(
+        c,
+        notify(root, crate::server::notify::filter::ALL, true, 4096),
+    );
+    let pair = Pair::with_shared(0, in_order(), client_config(), server_config(), fs, shared);
+    let side = Side {
+        client: c,
+        watch,
+        breaks: Default::default(),
+        notified: Default::default(),
+    };
+    (pair, hub, side)
+}
+
+/// The other connection's client and the MID of its change-notify request.
+struct Side {
+    client: usize,
+    watch: u16,
+    breaks: core::cell::Cell<usize>,
+    notified: core::cell::Cell<bool>,
+}
+
+/// What a run of the `server` target reached across connections.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrossReach {
+    /// Oplock breaks the other connection received.
+    pub breaks: usize,
+    /// Its change-notify request was answered with changes.
+    pub notified: bool,
+}
+
+/// How the other connection answers breaks.
+#[derive(Clone, Copy)]
+enum Answer {
+    Ack,
+    Close,
+    Ignore,
+}
+
+/// Lets the other connection answer what it received; runs until both settle.
+fn settle(p: &mut super::pair::Pair, hub: &mut super::hub::Hub, side: &Side, answer: Answer) {
+    use crate::wire::msg::CloseRequest;
+    for _ in 0..4 {
+        hub.run();
+        let breaks = hub.breaks(side.client);
+        side.breaks.set(side.breaks.get() + breaks.len());
+        if let Some(m) = hub.response(side.client, side.watch) {
+            side.notified
+                .set(side.notified.get() || !super::raw::notify_records(&m).is_empty());
+        }
+        for b in breaks {
+            match answer {
+                Answer::Ack => {
+                    hub.send(side.client, super::hub::oplock_ack(b.fid, b.level));
+                }
+                Answer::Close => {
+                    hub.send(
+                        side.client,
+                        CloseRequest {
+                            fid: b.fid,
+                            last_time_modified: 0,
+                        },
+                    );
+                }
+                Answer::Ignore => {}
+            }
+        }
+        p.serve_all();
+    }
 }
 
 /// Target `server`: a whole server connection over an in-memory file system, fed
-/// arbitrary client bytes. The first byte picks the chunk size and whether the bytes
+/// arbitrary client bytes, beside another connection of the same server that holds an
+/// oplock and a pending change notification. The first byte picks whether the bytes
 /// follow a valid handshake (logon, tree connect, open) so that file operations are
-/// reached; inputs of odd length answer reads as a sendfile host would ([`LaterRead`]s).
-/// Afterwards the connection must wind down cleanly.
+/// reached (bit 0), the chunk size (bits 1-5) and how the other connection answers oplock
+/// breaks (bits 6-7: acknowledge, close, let them time out); inputs of odd length answer
+/// reads as a sendfile host would ([`LaterRead`]s). Afterwards both connections must
+/// wind down cleanly and leave nothing in the shared state.
 ///
 /// [`LaterRead`]: crate::LaterRead
 pub fn server(data: &[u8]) {
     server_traced(data, None);
 }
 
+/// [`server`], telling what it reached across connections (to check seeds with).
+pub fn server_reach(data: &[u8]) -> CrossReach {
+    server_traced(data, None)
+}
+
 /// [`server`] with a trace of every file-system request (for debugging a crash).
 pub fn server_traced(
     data: &[u8],
     trace: Option<fn(&crate::server::fs::FsRequest, &crate::server::fs::FsResult<bytes::Bytes>)>,
-) {
+) -> CrossReach {
     let Some((&ctl, rest)) = data.split_first() else {
-        return;
+        return CrossReach::default();
     };
-    let mut p = fresh_server_pair(rest.len() % 2 == 1);
+    let (mut p, mut hub, side) = fresh_server_pair(rest.len() % 2 == 1);
+    let answer = match ctl >> 6 {
+        1 => Answer::Close,
+        2 => Answer::Ignore,
+        _ => Answer::Ack,
+    };
     p.trace = trace;
     if ctl & 1 == 1 {
         p.feed_server(handshake_prefix());
+        settle(&mut p, &mut hub, &side, answer);
     }
-    let chunk = 1 + usize::from(ctl >> 1) * 97;
+    let chunk = 1 + usize::from((ctl >> 1) & 0x1F) * 97;
     for piece in rest.chunks(chunk) {
         p.feed_server(piece);
+        settle(&mut p, &mut hub, &side, answer);
     }
     p.skip(core::time::Duration::from_secs(3600));
-    p.serve_all();
+    settle(&mut p, &mut hub, &side, answer);
     p.server.handle_eof(p.now);
     p.serve_all();
+    settle(&mut p, &mut hub, &side, answer);
     assert!(
         p.server.is_finished(),
         "the server connection did not finish after end of stream"
     );
-    assert_eq!(
-        p.fs.open_handles(),
-        0,
-        "handles left open after the connection ended"
-    );
+    // The host drops a finished connection; then the other one goes too, and nothing
+    // may be left open or in the shared state (`Hub::finish` checks).
+    drop(p);
+    hub.finish();
+    CrossReach {
+        breaks: side.breaks.get(),
+        notified: side.notified.get(),
+    }
 }
 
 /// Target `client`: a logged-on client connection with several operations in flight
-/// (a large read, a write, a listing, a stat, an echo) fed arbitrary server bytes. Every
+/// (a large read, a write, a listing, a stat, an echo, the share list over srvsvc) fed
+/// arbitrary server bytes. Every
 /// operation must finish (with a result or an error) once the stream ends.
 pub fn client(data: &[u8]) {
     let Some((&ctl, rest)) = data.split_first() else {
@@ -187,12 +308,13 @@ fn client_with_operations() -> (super::pair::Pair, alloc::vec::Vec<crate::client
         p.client.list(now, t, "dir\\*").id(),
         p.client.stat(now, t, "dir\\inner.bin").id(),
         p.client.echo(now, Bytes::from_static(b"fuzz")).id(),
+        p.client.shares(now).id(),
     ];
     (p, ids)
 }
 
 /// Seeds for `server`: the recorded client side of a session doing a bit of everything,
-/// with and without the handshake prefix.
+/// with and without the handshake prefix, and raw requests on named pipes.
 pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
     let (mut p, t, fid) = super::pair::session();
     let skip = p.client_bytes.len();
@@ -225,7 +347,215 @@ pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
     whole.extend_from_slice(&p.client_bytes);
     let mut small = alloc::vec![0x02u8];
     small.extend_from_slice(&p.client_bytes);
-    alloc::vec![with_prefix, whole, small]
+    let cross = cross_requests(&p.server_bytes[..]);
+    let mut seeds = alloc::vec![with_prefix, whole, small];
+    // The same requests after the handshake, with each way of answering breaks.
+    for answer in [0x00u8, 0x40, 0x80] {
+        let mut s = alloc::vec![0x01u8 | answer];
+        s.extend_from_slice(&cross);
+        seeds.push(s);
+    }
+    // Named pipes last.
+    seeds.push(pipe_seed());
+    seeds
+}
+
+/// Requests that reach oplocks and change notification, for a connection that replayed
+/// [`handshake_prefix`] (whose server answers are `answers`): a directory opened and
+/// watched, `file.txt` opened with a batch oplock (breaking the other connection's) and
+/// written to, a byte-range lock, the watch cancelled, the handles closed.
+fn cross_requests(answers: &[u8]) -> alloc::vec::Vec<u8> {
+    use super::raw::{RawClient, notify, nt_create, open_dir};
+    use crate::wire::consts::{access, disposition, share};
+    use crate::wire::msg::nt_create::{NT_CREATE_REQUEST_OPBATCH, NT_CREATE_REQUEST_OPLOCK};
+    use crate::wire::msg::*;
+    let mut c = RawClient::new(1, true);
+    c.receive(answers);
+    for r in core::mem::take(&mut c.inbox) {
+        if let super::raw::Received::Response(m) = r {
+            match m.body() {
+                Response::SessionSetupAndX(_) => c.uid = m.header.uid,
+                Response::TreeConnectAndX(_) => c.tid = m.header.tid,
+                _ => {}
+            }
+        }
+    }
+    // The handshake's own open has FID 0x4000; these get the next ones.
+    let (file, dir) = (0x4000u16, 0x4001u16);
+    let mut out = alloc::vec::Vec::new();
+    let mut push = |c: &mut RawClient, mid: u16, body: Request| out.extend(c.frame(mid, body));
+    push(&mut c, 100, open_dir("dir").into());
+    push(
+        &mut c,
+        101,
+        notify(dir, crate::server::notify::filter::ALL, true, 1000).into(),
+    );
+    let batch = NT_CREATE_REQUEST_OPLOCK | NT_CREATE_REQUEST_OPBATCH;
+    let rw = access::FILE_READ_DATA | access::FILE_WRITE_DATA;
+    push(
+        &mut c,
+        102,
+        nt_create(
+            "file.txt",
+            rw,
+            share::READ | share::WRITE,
+            disposition::OPEN,
+            batch,
+        )
+        .into(),
+    );
+    push(
+        &mut c,
+        103,
+        nt_create("dir\\new.txt", rw, share::READ, disposition::CREATE, batch).into(),
+    );
+    push(
+        &mut c,
+        104,
+        WriteAndXRequest {
+            fid: file,
+            offset: 0,
+            data: Bytes::from_static(b"changed"),
+            ..Default::default()
+        }
+        .into(),
+    );
+    push(
+        &mut c,
+        105,
+        LockingAndXRequest {
+            fid: file,
+            locks: alloc::vec![LockRange {
+                pid: 1,
+                offset: 0,
+                length: 4,
+                pad: 0
+            }],
+            ..Default::default()
+        }
+        .into(),
+    );
+    push(&mut c, 101, NtCancelRequest.into());
+    push(
+        &mut c,
+        106,
+        CloseRequest {
+            fid: dir,
+            last_time_modified: 0,
+        }
+        .into(),
+    );
+    out
+}
+
+/// A seed for `server` that drives named pipes with raw requests after the handshake
+/// prefix: IPC$, NT_CREATE_ANDX and OPEN_ANDX of pipes, WRITE_ANDX (raw mode too),
+/// READ_ANDX in pieces, TransactNmPipe, SetNmPipeState, CLOSE, a read left waiting.
+fn pipe_seed() -> alloc::vec::Vec<u8> {
+    use crate::rpc::client as rpc;
+    use crate::wire::msg::*;
+    use crate::wire::{Flags2, Header, Request};
+    let (mut p, _, _) = super::pair::session();
+    let last = |p: &super::pair::Pair| {
+        let mut d = Deframer::new(Transport::Direct, 1 << 20);
+        d.push(&p.server_bytes);
+        let mut m = None;
+        while let Ok(Some(NbssPacket::Message(b))) = d.next_packet() {
+            m = Message::<Response>::decode(&b).ok();
+        }
+        m
+    };
+    let Some(uid) = last(&p).map(|m| m.header.uid) else {
+        return alloc::vec::Vec::new();
+    };
+    let mut sent = alloc::vec![0x01u8];
+    let mut mid = 500;
+    let mut tid = 0;
+    let mut send = |p: &mut super::pair::Pair, tid: u16, body: Request| {
+        let h = Header {
+            flags2: Flags2(Flags2::UNICODE | Flags2::NT_STATUS | Flags2::LONG_NAMES),
+            tid,
+            uid,
+            mid,
+            ..Default::default()
+        };
+        mid += 1;
+        let (head, tail) = Message::new(h, body).encode_framed(Transport::Direct);
+        let mut bytes = head.to_vec();
+        bytes.extend_from_slice(tail.as_deref().unwrap_or(&[]));
+        sent.extend_from_slice(&bytes);
+        p.feed_server(&bytes);
+        last(p)
+    };
+    let tc = TreeConnectAndXRequest {
+        path: "\\\\X\\IPC$".into(),
+        service: "?????".into(),
+        password: Bytes::from_static(&[0]),
+        ..Default::default()
+    };
+    if let Some(m) = send(&mut p, 0, tc.into()) {
+        tid = m.header.tid;
+    }
+    let nt = NtCreateAndXRequest {
+        file_name: "\\srvsvc".into(),
+        desired_access: 0x2019F,
+        share_access: 3,
+        create_disposition: 1,
+        ..Default::default()
+    };
+    let fid = match send(&mut p, tid, nt.into()).map(|m| m.blocks[0].body.clone()) {
+        Some(Response::NtCreateAndX(r)) => r.fid,
+        _ => 0,
+    };
+    let write = |fid: u16, data: alloc::vec::Vec<u8>, write_mode: u16| WriteAndXRequest {
+        fid,
+        write_mode,
+        data: Bytes::from(data),
+        ..Default::default()
+    };
+    send(&mut p, tid, write(fid, rpc::bind_srvsvc(1), 0).into());
+    send(&mut p, tid, ReadAndXRequest::new(fid, 0, 24).into());
+    send(&mut p, tid, ReadAndXRequest::new(fid, 0, 4280).into());
+    let call = rpc::net_share_enum_all(2, "\\\\X");
+    let trans = |fid: u16, setup: u16, data: alloc::vec::Vec<u8>| TransactionRequest {
+        header: TransRequestHeader {
+            total_data_count: data.len() as u16,
+            max_data_count: 1024,
+            setup: alloc::vec![setup, fid],
+            ..Default::default()
+        },
+        name: "\\PIPE\\".into(),
+        payload: TransPayload::new(Bytes::new(), Bytes::from(data)),
+    };
+    send(&mut p, tid, trans(fid, 0x26, call).into());
+    send(&mut p, tid, trans(fid, 0x01, alloc::vec::Vec::new()).into());
+    let open = OpenAndXRequest {
+        access_mode: 0x42,
+        open_mode: 1,
+        file_name: "\\PIPE\\wkssvc".into(),
+        ..Default::default()
+    };
+    let wks = match send(&mut p, tid, open.into()).map(|m| m.blocks[0].body.clone()) {
+        Some(Response::OpenAndX(r)) => r.fid,
+        _ => 0,
+    };
+    let bind = crate::rpc::client::bind(1, crate::rpc::uuid::WKSSVC);
+    let mut raw = (bind.len() as u16).to_le_bytes().to_vec();
+    raw.extend_from_slice(&bind);
+    send(&mut p, tid, write(wks, raw, 0x000C).into());
+    send(&mut p, tid, ReadAndXRequest::new(wks, 0, 4280).into());
+    send(
+        &mut p,
+        tid,
+        CloseRequest {
+            fid,
+            last_time_modified: 0,
+        }
+        .into(),
+    );
+    // A read on an empty pipe, left waiting when the stream ends.
+    send(&mut p, tid, ReadAndXRequest::new(wks, 0, 100).into());
+    sent
 }
 
 /// Seeds for `client`: the server's real answers to the operations in flight.

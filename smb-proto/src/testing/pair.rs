@@ -92,6 +92,8 @@ pub struct Pair {
     fs_calls: u64,
     /// Results of finished client operations.
     pub done: BTreeMap<RequestId, Result<Reply, SmbError>>,
+    /// The server's events other than file-system requests, in order.
+    pub events: Vec<ServerEvent>,
     /// File-system operations failed on purpose.
     pub fs_failed: u64,
     /// Bytes that went from client to server (for fuzz seeds).
@@ -102,8 +104,6 @@ pub struct Pair {
     steps: u64,
     /// Called with every file-system request and its result (for debugging).
     pub trace: Option<fn(&FsRequest, &crate::server::fs::FsResult<bytes::Bytes>)>,
-    /// The server's events other than file-system requests, in order.
-    pub events: Vec<ServerEvent>,
 }
 
 fn seed32(seed: u64, salt: u8) -> [u8; 32] {
@@ -121,12 +121,25 @@ impl Pair {
         server: ServerConfig,
         fs: Arc<MemFs>,
     ) -> Self {
+        Self::with_shared(seed, opts, client, server, fs, SharedState::new())
+    }
+
+    /// A new pair whose server connection joins `shared` (other connections of the same
+    /// server, e.g. a [`Hub`](super::hub::Hub)'s, live there too).
+    pub fn with_shared(
+        seed: u64,
+        opts: SimOptions,
+        client: ClientConfig,
+        server: ServerConfig,
+        fs: Arc<MemFs>,
+        shared: SharedState,
+    ) -> Self {
         let now = Now::new(Instant::from_nanos(1_000_000_000), 133_485_408_000_000_000);
         Self {
             client: ClientConnection::new(client, now, seed32(seed, 1)),
             server: ServerConnection::new(
                 Arc::new(server),
-                SharedState::new(),
+                shared,
                 Transport::Direct,
                 now,
                 seed32(seed, 2),
@@ -140,13 +153,13 @@ impl Pair {
             pending_fs: Vec::new(),
             fs_calls: 0,
             done: BTreeMap::new(),
+            events: Vec::new(),
             fs_failed: 0,
             client_bytes: Vec::new(),
             server_bytes: Vec::new(),
             dropped: false,
             steps: 0,
             trace: None,
-            events: Vec::new(),
         }
     }
 
@@ -189,10 +202,14 @@ impl Pair {
                 }
             }
         }
+        // News from other connections of the server (none when the pair is alone).
+        if self.server.poll_wake(core::task::Waker::noop()) {
+            self.server.handle_wake(self.now);
+        }
         while let Some(ev) = self.server.poll_event() {
             match ev {
                 ServerEvent::Fs(r) => self.pending_fs.push(r),
-                ev => self.events.push(ev),
+                other => self.events.push(other),
             }
         }
         while let Some(ev) = self.client.poll_event() {

@@ -115,8 +115,11 @@ pub fn read_aligned_str(
     read_str(r, unicode, field)
 }
 
-/// Reads an optional trailing string: `None` when the range is already exhausted (some
-/// peers leave out trailing strings).
+/// Reads an optional trailing string (the native OS and LAN manager names and the like):
+/// `None` when the range is already exhausted (some peers leave out trailing strings).
+/// Tolerant, as nothing rests on these strings: a UTF-16 string on an odd offset skips
+/// its alignment pad only when that byte is zero (some servers send no pad), and a string
+/// may end with the data instead of a terminator.
 pub fn read_opt_aligned_str(
     r: &mut Reader<'_>,
     unicode: bool,
@@ -125,7 +128,10 @@ pub fn read_opt_aligned_str(
     if r.is_empty() || (unicode && r.pos() % 2 == 1 && r.remaining() < 2) {
         return Ok(None);
     }
-    read_aligned_str(r, unicode, field).map(Some)
+    if unicode && r.pos() % 2 == 1 && r.peek_u8() == Some(0) {
+        r.skip(1, "Pad")?;
+    }
+    read_str(r, unicode, field).map(Some)
 }
 
 /// Writes an OEM string (chars above U+00FF become `?`), without terminator.

@@ -5,6 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::cx::Cx;
+use super::event::{RefusalReason, ServerEvent};
 use super::fs::{ErasedLater, LaterRead, ShareId};
 use super::state::{OpenFile, Tree};
 use crate::wire::msg::negotiate::caps;
@@ -17,12 +18,17 @@ mod files;
 mod ipc;
 mod lock;
 mod names;
+mod notify;
 mod open;
+mod oplock;
+mod pipe;
 mod session;
 mod trans2;
 mod tree;
 
 pub(crate) use open::close_all;
+pub(crate) use oplock::break_message;
+pub(crate) use pipe::Pipe;
 
 /// The server's own capabilities.
 pub(crate) const SERVER_CAPS: u32 = caps::UNICODE
@@ -169,7 +175,18 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
     for (k, block) in msg.blocks.into_iter().enumerate() {
         let cmd = block.body.command();
         rc.last = k + 1 == n;
-        match dispatch(cx, &mut rc, block.body).await {
+        let path = request_path(&block.body);
+        let connecting = match &block.body {
+            Request::TreeConnectAndX(r) => r.path.rsplit(['\\', '/']).next().map(String::from),
+            _ => None,
+        };
+        let result = dispatch(cx, &mut rc, block.body).await;
+        if let Err(s @ (NtStatus::ACCESS_DENIED | NtStatus::NETWORK_ACCESS_DENIED)) = result {
+            let (user, share) = who(cx, &rc);
+            let share = connecting.or(share);
+            refuse(cx, user, share, path, s, RefusalReason::AccessDenied);
+        }
+        match result {
             Ok(a) => {
                 if let Some(u) = a.uid {
                     rc.uid = u;
@@ -217,6 +234,66 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
     }
 }
 
+/// The path a request names, for the log of a refusal (TRANS2 paths are not looked for).
+fn request_path(req: &Request) -> Option<String> {
+    let p = match req {
+        Request::NtCreateAndX(r) => &r.file_name,
+        Request::OpenAndX(r) => &r.file_name,
+        Request::Delete(r) => &r.file_name,
+        Request::Rename(r) => &r.old_file_name,
+        Request::CreateDirectory(r) => &r.directory_name,
+        Request::DeleteDirectory(r) => &r.directory_name,
+        Request::CheckDirectory(r) => &r.directory_name,
+        Request::QueryInformation(r) => &r.file_name,
+        Request::SetInformation(r) => &r.file_name,
+        Request::Search(r) => &r.file_name,
+        _ => return None,
+    };
+    Some(p.clone())
+}
+
+/// The session's user name and the tree's share name, as far as they exist.
+pub(crate) fn who(cx: &Cx, rc: &Rc) -> (String, Option<String>) {
+    cx.with(|i| {
+        let user = i
+            .sessions
+            .get(&rc.uid)
+            .map(|s| s.user.clone())
+            .unwrap_or_default();
+        let share = i.trees.get(&rc.tid).map(|t| match t.share {
+            Some(id) => i
+                .config
+                .shares
+                .get(id.0 as usize)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            None => String::from("IPC$"),
+        });
+        (user, share)
+    })
+}
+
+/// Reports a refusal to the host ([`ServerEvent::Refused`]).
+pub(crate) fn refuse(
+    cx: &Cx,
+    user: String,
+    share: Option<String>,
+    path: Option<String>,
+    status: NtStatus,
+    reason: RefusalReason,
+) {
+    cx.with(|i| {
+        crate::server::audit::refusing(i, reason);
+        i.events.push_back(ServerEvent::Refused {
+            user,
+            share,
+            path,
+            status,
+            reason,
+        })
+    });
+}
+
 /// Checks the UID: an established session.
 pub(crate) fn check_uid(cx: &Cx, rc: &Rc) -> Result<(), NtStatus> {
     cx.with(|i| match i.sessions.get(&rc.uid) {
@@ -258,6 +335,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::Negotiate(r) => session::negotiate(cx, rc, r),
         Request::SessionSetupAndX(r) => {
             let probe = crate::server::audit::LogonProbe::of(&r);
+            cx.with(crate::server::audit::logon_starts);
             let res = session::session_setup(cx, rc, r).await;
             if let Err(s) = res {
                 cx.with(|i| probe.refused(i, s));
@@ -277,6 +355,12 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
             });
             Ok(Answer::silent())
         }
+        // Named pipes: opens on IPC$, and I/O and closes on pipe FIDs.
+        Request::NtCreateAndX(r) if pipe::on_ipc(cx, rc) => pipe::nt_create(cx, rc, r).await,
+        Request::OpenAndX(r) if pipe::on_ipc(cx, rc) => pipe::open_andx(cx, rc, r).await,
+        Request::ReadAndX(r) if pipe::is_pipe(cx, r.fid) => pipe::read_andx(cx, rc, r).await,
+        Request::WriteAndX(r) if pipe::is_pipe(cx, r.fid) => pipe::write_andx(cx, rc, r).await,
+        Request::Close(r) if pipe::is_pipe(cx, r.fid) => pipe::close(cx, rc, r).await,
         Request::NtCreateAndX(r) => open::nt_create(cx, rc, r).await,
         Request::OpenAndX(r) => open::open_andx(cx, rc, r).await,
         Request::ReadAndX(r) => files::read_andx(cx, rc, r).await,

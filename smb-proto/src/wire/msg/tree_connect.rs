@@ -88,9 +88,15 @@ impl Body for TreeConnectAndXResponse {
     const COMMAND: Command = Command::TREE_CONNECT_ANDX;
 
     fn decode(b: &mut BlockDecoder<'_>) -> Result<Self, DecodeError> {
-        b.expect_word_count(&[3, 7])?;
+        // WordCount 2 (the AndX header alone, no OptionalSupport) comes from old servers;
+        // the support bits only inform.
+        b.expect_word_count(&[2, 3, 7])?;
         let unicode = b.unicode();
-        let optional_support = b.params.u16("OptionalSupport")?;
+        let optional_support = if b.word_count == 2 {
+            0
+        } else {
+            b.params.u16("OptionalSupport")?
+        };
         let extended = if b.word_count == 7 {
             Some((
                 b.params.u32("MaximalShareAccessRights")?,
