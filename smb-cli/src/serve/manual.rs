@@ -41,18 +41,21 @@ PER-SHARE ACCESS ([[share]] keys in the configuration file)
     answered STATUS_ACCESS_DENIED.
 
 AUDIT LOG
-    One line per logon (peer, user, auth kind, result), tree connect (share, access),
-    and file created, written (bytes), renamed and deleted, to standard error or
-    --audit-log FILE, as text or JSON lines (--log-format json). Never a password, hash
-    or response. Diagnostics (-v, -vv) go to standard error through tracing, with a span
-    per connection.
+    One line per logon (peer, user, auth kind, result; a refusal with its reason and
+    status), tree connect (share, access), file created, written (bytes), renamed and
+    deleted, and refused tree connect or access (share, path, reason, status), to
+    standard error or --audit-log FILE, as text or JSON lines (--log-format json). Never
+    a password, hash or response. Besides it, every refusal is also one warning line
+    (\"refused: peer=...\", for fail2ban) on standard error, and diagnostics (-v, -vv)
+    go there through tracing, with a span per connection.
 
 SIGNALS
     SIGHUP   reload: read the configuration file and the account database again. New
              logons and tree connects use the new settings; connections in flight keep
              working (they keep the shares they have). A configuration with an error is
              refused with a message and the running one stays. The audit log file is
-             reopened. Listen address, engine and NetBIOS framing need a restart.
+             reopened. Listen address, engine, NetBIOS framing and the name
+             service's settings (names, comment, broadcast) need a restart.
     SIGTERM, SIGINT   stop accepting, finish requests in flight, close every handle, exit.
 
 FILES
