@@ -158,9 +158,27 @@ fn a_drop_box_takes_new_files_and_shows_nothing() {
     assert_eq!(status(r.wait(id)), denied);
     assert!(!fs.exists("new.txt"));
 
-    // Anyone else may not connect at all.
+    // Anyone else may not connect at all; the refusal names the share as configured.
     let mut o = logged_on(config(drop_box()), as_user(OTHER), fs.clone());
     assert_eq!(status(tree(&mut o)), denied);
+    let refusals: Vec<_> = o
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::Refused {
+                user,
+                share,
+                path,
+                reason,
+                ..
+            } => Some((user.as_str(), share.as_deref(), path.is_none(), *reason)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        refusals,
+        [(OTHER, Some("share"), true, RefusalReason::AccessDenied)]
+    );
 }
 
 #[test]

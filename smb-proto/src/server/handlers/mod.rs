@@ -177,7 +177,7 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
         rc.last = k + 1 == n;
         let path = request_path(&block.body);
         let connecting = match &block.body {
-            Request::TreeConnectAndX(r) => r.path.rsplit(['\\', '/']).next().map(String::from),
+            Request::TreeConnectAndX(r) => Some(share_named(cx, &r.path)),
             _ => None,
         };
         let result = dispatch(cx, &mut rc, block.body).await;
@@ -250,6 +250,18 @@ fn request_path(req: &Request) -> Option<String> {
         _ => return None,
     };
     Some(p.clone())
+}
+
+/// The share a tree connect names (`\\SERVER\SHARE`), as configured when it exists,
+/// else as the client wrote it.
+fn share_named(cx: &Cx, path: &str) -> String {
+    let name = path.rsplit(['\\', '/']).next().unwrap_or("");
+    cx.with(|i| {
+        i.config
+            .find_share(name)
+            .and_then(|s| i.config.shares.get(s.0 as usize))
+            .map_or_else(|| String::from(name), |s| s.name.clone())
+    })
 }
 
 /// The session's user name and the tree's share name, as far as they exist.
