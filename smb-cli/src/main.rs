@@ -12,6 +12,7 @@ mod name_service;
 mod reload;
 mod resolve;
 mod serve;
+mod serve_s3;
 mod share_access;
 mod shell;
 mod transfer;

@@ -56,8 +56,9 @@ pub struct Reloader {
     /// What a reload cannot change: listen addresses, engine, framing, and the name
     /// service's settings.
     fixed: Fixed,
-    /// Whether the current file system watches the disk.
-    watch_disk: bool,
+    /// How the current file system was opened besides its roots: disk watching, and the
+    /// object store of `s3://` shares.
+    backend: (bool, Option<crate::serve_s3::FileS3>),
 }
 
 fn slots(shares: &[ShareConfig], roots: &[(PathBuf, bool)]) -> Vec<Slot> {
@@ -78,10 +79,13 @@ pub fn arrange(
 ) -> (Vec<ShareConfig>, Vec<(PathBuf, bool)>) {
     let mut new: Vec<Option<(ShareConfig, (PathBuf, bool))>> =
         shares.into_iter().zip(roots).map(Some).collect();
-    let spare = new
-        .first()
-        .and_then(|n| n.as_ref())
-        .map(|(_, (p, _))| (p.clone(), true));
+    // A retired slot is served read-only from a folder of the new list (a local one when
+    // there is one, so that no object store is set up for it).
+    let roots_of = || new.iter().flatten().map(|(_, (p, _))| p);
+    let spare = roots_of()
+        .find(|p| !crate::serve_s3::is_s3(p))
+        .or_else(|| roots_of().next())
+        .map(|p| (p.clone(), true));
     let mut out: Vec<(ShareConfig, (PathBuf, bool))> = Vec::new();
     for (name, _) in running {
         let found = new.iter_mut().find(|n| {
@@ -110,7 +114,7 @@ impl Reloader {
             log,
             slots: slots(&p.config.shares, &p.roots),
             fixed: fixed(p),
-            watch_disk: p.watch_disk,
+            backend: (p.watch_disk, p.s3.clone()),
         }
     }
 
@@ -135,11 +139,12 @@ impl Reloader {
         }
         let (shares, roots) = arrange(&self.slots, p.config.shares.clone(), p.roots.clone());
         let running: Vec<_> = self.slots.iter().map(|(_, r)| r.clone()).collect();
-        let same_folders = roots == running && p.watch_disk == self.watch_disk;
+        let backend = (p.watch_disk, p.s3.clone());
+        let same_folders = roots == running && backend == self.backend;
         let fs = if same_folders {
             settings.fs()
         } else {
-            open_fs(&roots, p.watch_disk)?
+            open_fs(&roots, &p)?
         };
         self.log.reopen(p.log_format, p.audit_log.as_deref())?;
         let mut config = p.config;
@@ -147,7 +152,7 @@ impl Reloader {
         let n_accounts = p.account_count;
         self.store.replace(p.accounts);
         self.slots = slots(&config.shares, &roots);
-        self.watch_disk = p.watch_disk;
+        self.backend = backend;
         let n_shares = config.shares.iter().filter(|s| !s.is_retired()).count();
         settings.replace(config, fs);
         Ok(format!(

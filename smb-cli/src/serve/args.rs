@@ -43,7 +43,9 @@ pub struct ServeArgs {
                 0.0.0.0:445 where the machine has no IPv6]"
     )]
     pub listen: Option<String>,
-    /// A writable share: NAME=PATH (repeatable).
+    /// A writable share: NAME=PATH, or NAME=s3://BUCKET/PREFIX for a share in an
+    /// S3-compatible object store (settings in the config's `[s3]` table or the AWS_*
+    /// environment variables) (repeatable).
     #[arg(long = "share", value_name = "NAME=PATH")]
     pub shares: Vec<String>,
     /// A read-only share: NAME=PATH (repeatable).

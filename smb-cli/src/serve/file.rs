@@ -58,6 +58,8 @@ pub struct FileConfig {
     /// Limits.
     #[serde(default)]
     pub limits: FileLimits,
+    /// The object store of `s3://` shares.
+    pub s3: Option<crate::serve_s3::FileS3>,
 }
 
 /// A `[[share]]` table.
@@ -66,7 +68,7 @@ pub struct FileConfig {
 pub struct FileShare {
     /// Share name (1 to 12 characters).
     pub name: String,
-    /// The folder.
+    /// The folder, or `s3://BUCKET/PREFIX`.
     pub path: PathBuf,
     /// Refuse changes.
     #[serde(default)]

@@ -88,7 +88,7 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         eprintln!("smb serve: warning: {w}");
     }
     store.replace(p.accounts.clone());
-    let fs = open_fs(&p.roots, p.watch_disk)?;
+    let fs = open_fs(&p.roots, &p)?;
     let log = Arc::new(AuditLog::open(p.log_format, p.audit_log.as_deref())?);
     let shares = p.config.shares.clone();
     let mut reloader = crate::reload::Reloader::new(a.clone(), store, log.clone(), &p);

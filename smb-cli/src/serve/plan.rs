@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use smb_localfs::{LocalFs, SharedFs};
+use smb_localfs::SharedFs;
 use smb_proto::auth::{AuthPolicy, MemoryAccounts};
 use smb_proto::server::{ServerConfig, ShareConfig, SigningMode};
 
@@ -33,6 +33,8 @@ pub(crate) struct Plan {
     pub roots: Vec<(PathBuf, bool)>,
     /// Watch the share folders for changes others make on disk.
     pub watch_disk: bool,
+    /// The object store of `s3://` shares.
+    pub s3: Option<crate::serve_s3::FileS3>,
     /// Run the NetBIOS name service (a restart applies a change).
     pub name_service: bool,
     /// Where the name service broadcasts.
@@ -65,7 +67,7 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
         if sh.name.is_empty() || sh.name.len() > 12 {
             return Err(format!("share name {:?}: 1 to 12 characters", sh.name));
         }
-        if !sh.path.is_dir() {
+        if !sh.path.is_dir() && !crate::serve_s3::is_s3(&sh.path) {
             return Err(format!(
                 "share {}: {} is not a folder",
                 sh.name,
@@ -87,7 +89,7 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
         .chain(a.ro_shares.iter().map(|s| (s, true)))
     {
         let (name, path) = split_share(s)?;
-        if !path.is_dir() {
+        if !path.is_dir() && !crate::serve_s3::is_s3(&path) {
             return Err(format!("share {name}: {} is not a folder", path.display()));
         }
         shares.push(ShareConfig {
@@ -109,6 +111,9 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
             return Err(format!("share {} is there twice", s.name));
         }
     }
+    // Local folders first: they keep their share numbers in the file system that mounts
+    // them beside object storage, and are watched for outside changes.
+    crate::serve_s3::local_first(&mut shares, &mut roots);
     let allow_lm = a.allow_lm || file.allow_lm;
     let mut warnings = Vec::new();
     let mut accounts = MemoryAccounts::new();
@@ -214,6 +219,7 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
         account_count: names.len(),
         roots,
         watch_disk: !a.no_kernel_change_notify && file.kernel_change_notify.unwrap_or(true),
+        s3: file.s3.clone(),
         name_service: !a.no_name_service && file.name_service.unwrap_or(true),
         netbios_broadcast: file.netbios_broadcast,
         log_format: a.log_format.or(file.log_format).unwrap_or_default(),
@@ -222,12 +228,10 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
     })
 }
 
-/// The file system serving these share folders (watching them for changes made on
-/// disk when `watch_disk`).
-pub(crate) fn open_fs(roots: &[(PathBuf, bool)], watch_disk: bool) -> Result<SharedFs, String> {
-    let mut fs = LocalFs::new(roots).map_err(|e| format!("cannot open a share folder: {e}"))?;
-    fs.set_watch_disk(watch_disk);
-    Ok(Arc::new(fs))
+/// The file system serving these share folders and `s3://` locations, in this order, with
+/// the plan's object store and disk-watching settings.
+pub(crate) fn open_fs(roots: &[(PathBuf, bool)], p: &Plan) -> Result<SharedFs, String> {
+    crate::serve_s3::file_system(roots, p.s3.as_ref(), p.watch_disk)
 }
 
 fn split_share(s: &str) -> Result<(String, PathBuf), String> {

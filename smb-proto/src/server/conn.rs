@@ -295,6 +295,7 @@ impl<L: Send + 'static> ServerConnection<L> {
                     call: FsCall::Close {
                         handle: Handle(h),
                         set_written: None,
+                        abandoned: true,
                     },
                 });
             }
@@ -486,7 +487,7 @@ impl<L: Send + 'static> ServerConnection<L> {
             return;
         }
         let id = self.tasks.spawn(async move {
-            super::handlers::close_all(&cx, handles).await;
+            super::handlers::close_all(&cx, handles, true).await;
             Reply {
                 msgs: Vec::new(),
                 seq: None,

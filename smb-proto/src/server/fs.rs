@@ -184,6 +184,11 @@ pub enum FsCall {
         handle: Handle,
         /// Set the last write time before closing (FILETIME).
         set_written: Option<u64>,
+        /// No client asked for this close: the connection ended (or the open failed
+        /// after the host opened the file) with the handle still open, so nobody saw its
+        /// writes acknowledged by a close. [`FileSystem::dispatch`] runs
+        /// [`FileSystem::abandon`] for it.
+        abandoned: bool,
     },
     /// Information about a path (not following links out of the share); [`FsReply::Info`].
     Stat {
@@ -419,6 +424,12 @@ pub trait FileSystem {
     fn flush(&self, handle: Handle) -> Result<(), NtStatus>;
     /// Closes (flushing first).
     fn close(&self, handle: Handle, set_written: Option<u64>) -> Result<(), NtStatus>;
+    /// Closes a handle no client asked to close (see [`FsCall::Close`]'s `abandoned`):
+    /// a backend whose writes only become visible at close (an object store) may
+    /// discard them instead. Default: [`close`](Self::close), keeping what was written.
+    fn abandon(&self, handle: Handle) -> Result<(), NtStatus> {
+        self.close(handle, None)
+    }
     /// Information about a path or handle.
     fn stat(&self, share: ShareId, target: &Target) -> Result<FileInfo, NtStatus>;
     /// Lists a directory.
@@ -510,7 +521,13 @@ pub trait FileSystem {
             FsCall::Flush { handle } => self.flush(*handle).map(|()| FsReply::Done),
             FsCall::Close {
                 handle,
+                abandoned: true,
+                ..
+            } => self.abandon(*handle).map(|()| FsReply::Done),
+            FsCall::Close {
+                handle,
                 set_written,
+                abandoned: false,
             } => self.close(*handle, *set_written).map(|()| FsReply::Done),
             FsCall::Stat { target } => self.stat(s, target).map(FsReply::Info),
             FsCall::ReadDir { path } => self.read_dir(s, path).map(FsReply::Dir),

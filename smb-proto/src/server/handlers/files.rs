@@ -169,7 +169,7 @@ pub(crate) async fn close(cx: &Cx, rc: &Rc, r: CloseRequest) -> HResult {
     let f = cx
         .with(|i| i.files.remove(&r.fid))
         .ok_or(NtStatus::INVALID_HANDLE)?;
-    close_one(cx, r.fid, f, utime_or_none(r.last_time_modified)).await?;
+    close_one(cx, r.fid, f, utime_or_none(r.last_time_modified), false).await?;
     Ok(Answer::ok(CloseResponse))
 }
 
@@ -266,7 +266,7 @@ pub(crate) async fn write_and_close(cx: &Cx, rc: &Rc, r: WriteAndCloseRequest) -
         let f = cx
             .with(|i| i.files.remove(&r.fid))
             .ok_or(NtStatus::INVALID_HANDLE)?;
-        close_one(cx, r.fid, f, utime_or_none(r.last_write_time)).await?;
+        close_one(cx, r.fid, f, utime_or_none(r.last_write_time), false).await?;
     }
     Ok(Answer::ok(WriteAndCloseResponse { count }))
 }
@@ -304,6 +304,6 @@ pub(crate) async fn process_exit(cx: &Cx, rc: &Rc) -> HResult {
     let pid = rc.pid();
     let uid = rc.uid;
     let files = cx.with(|i| i.take_files(|f| f.pid == pid && f.uid == uid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(ProcessExitResponse))
 }
