@@ -397,6 +397,55 @@ fn fuzz_server_seeds_reach_breaks_and_pending_notifies() {
     );
 }
 
+std::thread_local! {
+    static CALLS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records each file-system call (its variant and paths) and whether it failed.
+fn record(
+    r: &smb_proto::server::fs::FsRequest,
+    res: &smb_proto::server::fs::FsResult<bytes::Bytes>,
+) {
+    CALLS.with(|c| {
+        c.borrow_mut()
+            .push(format!("{:?} {:?}", r.call, res.as_ref().err()))
+    });
+}
+
+#[test]
+fn fuzz_server_seed_reaches_names_and_eas() {
+    use smb_proto::testing::fuzz::{server_seeds, server_traced};
+    let seeds = server_seeds();
+    // The names seed comes just before the pipe seed.
+    let names = &seeds[seeds.len() - 2];
+    server_traced(names, Some(record));
+    let calls = CALLS.with(|c| c.take());
+    let has = |what: &[&str]| calls.iter().any(|c| what.iter().all(|w| c.contains(w)));
+    // NT_RENAME: the hard link reaches the file system (MemFs has none), the copy and the
+    // rename of the copy succeed.
+    assert!(has(&["Link", "file.txt", "link.txt"]), "{calls:#?}");
+    assert!(has(&["Open", "copy.txt", "None"]), "{calls:#?}");
+    assert!(
+        has(&["Rename", "copy.txt", "renamed.txt", "None"]),
+        "{calls:#?}"
+    );
+    // NT_TRANSACT CREATE gives its new file the EA; the level-3 search reads it back.
+    assert!(has(&["Open", "dir/with-eas.txt", "Create"]), "{calls:#?}");
+    assert!(has(&["SetEas", "USER.SEED", "None"]), "{calls:#?}");
+    assert!(has(&["GetEas", "dir/with-eas.txt", "None"]), "{calls:#?}");
+    // The searches list the share and the directory.
+    assert!(
+        calls.iter().filter(|c| c.starts_with("ReadDir")).count() >= 2,
+        "{calls:#?}"
+    );
+    // SEEK from the end, the last request, asks for the size of the open file.
+    let last = |f: &dyn Fn(&String) -> bool| calls.iter().rposition(f);
+    assert!(
+        last(&|c| c.starts_with("Stat { target: Handle")) > last(&|c| c.starts_with("ReadDir")),
+        "{calls:#?}"
+    );
+}
+
 /// What one client of the random workload believes it holds.
 #[derive(Default)]
 struct Model {
