@@ -1,5 +1,5 @@
 //! The audit log of `smb serve`: one line per logon, tree connect, file created, written,
-//! renamed or deleted, to standard error or a file (`--audit-log FILE`, reopened on
+//! renamed, linked (a hard link) or deleted, to standard error or a file (`--audit-log FILE`, reopened on
 //! SIGHUP so that logrotate can move it away), as text or JSON lines (`--log-format`).
 //!
 //! A text line is the time (UTC), the event and `key=value` fields; client-supplied
@@ -183,10 +183,19 @@ pub fn record(info: &ConnectionInfo, ev: &ServerEvent) -> Option<Record> {
             share,
             from,
             to,
+        }
+        | AuditEvent::Linked {
+            user,
+            share,
+            from,
+            to,
         } => {
             f.extend([("user", s(user)), ("share", s(share))]);
             f.extend([("from", s(from)), ("to", s(to))]);
-            "renamed"
+            match a {
+                AuditEvent::Linked { .. } => "linked",
+                _ => "renamed",
+            }
         }
         AuditEvent::Deleted {
             user,
@@ -414,6 +423,19 @@ mod tests {
         assert_eq!(j["bytes"], 5);
         assert_eq!(j["path"], "d/f");
         assert_eq!(j["time"], "2026-12-02T10:00:00.250Z");
+        let link = ServerEvent::Audit(AuditEvent::Linked {
+            user: "a".into(),
+            share: "s".into(),
+            from: "f".into(),
+            to: "g".into(),
+        });
+        let t = record(&info(), &link).unwrap().line(LogFormat::Text, at());
+        assert!(
+            t.ends_with(
+                "linked peer=192.0.2.7 port=50112 conn=7 user=\"a\" share=\"s\" from=\"f\" to=\"g\""
+            ),
+            "{t}"
+        );
         let closed = ServerEvent::Closed(smb_proto::ConnectionError::Closed);
         assert!(record(&info(), &closed).is_none());
         let denied = ServerEvent::Refused {

@@ -315,6 +315,7 @@ fn a_drop_box_takes_scans_that_only_readers_see() {
         "put scan.pdf scan-1.pdf",
         // Change notification would name what others drop.
         "notify \\",
+        "hardlink scan-1.pdf link.pdf",
     ] {
         let out = s.client("scans", sc, cmd, d);
         assert!(out.contains(DENIED), "{cmd}: {out}");
@@ -341,9 +342,24 @@ fn a_drop_box_takes_scans_that_only_readers_see() {
         assert!(out.contains(DENIED), "{share}: {out}");
         assert!(!d.join(share).join("office-put.pdf").exists());
     }
-    // The writer of docs writes; an account in neither list does not connect.
-    let out = s.client("docs", sc, "put scan.pdf w.pdf; ls", d);
-    assert!(out.contains("w.pdf") && !out.contains("NT_STATUS"), "{out}");
+    // The writer of docs writes and links (NT_RENAME), the reader does not; an account in
+    // neither list does not connect.
+    let out = s.client(
+        "docs",
+        sc,
+        "put scan.pdf w.pdf; hardlink w.pdf w-link.pdf; ls",
+        d,
+    );
+    assert!(
+        out.contains("w-link.pdf") && !out.contains("NT_STATUS"),
+        "{out}"
+    );
+    use std::os::unix::fs::MetadataExt;
+    let ino = |f: &str| std::fs::metadata(d.join("docs").join(f)).unwrap().ino();
+    assert_eq!(ino("w.pdf"), ino("w-link.pdf"));
+    let out = s.client("docs", "office%office-pw", "hardlink w.pdf o-link.pdf", d);
+    assert!(out.contains(DENIED), "{out}");
+    assert!(!d.join("docs/o-link.pdf").exists());
     let out = s.client("docs", "visitor%visit-pw", "ls", d);
     assert!(out.contains(DENIED), "{out}");
     // The hidden share is not listed, and connects.

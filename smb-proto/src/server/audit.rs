@@ -1,5 +1,5 @@
 //! Audit events: who logged on and how, which share a session connected to with which
-//! rights, and which files it created, wrote, renamed and deleted.
+//! rights, and which files it created, wrote, renamed, linked and deleted.
 //!
 //! The connection reports them as [`ServerEvent::Audit`] when
 //! they have happened: a logon when its answer is decided, file events when the host
@@ -92,6 +92,17 @@ pub enum AuditEvent {
         /// New path.
         to: String,
     },
+    /// A file was given a second name (a hard link, NT_RENAME).
+    Linked {
+        /// User name.
+        user: String,
+        /// Share name.
+        share: String,
+        /// The existing name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
     /// A file or directory was deleted.
     Deleted {
         /// User name.
@@ -125,6 +136,7 @@ enum What {
     Write(u64),
     Close(u64),
     Rename(SharePath, SharePath),
+    Link(SharePath, SharePath),
     Delete(SharePath, bool),
     Mkdir(SharePath),
 }
@@ -185,6 +197,7 @@ pub(crate) fn issued(i: &mut Inner, op: u64, share: ShareId, call: &FsCall) {
         FsCall::Write { handle, .. } => What::Write(handle.0),
         FsCall::Close { handle, .. } => What::Close(handle.0),
         FsCall::Rename { from, to, .. } => What::Rename(from.clone(), to.clone()),
+        FsCall::Link { from, to } => What::Link(from.clone(), to.clone()),
         FsCall::Delete { path } => What::Delete(path.clone(), false),
         FsCall::Rmdir { path } => What::Delete(path.clone(), true),
         FsCall::Mkdir { path } => What::Mkdir(path.clone()),
@@ -243,6 +256,12 @@ pub(crate) fn completed(i: &mut Inner, op: u64, r: &FsResult<ErasedLater>) {
             })
         }),
         (What::Rename(from, to), Ok(_)) => Some(AuditEvent::Renamed {
+            user,
+            share: name,
+            from: String::from(from.as_str()),
+            to: String::from(to.as_str()),
+        }),
+        (What::Link(from, to), Ok(_)) => Some(AuditEvent::Linked {
             user,
             share: name,
             from: String::from(from.as_str()),

@@ -247,6 +247,7 @@ fn request_path(req: &Request) -> Option<String> {
         Request::OpenAndX(r) => &r.file_name,
         Request::Delete(r) => &r.file_name,
         Request::Rename(r) => &r.old_file_name,
+        Request::NtRename(r) => &r.old_file_name,
         Request::CreateDirectory(r) => &r.directory_name,
         Request::DeleteDirectory(r) => &r.directory_name,
         Request::CheckDirectory(r) => &r.directory_name,
