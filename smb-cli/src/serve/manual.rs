@@ -42,8 +42,8 @@ PER-SHARE ACCESS ([[share]] keys in the configuration file)
 
 AUDIT LOG
     One line per logon (peer, user, auth kind, result; a refusal with its reason and
-    status), tree connect (share, access), file created, written (bytes), renamed and
-    deleted, and refused tree connect or access (share, path, reason, status), to
+    status), tree connect (share, access), file created, written (bytes), renamed,
+    linked (hard link) and deleted, and refused tree connect or access (share, path, reason, status), to
     standard error or --audit-log FILE, as text or JSON lines (--log-format json). Never
     a password, hash or response. Besides it, every refusal is also one warning line
     (\"refused: peer=...\", for fail2ban) on standard error, and diagnostics (-v, -vv)
