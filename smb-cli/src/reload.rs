@@ -1,7 +1,7 @@
 //! `smb serve`'s signals: SIGTERM and SIGINT stop it, SIGHUP reloads the configuration
 //! file and the account database.
 //!
-//! A reload works the whole configuration out again ([`plan`]);
+//! A reload works the whole configuration out again ([`plan()`]);
 //! when anything is wrong it is refused with a message and nothing changes. Otherwise
 //! the accounts are replaced for every connection's next logon, the audit log is
 //! reopened, and the server's [`Settings`] get the new configuration: new connections

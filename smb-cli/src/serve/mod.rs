@@ -1,5 +1,5 @@
-//! `smb serve`: the command line ([`args`]), the configuration file ([`file`]), what
-//! they add up to ([`plan`], worked out again on each reload), the manual ([`manual`]),
+//! `smb serve`: the command line ([`args`]), the configuration file ([`mod@file`]), what
+//! they add up to ([`mod@plan`], worked out again on each reload), the manual ([`manual`]),
 //! and running the server with its signals, audit log and name service (here).
 
 use std::process::ExitCode;
