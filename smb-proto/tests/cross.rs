@@ -650,3 +650,45 @@ fn random_cross_workloads_keep_oplocks_exclusive_and_leak_nothing() {
         h.finish();
     }
 }
+
+fn lock(fid: u16, timeout: u32) -> LockingAndXRequest {
+    LockingAndXRequest {
+        fid,
+        timeout,
+        locks: vec![LockRange {
+            pid: 1,
+            offset: 0,
+            length: 4,
+            pad: 0,
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_vanished_clients_locks_go_before_its_handles_are_closed() {
+    // smbtorture's base.disconnect: a client locks, vanishes, and at once a new one
+    // takes the same lock without waiting. Here the host has not yet run the vanished
+    // connection's closes when the new lock arrives.
+    let mut h = hub();
+    let a = h.connect(true);
+    let b = h.connect(true);
+    let rw = access::FILE_READ_DATA | access::FILE_WRITE_DATA;
+    let (fa, _) = open(&mut h, a, "f.txt", rw, ALL, disposition::OPEN, 0);
+    assert_eq!(h.call(a, lock(fa, 0)).header.nt_status(), NtStatus::SUCCESS);
+    let (fb, _) = open(&mut h, b, "f.txt", rw, ALL, disposition::OPEN, 0);
+    assert_eq!(
+        h.call(b, lock(fb, 0)).header.nt_status(),
+        NtStatus::LOCK_NOT_GRANTED
+    );
+    h.peers[a].stalled = true;
+    h.peers[a].dropped = true;
+    let now = h.now;
+    h.peers[a].server.handle_eof(now);
+    h.run();
+    assert!(!h.peers[a].server.is_finished(), "its closes still wait");
+    assert_eq!(h.call(b, lock(fb, 0)).header.nt_status(), NtStatus::SUCCESS);
+    h.drop_peer(a);
+    close(&mut h, b, fb);
+    h.finish();
+}
