@@ -288,7 +288,19 @@ impl FileSystem for LocalFs {
             (Some(f), _) => f.metadata().map_err(st)?,
             (None, _) => s.meta(&rel)?,
         };
-        let fi = info(&name_of(&rel), &m);
+        let mut fi = info(&name_of(&rel), &m);
+        // What clients set that the disk cannot hold (a creation time, DOS bits) is kept
+        // in an extended attribute: an open reports it as a query would.
+        if action != CreateAction::Created {
+            match &file {
+                Some(f) => dosattr::apply(&mut fi, &dosattr::read(f)),
+                None => {
+                    if let Ok((f, _)) = open_either(&s.dir, here(&rel)) {
+                        dosattr::apply(&mut fi, &dosattr::read(&f));
+                    }
+                }
+            }
+        }
         let handle = self.handles.insert(share, rel, file)?;
         Ok((handle, fi, action))
     }
