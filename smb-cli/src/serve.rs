@@ -21,6 +21,25 @@ pub enum SigningArg {
     Required,
 }
 
+/// What a share promises about written data (`durability`).
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DurabilityArg {
+    /// Written data is on disk before CLOSE or FLUSH is answered (the default).
+    Close,
+    /// FLUSH syncs; CLOSE leaves the data to the operating system's writeback (as smbd).
+    Os,
+}
+
+impl From<DurabilityArg> for smb_localfs::Durability {
+    fn from(d: DurabilityArg) -> Self {
+        match d {
+            DurabilityArg::Close => Self::Close,
+            DurabilityArg::Os => Self::Os,
+        }
+    }
+}
+
 /// Server engines.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -70,6 +89,12 @@ pub struct ServeArgs {
     /// [default: tokio]
     #[arg(long, value_enum)]
     pub engine: Option<Engine>,
+    /// When written data must be on disk: `close` (before CLOSE is answered) or `os`
+    /// (CLOSE leaves it to the operating system; FLUSH still syncs). Replaces the config
+    /// file's global `durability`; a share's own `durability` key still wins
+    /// [default: close].
+    #[arg(long, value_enum)]
+    pub durability: Option<DurabilityArg>,
     /// Message signing [default: on].
     #[arg(long, value_enum)]
     pub signing: Option<SigningArg>,
@@ -109,6 +134,8 @@ pub struct FileConfig {
     pub engine: Option<Engine>,
     /// Signing.
     pub signing: Option<SigningArg>,
+    /// When written data must be on disk, for shares without their own setting.
+    pub durability: Option<DurabilityArg>,
     /// Anonymous and guest logins.
     #[serde(default)]
     pub guest: bool,
@@ -163,6 +190,8 @@ pub struct FileShare {
     /// Remark shown in share listings.
     #[serde(default)]
     pub comment: String,
+    /// When written data must be on disk (default: the global setting).
+    pub durability: Option<DurabilityArg>,
 }
 
 /// A `[[user]]` table.
@@ -228,8 +257,13 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         .unwrap_or_else(|| "0.0.0.0:445".into());
     let engine = a.engine.or(file.engine).unwrap_or(Engine::Tokio);
     let signing = a.signing.or(file.signing).unwrap_or(SigningArg::On);
+    let durability = a
+        .durability
+        .or(file.durability)
+        .unwrap_or(DurabilityArg::Close);
     let mut shares = Vec::new();
     let mut roots = Vec::new();
+    let mut durabilities: Vec<smb_localfs::Durability> = Vec::new();
     for sh in &file.shares {
         if sh.name.is_empty() || sh.name.len() > 12 {
             return Err(format!("share name {:?}: 1 to 12 characters", sh.name));
@@ -247,6 +281,7 @@ fn serve(a: ServeArgs) -> Result<(), String> {
             comment: sh.comment.clone(),
         });
         roots.push((sh.path.clone(), sh.read_only));
+        durabilities.push(sh.durability.unwrap_or(durability).into());
     }
     for (s, ro) in a
         .shares
@@ -264,6 +299,7 @@ fn serve(a: ServeArgs) -> Result<(), String> {
             comment: String::new(),
         });
         roots.push((path, ro));
+        durabilities.push(durability.into());
     }
     if shares.is_empty() {
         return Err(
@@ -280,9 +316,11 @@ fn serve(a: ServeArgs) -> Result<(), String> {
             .ok_or_else(|| format!("user {u:?}: expected NAME:PASSWORD"))?;
         accounts.add(n, p);
     }
-    crate::serve_s3::local_first(&mut shares, &mut roots);
+    let mut both: Vec<_> = shares.into_iter().zip(durabilities).collect();
+    crate::serve_s3::local_first(&mut both, &mut roots);
+    let (shares, durabilities): (Vec<ShareConfig>, Vec<_>) = both.into_iter().unzip();
     let watch_disk = !a.no_kernel_change_notify && file.kernel_change_notify.unwrap_or(true);
-    let fs = crate::serve_s3::file_system(&roots, file.s3.as_ref(), watch_disk)?;
+    let fs = crate::serve_s3::file_system(&roots, &durabilities, file.s3.as_ref(), watch_disk)?;
     let mut config = ServerConfig::new(shares.clone(), Arc::new(accounts));
     config.oplocks = !a.no_oplocks && file.oplocks.unwrap_or(true);
     if let Some(s) = file.oplock_break_timeout_secs {
@@ -444,4 +482,27 @@ fn serve(a: ServeArgs) -> Result<(), String> {
     }
     eprintln!("smb serve: stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durability_is_read_globally_and_per_share() {
+        let c: FileConfig = toml::from_str(
+            "durability = \"os\"\n\
+             [[share]]\nname = \"a\"\npath = \"/a\"\n\
+             [[share]]\nname = \"b\"\npath = \"/b\"\ndurability = \"close\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.durability, Some(DurabilityArg::Os));
+        assert_eq!(c.shares[0].durability, None);
+        assert_eq!(c.shares[1].durability, Some(DurabilityArg::Close));
+        assert!(toml::from_str::<FileConfig>("durability = \"never\"").is_err());
+        assert_eq!(
+            smb_localfs::Durability::from(DurabilityArg::Os),
+            smb_localfs::Durability::Os
+        );
+    }
 }
