@@ -286,6 +286,11 @@ impl FileSystem for Mounts {
         fs.rename(inner, from, to, replace)
     }
 
+    fn link(&self, share: ShareId, from: &SharePath, to: &SharePath) -> Result<(), NtStatus> {
+        let (_, fs, inner) = self.route(share)?;
+        fs.link(inner, from, to)
+    }
+
     fn delete(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus> {
         let (_, fs, inner) = self.route(share)?;
         fs.delete(inner, path)
@@ -398,6 +403,9 @@ impl FileSystem for Widened {
         replace: bool,
     ) -> Result<(), NtStatus> {
         self.0.rename(share, from, to, replace)
+    }
+    fn link(&self, share: ShareId, from: &SharePath, to: &SharePath) -> Result<(), NtStatus> {
+        self.0.link(share, from, to)
     }
     fn delete(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus> {
         self.0.delete(share, path)

@@ -161,6 +161,24 @@ fn each_share_reaches_the_folder_of_its_backend() {
 }
 
 #[test]
+fn hard_links_reach_the_share_backend() {
+    use std::os::unix::fs::MetadataExt;
+    let f = fixture("link");
+    // Share 1 is LocalFs's second folder: the link is made there, beside its file.
+    f.m.link(ShareId(1), &sp("only-b.txt"), &sp("linked.txt"))
+        .unwrap();
+    let meta = std::fs::metadata(f.tmp.path().join("b/linked.txt")).unwrap();
+    assert_eq!(meta.nlink(), 2);
+    assert!(!f.tmp.path().join("a/linked.txt").exists());
+    // The plain backend has no hard links: the default answer comes through.
+    assert_eq!(
+        f.m.link(ShareId(0), &sp("only-c.txt"), &sp("linked.txt"))
+            .err(),
+        Some(NtStatus::NOT_SUPPORTED)
+    );
+}
+
+#[test]
 fn handles_are_tagged_and_reach_the_backend_that_opened_them() {
     let f = fixture("handles");
     let (hc, info_c, _) =

@@ -465,6 +465,8 @@ impl<L: Send + 'static> ServerConnection<L> {
             }
             i.waiting.clear();
             i.searches.clear();
+            // The locks go now; the handles close one after the other below.
+            i.shared.release_locks_of(i.conn_id);
             let files = core::mem::take(&mut i.files);
             // The cleanup below closes these one after the other.
             for f in files.values() {

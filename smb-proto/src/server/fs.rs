@@ -216,6 +216,13 @@ pub enum FsCall {
         /// Replace an existing target.
         replace: bool,
     },
+    /// A second name for a file (a hard link); answered with [`FsReply::Done`].
+    Link {
+        /// The existing file.
+        from: SharePath,
+        /// The new name (must not exist).
+        to: SharePath,
+    },
     /// Delete a file; answered with [`FsReply::Done`].
     Delete {
         /// The file.
@@ -257,6 +264,7 @@ impl FsCall {
             FsCall::Write { .. }
             | FsCall::SetInfo { .. }
             | FsCall::Rename { .. }
+            | FsCall::Link { .. }
             | FsCall::Delete { .. }
             | FsCall::Mkdir { .. }
             | FsCall::Rmdir { .. }
@@ -444,6 +452,11 @@ pub trait FileSystem {
         to: &SharePath,
         replace: bool,
     ) -> Result<(), NtStatus>;
+    /// Gives a file a second name (a hard link); default: not supported.
+    fn link(&self, share: ShareId, from: &SharePath, to: &SharePath) -> Result<(), NtStatus> {
+        let _ = (share, from, to);
+        Err(NtStatus::NOT_SUPPORTED)
+    }
     /// Deletes a file.
     fn delete(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus>;
     /// Creates a directory.
@@ -537,6 +550,7 @@ pub trait FileSystem {
             FsCall::Rename { from, to, replace } => {
                 self.rename(s, from, to, *replace).map(|()| FsReply::Done)
             }
+            FsCall::Link { from, to } => self.link(s, from, to).map(|()| FsReply::Done),
             FsCall::Delete { path } => self.delete(s, path).map(|()| FsReply::Done),
             FsCall::Mkdir { path } => self.mkdir(s, path).map(|()| FsReply::Done),
             FsCall::Rmdir { path } => self.rmdir(s, path).map(|()| FsReply::Done),

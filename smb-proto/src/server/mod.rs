@@ -21,6 +21,7 @@ pub mod notify;
 mod oplock;
 pub mod path;
 pub mod shared;
+pub mod shortname;
 mod state;
 pub use crate::wildcard;
 

@@ -53,6 +53,10 @@ pub(crate) struct OpenFile {
     /// Offset of the last byte-range lock refused on this open (Samba's
     /// `lock_failure_offset`): a repeat spins briefly and fails with FILE_LOCK_CONFLICT.
     pub lock_failure: Option<u64>,
+    /// SMB_COM_SEEK's position (where the last read or write ended, or a seek put it).
+    pub seek_pos: i64,
+    /// FilePositionInformation (set by the client, moved by reads).
+    pub position: u64,
 }
 
 /// One search (FIND_FIRST2 handle).
@@ -61,6 +65,22 @@ pub(crate) struct Search {
     pub tid: u16,
     pub entries: Vec<DirEntry>,
     pub pos: usize,
+    /// What a FIND_FIRST2 search lists again on each FIND_NEXT2 (`pos` is then an index
+    /// into its `order`); `None` for searches that page through `entries`.
+    pub source: Option<SearchSource>,
+}
+
+/// A live search: the folder, pattern and attributes, and every name seen in it so far in
+/// listing order (`.` and `..` first; deleted names stay, as places to resume after).
+#[derive(Debug, Clone)]
+pub(crate) struct SearchSource {
+    pub share: ShareId,
+    pub dir: SharePath,
+    pub pattern: String,
+    pub attrs: u16,
+    pub order: Vec<String>,
+    /// The EA names of a QUERY_EAS_FROM_LIST search.
+    pub ea_names: Vec<String>,
 }
 
 /// Negotiated parameters.

@@ -19,10 +19,16 @@ mod ipc;
 mod lock;
 mod names;
 mod notify;
+mod nt_rename;
+mod nttrans;
 mod open;
 mod oplock;
 mod pipe;
+mod rap;
+mod search;
+mod seek;
 mod session;
+mod setinfo;
 mod trans2;
 mod tree;
 
@@ -349,6 +355,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::WriteAndX(r) => files::write_andx(cx, rc, r).await,
         Request::Close(r) => files::close(cx, rc, r).await,
         Request::Flush(r) => files::flush(cx, rc, r).await,
+        Request::Seek(r) => seek::seek(cx, rc, r).await,
         Request::LockingAndX(r) => lock::locking(cx, rc, r).await,
         Request::Read(r) => files::read_core(cx, rc, r).await,
         Request::Write(r) => files::write_core(cx, rc, r).await,
@@ -358,6 +365,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
         Request::Delete(r) => names::delete(cx, rc, r).await,
         Request::Rename(r) => names::rename(cx, rc, r).await,
+        Request::NtRename(r) => nt_rename::nt_rename(cx, rc, r).await,
         Request::CreateDirectory(r) => names::mkdir(cx, rc, &r.directory_name)
             .await
             .map(|()| Answer::ok(CreateDirectoryResponse)),

@@ -156,22 +156,40 @@ pub(crate) async fn rename_path(
     replace: bool,
     fi: &FileInfo,
 ) -> Result<(), NtStatus> {
-    let shared = cx.with(|i| i.shared.clone());
     if !fi.is_dir {
-        shared.check_rename((share, fi.file_id))?;
-    } else {
-        // A directory with open files below it cannot move.
-        let below = cx.with(|i| {
+        // As Samba's rename_internals: an open for DELETE sharing reading and writing, so
+        // an open that does not share delete, or has delete access itself, refuses it.
+        cx.with(|i| i.shared.clone()).check_open(
+            (share, fi.file_id),
+            crate::wire::consts::access::DELETE,
+            crate::wire::consts::share::READ | crate::wire::consts::share::WRITE,
+        )?;
+    }
+    rename_checked(cx, share, from, to, replace, fi).await
+}
+
+/// Renames a path whose sharing was checked (or needs none: a rename through its own
+/// handle); updates this connection's open entries.
+pub(crate) async fn rename_checked(
+    cx: &Cx,
+    share: ShareId,
+    from: &SharePath,
+    to: &SharePath,
+    replace: bool,
+    fi: &FileInfo,
+) -> Result<(), NtStatus> {
+    // A directory with open files below it cannot move, whoever renames it.
+    if fi.is_dir
+        && cx.with(|i| {
             i.files.values().any(|f| {
                 f.share == share
                     && f.path.as_str().len() > from.as_str().len()
                     && f.path.as_str().starts_with(from.as_str())
                     && f.path.as_str().as_bytes()[from.as_str().len()] == b'/'
             })
-        });
-        if below {
-            return Err(NtStatus::ACCESS_DENIED);
-        }
+        })
+    {
+        return Err(NtStatus::ACCESS_DENIED);
     }
     cx.fs(
         share,
@@ -192,6 +210,16 @@ pub(crate) async fn rename_path(
     Ok(())
 }
 
+/// Before a rename by name (SMBmv, NT_RENAME) of a file: the rename opens the file for
+/// DELETE sharing read and write (as Samba), so it breaks oplocks first (a batch oplock
+/// to level II, even when the rename then fails with SHARING_VIOLATION).
+pub(crate) async fn contend_rename(cx: &Cx, share: ShareId, fi: &FileInfo) {
+    if !fi.is_dir {
+        let rw = sharing::READ | sharing::WRITE;
+        super::oplock::contend(cx, (share, fi.file_id), access::DELETE, rw, false).await;
+    }
+}
+
 pub(crate) async fn rename(cx: &Cx, rc: &Rc, r: RenameRequest) -> HResult {
     let share = writable(cx, rc)?;
     let from = SharePath::parse(&r.old_file_name)?;
@@ -206,12 +234,7 @@ pub(crate) async fn rename(cx: &Cx, rc: &Rc, r: RenameRequest) -> HResult {
     if from == to {
         return Ok(Answer::ok(RenameResponse));
     }
-    if !fi.is_dir {
-        // Renaming opens the file for DELETE sharing read and write (as Samba): it breaks
-        // oplocks first.
-        let rw = sharing::READ | sharing::WRITE;
-        super::oplock::contend(cx, (share, fi.file_id), access::DELETE, rw, false).await;
-    }
+    contend_rename(cx, share, &fi).await;
     rename_path(cx, share, &from, &to, false, &fi).await?;
     Ok(Answer::ok(RenameResponse))
 }
@@ -289,7 +312,8 @@ pub(crate) async fn set_information(cx: &Cx, rc: &Rc, r: SetInformationRequest) 
             ..Default::default()
         },
         size: None,
-        attributes: Some(attrs),
+        // As Samba and Windows: NORMAL alone changes nothing (0 clears every attribute).
+        attributes: (r.file_attributes != ext_attr::NORMAL as u16).then_some(attrs),
     };
     cx.fs(
         share,
@@ -313,74 +337,55 @@ pub(crate) async fn query_disk(cx: &Cx, rc: &Rc) -> HResult {
     )))
 }
 
-/// An 8.3 name for the core SEARCH: the name itself when it fits, else a mangled form.
+/// The 8.3 name the core SEARCH reports, NUL-padded (as Samba and Windows send it).
 fn dos_name(name: &str) -> [u8; 13] {
-    let mut out = [b' '; 13];
-    out[12] = 0;
-    let upper: alloc::string::String = name.chars().flat_map(char::to_uppercase).collect();
-    let (base, ext) = match upper.rfind('.') {
-        Some(i) if i > 0 => (&upper[..i], &upper[i + 1..]),
-        _ => (upper.as_str(), ""),
-    };
-    let ok = |s: &str, n: usize| {
-        s.len() <= n
-            && s.bytes()
-                .all(|b| b.is_ascii_graphic() && !b" .\\/:*?\"<>|".contains(&b))
-    };
-    let text = if name == "." || name == ".." {
-        alloc::string::String::from(name)
-    } else if ok(base, 8) && ok(ext, 3) && !base.is_empty() {
-        if ext.is_empty() {
-            base.into()
-        } else {
-            alloc::format!("{base}.{ext}")
-        }
-    } else {
-        let b: alloc::string::String = base
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .take(6)
-            .collect();
-        let e: alloc::string::String = ext
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .take(3)
-            .collect();
-        if e.is_empty() {
-            alloc::format!("{b}~1")
-        } else {
-            alloc::format!("{b}~1.{e}")
-        }
-    };
+    let mut out = [0u8; 13];
+    let text = crate::server::shortname::short_name(name);
     for (i, b) in text.bytes().take(12).enumerate() {
         out[i] = b;
     }
     out
 }
 
+/// Core SEARCH ids travel in one byte of the resume key: 1 to 255.
+fn new_core_sid(i: &mut crate::server::state::Inner) -> Option<u16> {
+    (1u16..=255).find(|v| !i.searches.contains_key(v))
+}
+
+/// The core SEARCH (0x81), as Samba answers it: a search stays open until a request finds
+/// nothing more (or the tree goes); the resume key carries the search id in byte 12 and
+/// the position in bytes 13..17 (the client's own state in 17..21 comes back as sent); a
+/// name without wildcards that matches nothing is NO_MORE_FILES, a wildcard search that
+/// finds nothing is an empty success.
 pub(crate) async fn search(cx: &Cx, rc: &Rc, r: SearchRequest) -> HResult {
     use crate::server::state::Search;
     use crate::wire::msg::trans2::info::{DirEntry, filetime_to_dos};
     let (share, _) = check_disk(cx, rc)?;
-    let client_state: [u8; 4] = if r.resume_key.len() == RESUME_KEY_LEN {
+    let resuming = r.resume_key.len() == RESUME_KEY_LEN;
+    let client_state: [u8; 4] = if resuming {
         r.resume_key[17..21].try_into().unwrap_or([0; 4])
     } else {
         [0; 4]
     };
-    let sid = if r.resume_key.len() == RESUME_KEY_LEN {
-        let sid = u16::from_le_bytes([r.resume_key[1], r.resume_key[2]]);
+    let (sid, wild) = if resuming {
+        let sid = u16::from(r.resume_key[12]);
         let pos = u32::from_le_bytes([
-            r.resume_key[3],
-            r.resume_key[4],
-            r.resume_key[5],
-            r.resume_key[6],
+            r.resume_key[13],
+            r.resume_key[14],
+            r.resume_key[15],
+            r.resume_key[16],
         ]) as usize;
-        cx.with(|i| i.searches.get_mut(&sid).map(|s| s.pos = pos))
-            .ok_or(NtStatus::NO_MORE_FILES)?;
-        sid
+        cx.with(|i| {
+            i.searches
+                .get_mut(&sid)
+                .filter(|s| s.tid == rc.tid && s.source.is_none())
+                .map(|s| s.pos = pos)
+        })
+        .ok_or(NtStatus::NO_MORE_FILES)?;
+        (sid, true)
     } else {
         let (dir, pattern) = SharePath::parse_pattern(&r.file_name)?;
-        let here = stat(cx, share, &dir).await?;
+        let wild = wildcard::has_wildcards(&pattern);
         let mut entries = Vec::new();
         let mk = |fi: &FileInfo, name: &str| DirEntry {
             last_write_time: fi.written,
@@ -389,45 +394,43 @@ pub(crate) async fn search(cx: &Cx, rc: &Rc, r: SearchRequest) -> HResult {
             file_name: name.into(),
             ..Default::default()
         };
-        for name in [".", ".."] {
-            if !dir.is_root()
-                && wildcard::matches(&pattern, name)
-                && attrs_match(r.search_attributes, &here, true)
-            {
-                entries.push(mk(&here, name));
+        for (name, fi) in super::search::raw_listing(cx, share, &dir).await? {
+            if (name == "." || name == "..") && dir.is_root() {
+                continue;
             }
-        }
-        for fi in list(cx, share, &dir).await? {
-            let short = dos_name(&fi.name);
-            let short_s: alloc::string::String = short
-                .iter()
-                .take_while(|&&b| b != 0 && b != b' ')
-                .map(|&b| b as char)
-                .collect();
-            if (wildcard::matches(&pattern, &fi.name) || wildcard::matches(&pattern, &short_s))
+            let short = crate::server::shortname::short_name(&name);
+            if (wildcard::matches(&pattern, &name) || wildcard::matches(&pattern, &short))
                 && attrs_match(r.search_attributes, &fi, true)
             {
-                entries.push(mk(&fi, &fi.name));
+                entries.push(mk(&fi, &name));
             }
         }
         if entries.is_empty() {
-            return Err(NtStatus::NO_MORE_FILES);
+            return if wild {
+                Ok(Answer::ok(SearchResponse {
+                    entries: Vec::new(),
+                }))
+            } else {
+                Err(NtStatus::NO_MORE_FILES)
+            };
         }
-        cx.with(|i| {
+        let sid = cx.with(|i| {
             if i.searches.len() >= i.config.limits.max_searches {
                 return Err(NtStatus::INSUFFICIENT_RESOURCES);
             }
-            let sid = i.new_sid().ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+            let sid = new_core_sid(i).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
             i.searches.insert(
                 sid,
                 Search {
                     tid: rc.tid,
                     entries,
                     pos: 0,
+                    source: None,
                 },
             );
             Ok(sid)
-        })?
+        })?;
+        (sid, wild)
     };
     let room = cx
         .with(|i| i.neg.client_max_buffer as usize)
@@ -441,9 +444,27 @@ pub(crate) async fn search(cx: &Cx, rc: &Rc, r: SearchRequest) -> HResult {
         let end = (start + max).min(s.entries.len());
         let mut v = Vec::new();
         for (k, e) in s.entries[start..end].iter().enumerate() {
+            let name = dos_name(&e.file_name);
             let mut key = [0u8; RESUME_KEY_LEN];
-            key[1..3].copy_from_slice(&sid.to_le_bytes());
-            key[3..7].copy_from_slice(&((start + k + 1) as u32).to_le_bytes());
+            // The name in FCB form (8 + 3, space-padded, no dot), as Samba puts it.
+            let text: alloc::string::String = name
+                .iter()
+                .take_while(|&&b| b != 0)
+                .map(|&b| b as char)
+                .collect();
+            let (b, x) = text
+                .trim_end()
+                .split_once('.')
+                .unwrap_or((text.trim_end(), ""));
+            key[1..12].fill(b' ');
+            for (j, c) in b.bytes().take(8).enumerate() {
+                key[1 + j] = c;
+            }
+            for (j, c) in x.bytes().take(3).enumerate() {
+                key[9 + j] = c;
+            }
+            key[12] = sid as u8;
+            key[13..17].copy_from_slice(&((start + k + 1) as u32).to_le_bytes());
             key[17..21].copy_from_slice(&client_state);
             let (date, time) = filetime_to_dos(e.last_write_time);
             v.push(SearchEntry {
@@ -451,17 +472,17 @@ pub(crate) async fn search(cx: &Cx, rc: &Rc, r: SearchRequest) -> HResult {
                 file_attributes: ext_attr::to_dos(e.attributes) as u8,
                 last_write_time: time as u32 | (date as u32) << 16,
                 file_size: e.end_of_file.min(u32::MAX as u64) as u32,
-                file_name: dos_name(&e.file_name),
+                file_name: name,
             });
         }
         s.pos = end;
-        if end >= s.entries.len() {
+        if v.is_empty() {
             i.searches.remove(&sid);
         }
         Some(v)
     });
     match out {
-        Some(v) if !v.is_empty() => Ok(Answer::ok(SearchResponse { entries: v })),
+        Some(v) if !v.is_empty() || wild => Ok(Answer::ok(SearchResponse { entries: v })),
         _ => Err(NtStatus::NO_MORE_FILES),
     }
 }

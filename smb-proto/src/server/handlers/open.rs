@@ -182,6 +182,8 @@ pub(crate) async fn open_with_oplock(
                 delete_on_close: spec.delete_on_close,
                 pid: rc.pid(),
                 lock_failure: None,
+                seek_pos: 0,
+                position: 0,
             },
         )
     });

@@ -28,7 +28,9 @@ pub mod logoff;
 pub mod negotiate;
 pub mod nt_cancel;
 pub mod nt_create;
+pub mod nt_rename;
 pub mod nt_transact;
+pub mod nt_transact_sub;
 pub mod open_andx;
 pub mod process_exit;
 pub mod query_disk;
@@ -39,6 +41,7 @@ pub mod read;
 pub mod read_andx;
 pub mod rename;
 pub mod search;
+pub mod seek;
 pub mod session_setup;
 pub mod set_information;
 pub mod trans2;
@@ -62,6 +65,7 @@ pub use logoff::*;
 pub use negotiate::*;
 pub use nt_cancel::*;
 pub use nt_create::*;
+pub use nt_rename::*;
 pub use nt_transact::*;
 pub use open_andx::*;
 pub use process_exit::*;
@@ -71,6 +75,7 @@ pub use read::*;
 pub use read_andx::*;
 pub use rename::*;
 pub use search::*;
+pub use seek::*;
 pub use session_setup::*;
 pub use set_information::*;
 pub use trans2::info::{DirEntry, FileInformation, FsInformation, SetFileInfo};
@@ -228,7 +233,9 @@ messages! {
     Search(SearchRequest, SearchResponse);
     NtTransact(NtTransactRequest, NtTransactResponse);
     NtCreateAndX(NtCreateAndXRequest, NtCreateAndXResponse);
+    NtRename(NtRenameRequest, NtRenameResponse);
     NtCancel(NtCancelRequest, NtCancelResponse);
+    Seek(SeekRequest, SeekResponse);
 }
 
 /// A request message.
