@@ -14,7 +14,7 @@ use smb_s3::{S3Config, S3Fs, S3Location, S3Settings, S3Share};
 /// optional; the endpoint, region and credentials default to `AWS_ENDPOINT_URL`,
 /// `AWS_REGION` (or `AWS_DEFAULT_REGION`, else us-east-1), `AWS_ACCESS_KEY_ID` and
 /// `AWS_SECRET_ACCESS_KEY`.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileS3 {
     /// Endpoint URL of the store (e.g. `http://127.0.0.1:8333`).

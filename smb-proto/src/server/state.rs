@@ -133,6 +133,10 @@ pub(crate) struct Inner {
     pub next_tid: u16,
     pub next_fid: u16,
     pub next_sid: u16,
+    /// Per-share access: the trees' rights, what running requests work on.
+    pub access: super::access::AccessBook,
+    /// Audit: calls whose answers make events, open handles and bytes written.
+    pub audit: super::audit::AuditBook,
 }
 
 impl Inner {
@@ -175,6 +179,8 @@ impl Inner {
             next_tid: 1,
             next_fid: 0x4000,
             next_sid: 1,
+            access: Default::default(),
+            audit: Default::default(),
         }
     }
 

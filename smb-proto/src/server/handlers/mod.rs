@@ -182,9 +182,14 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
         let cmd = block.body.command();
         rc.last = k + 1 == n;
         let path = request_path(&block.body);
+        let connecting = match &block.body {
+            Request::TreeConnectAndX(r) => Some(share_named(cx, &r.path)),
+            _ => None,
+        };
         let result = dispatch(cx, &mut rc, block.body).await;
         if let Err(s @ (NtStatus::ACCESS_DENIED | NtStatus::NETWORK_ACCESS_DENIED)) = result {
             let (user, share) = who(cx, &rc);
+            let share = connecting.or(share);
             refuse(cx, user, share, path, s, RefusalReason::AccessDenied);
         }
         match result {
@@ -242,6 +247,7 @@ fn request_path(req: &Request) -> Option<String> {
         Request::OpenAndX(r) => &r.file_name,
         Request::Delete(r) => &r.file_name,
         Request::Rename(r) => &r.old_file_name,
+        Request::NtRename(r) => &r.old_file_name,
         Request::CreateDirectory(r) => &r.directory_name,
         Request::DeleteDirectory(r) => &r.directory_name,
         Request::CheckDirectory(r) => &r.directory_name,
@@ -251,6 +257,18 @@ fn request_path(req: &Request) -> Option<String> {
         _ => return None,
     };
     Some(p.clone())
+}
+
+/// The share a tree connect names (`\\SERVER\SHARE`), as configured when it exists,
+/// else as the client wrote it.
+fn share_named(cx: &Cx, path: &str) -> String {
+    let name = path.rsplit(['\\', '/']).next().unwrap_or("");
+    cx.with(|i| {
+        i.config
+            .find_share(name)
+            .and_then(|s| i.config.shares.get(s.0 as usize))
+            .map_or_else(|| String::from(name), |s| s.name.clone())
+    })
 }
 
 /// The session's user name and the tree's share name, as far as they exist.
@@ -284,6 +302,7 @@ pub(crate) fn refuse(
     reason: RefusalReason,
 ) {
     cx.with(|i| {
+        crate::server::audit::refusing(i, reason);
         i.events.push_back(ServerEvent::Refused {
             user,
             share,
@@ -302,11 +321,15 @@ pub(crate) fn check_uid(cx: &Cx, rc: &Rc) -> Result<(), NtStatus> {
     })
 }
 
-/// Checks UID and TID; returns the tree.
+/// Checks UID and TID; returns the tree. The request's file-system calls are checked
+/// against this tree's rights from now on.
 pub(crate) fn check_tree(cx: &Cx, rc: &Rc) -> Result<Tree, NtStatus> {
     check_uid(cx, rc)?;
-    cx.with(|i| i.trees.get(&rc.tid).cloned())
-        .ok_or(NtStatus::SMB_BAD_TID)
+    cx.with(|i| {
+        crate::server::access::enter(i, rc.uid, rc.tid);
+        i.trees.get(&rc.tid).cloned()
+    })
+    .ok_or(NtStatus::SMB_BAD_TID)
 }
 
 /// Checks UID and TID and that the tree is a disk share; returns the share and whether it
@@ -329,7 +352,15 @@ pub(crate) fn check_fid(cx: &Cx, rc: &Rc, fid: u16) -> Result<OpenFile, NtStatus
 async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
     match req {
         Request::Negotiate(r) => session::negotiate(cx, rc, r),
-        Request::SessionSetupAndX(r) => session::session_setup(cx, rc, r).await,
+        Request::SessionSetupAndX(r) => {
+            let probe = crate::server::audit::LogonProbe::of(&r);
+            cx.with(crate::server::audit::logon_starts);
+            let res = session::session_setup(cx, rc, r).await;
+            if let Err(s) = res {
+                cx.with(|i| probe.refused(i, s));
+            }
+            res
+        }
         Request::LogoffAndX(_) => session::logoff(cx, rc).await,
         Request::TreeConnectAndX(r) => tree::tree_connect(cx, rc, r).await,
         Request::TreeDisconnect(_) => tree::tree_disconnect(cx, rc).await,

@@ -249,6 +249,7 @@ fn finish_login(
                 }
                 (None, crate::server::config::SigningMode::Required) => {
                     i.sessions.remove(&uid);
+                    crate::server::audit::refusing(i, RefusalReason::SigningRequired);
                     i.events.push_back(crate::server::ServerEvent::Refused {
                         user: auth.user.clone(),
                         share: None,
@@ -267,6 +268,7 @@ fn finish_login(
             s.established = true;
             s.ntlm = None;
         }
+        crate::server::audit::logon(i, uid, &auth);
         i.events
             .push_back(crate::server::ServerEvent::SessionEstablished {
                 uid,
