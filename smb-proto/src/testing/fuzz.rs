@@ -119,7 +119,7 @@ pub fn handshake_prefix() -> &'static [u8] {
 /// client) that holds `file.txt` with a batch oplock and waits for any change in the
 /// share: what the fuzzed connection does breaks the oplock and answers the pending
 /// change notification.
-fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, Side) {
+pub(super) fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, Side) {
     use super::hub::{Hub, created, notify, nt_create, open_dir};
     use super::pair::{Pair, client_config, fixture, in_order, server_config};
     use crate::wire::consts::{access, disposition, share};
@@ -159,7 +159,7 @@ fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, 
 }
 
 /// The other connection's client and the MID of its change-notify request.
-struct Side {
+pub(super) struct Side {
     client: usize,
     watch: u16,
     breaks: core::cell::Cell<usize>,
@@ -177,14 +177,19 @@ pub struct CrossReach {
 
 /// How the other connection answers breaks.
 #[derive(Clone, Copy)]
-enum Answer {
+pub(super) enum Answer {
     Ack,
     Close,
     Ignore,
 }
 
 /// Lets the other connection answer what it received; runs until both settle.
-fn settle(p: &mut super::pair::Pair, hub: &mut super::hub::Hub, side: &Side, answer: Answer) {
+pub(super) fn settle(
+    p: &mut super::pair::Pair,
+    hub: &mut super::hub::Hub,
+    side: &Side,
+    answer: Answer,
+) {
     use crate::wire::msg::CloseRequest;
     for _ in 0..4 {
         hub.run();
@@ -362,14 +367,19 @@ pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
         &p.server_bytes[..],
     )));
     seeds.push(names);
-    // Named pipes last.
+    // Named pipes, then the file semantics (DOS opens, positions, locks, sessions).
     seeds.push(pipe_seed());
+    let mut s = alloc::vec![0x01u8];
+    s.extend(super::fuzz_semantics::semantics_requests(&client_after(
+        &p.server_bytes[..],
+    )));
+    seeds.push(s);
     seeds
 }
 
 /// A raw client with the UID and TID of the session that [`handshake_prefix`] set up
 /// (whose server answers are `answers`).
-fn client_after(answers: &[u8]) -> super::raw::RawClient {
+pub(super) fn client_after(answers: &[u8]) -> super::raw::RawClient {
     let mut c = super::raw::RawClient::new(1, true);
     c.receive(answers);
     for r in core::mem::take(&mut c.inbox) {

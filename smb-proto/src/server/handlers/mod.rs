@@ -14,6 +14,8 @@ use crate::wire::{
     Command, ErrorResponse, Flags2, Header, Message, MessageBody, NtStatus, Request, Response,
 };
 
+mod core_open;
+mod dos_open;
 mod files;
 mod ipc;
 mod lock;
@@ -22,6 +24,7 @@ mod notify;
 mod nt_rename;
 mod nttrans;
 mod open;
+mod open_trans;
 mod oplock;
 mod pipe;
 mod rap;
@@ -43,6 +46,7 @@ pub(crate) const SERVER_CAPS: u32 = caps::UNICODE
     | caps::RPC_REMOTE_APIS
     | caps::STATUS32
     | caps::LEVEL_II_OPLOCKS
+    | caps::LOCK_AND_READ
     | caps::NT_FIND
     | caps::INFOLEVEL_PASSTHRU
     | caps::LARGE_READX
@@ -57,11 +61,20 @@ pub(crate) struct Rc {
     pub unicode: bool,
     /// The command being served is the last of its AndX chain.
     pub last: bool,
+    /// The file an earlier command of this AndX chain opened: later commands of the chain
+    /// act on it whatever FID they name (clients send 0), as on Windows and Samba.
+    pub chain_fid: Option<u16>,
 }
 
 impl Rc {
     pub fn pid(&self) -> u32 {
         self.h.pid()
+    }
+
+    /// The PID byte-range locks are owned by: the low 16 bits only, as in the lock
+    /// entries of LOCKING_ANDX (Windows ignores PIDHigh here).
+    pub fn lock_pid(&self) -> u32 {
+        self.h.pid_low as u32
     }
 }
 
@@ -122,14 +135,7 @@ fn reply_header(cx: &Cx, h: &Header, status: NtStatus, uid: u16, tid: u16) -> He
     r.flags2 = response_flags2(cx, h.flags2);
     // These "statuses" are DOS errors by nature; clients expect them in DOS form even when
     // they asked for NT status codes (as Samba and Windows send them).
-    if matches!(
-        status,
-        NtStatus::INVALID_SMB
-            | NtStatus::SMB_BAD_TID
-            | NtStatus::SMB_BAD_FID
-            | NtStatus::SMB_BAD_UID
-            | NtStatus::SMB_BAD_COMMAND
-    ) {
+    if status.is_dos() {
         r.flags2 = Flags2(r.flags2.0 & !Flags2::NT_STATUS);
     }
     r.set_status(status);
@@ -170,6 +176,7 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
         tid: h.tid,
         h: h.clone(),
         last: false,
+        chain_fid: None,
     };
     let signing_before = cx.with(|i| i.signing.is_some());
     let mut blocks: Vec<Response> = Vec::new();
@@ -199,6 +206,9 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
                 }
                 if let Some(t) = a.tid {
                     rc.tid = t;
+                }
+                if let Some(fid) = opened_fid(&a.body) {
+                    rc.chain_fid = Some(fid);
                 }
                 silent |= a.silent;
                 blocks.push(a.body);
@@ -245,6 +255,9 @@ fn request_path(req: &Request) -> Option<String> {
     let p = match req {
         Request::NtCreateAndX(r) => &r.file_name,
         Request::OpenAndX(r) => &r.file_name,
+        Request::Open(r) => &r.file_name,
+        Request::Create(r) => &r.file_name,
+        Request::CreateNew(r) => &r.file_name,
         Request::Delete(r) => &r.file_name,
         Request::Rename(r) => &r.old_file_name,
         Request::NtRename(r) => &r.old_file_name,
@@ -342,11 +355,33 @@ pub(crate) fn check_disk(cx: &Cx, rc: &Rc) -> Result<(ShareId, bool), NtStatus> 
     }
 }
 
-/// Looks up a FID on this tree.
+/// The FID a response opened, for the commands chained after it.
+fn opened_fid(body: &Response) -> Option<u16> {
+    match body {
+        Response::NtCreateAndX(r) => Some(r.fid),
+        Response::OpenAndX(r) => Some(r.fid),
+        _ => None,
+    }
+}
+
+/// The FID a command means: the file its AndX chain opened, if it did, else the one it
+/// names.
+pub(crate) fn chained_fid(rc: &Rc, fid: u16) -> u16 {
+    rc.chain_fid.unwrap_or(fid)
+}
+
+/// Looks up a FID of this tree and session (the file the AndX chain opened, if it did).
 pub(crate) fn check_fid(cx: &Cx, rc: &Rc, fid: u16) -> Result<OpenFile, NtStatus> {
     check_tree(cx, rc)?;
-    cx.with(|i| i.files.get(&fid).filter(|f| f.tid == rc.tid).cloned())
-        .ok_or(NtStatus::INVALID_HANDLE)
+    let fid = chained_fid(rc, fid);
+    // A FID belongs to the tree and the session that opened it (as on Windows).
+    cx.with(|i| {
+        i.files
+            .get(&fid)
+            .filter(|f| f.tid == rc.tid && f.uid == rc.uid)
+            .cloned()
+    })
+    .ok_or(NtStatus::INVALID_HANDLE)
 }
 
 async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
@@ -388,17 +423,27 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::Flush(r) => files::flush(cx, rc, r).await,
         Request::Seek(r) => seek::seek(cx, rc, r).await,
         Request::LockingAndX(r) => lock::locking(cx, rc, r).await,
+        Request::LockAndRead(r) => lock::lock_and_read(cx, rc, r).await,
         Request::Read(r) => files::read_core(cx, rc, r).await,
         Request::Write(r) => files::write_core(cx, rc, r).await,
         Request::WriteAndClose(r) => files::write_and_close(cx, rc, r).await,
         Request::WriteAndUnlock(r) => files::write_and_unlock(cx, rc, r).await,
         Request::CreateTemporary(r) => open::create_temporary(cx, rc, r).await,
+        Request::Open(r) => core_open::open_core(cx, rc, r).await,
+        Request::Create(r) => core_open::create(cx, rc, r).await,
+        Request::CreateNew(r) => core_open::create_new(cx, rc, r).await,
+        Request::QueryInformation2(r) => core_open::query_information2(cx, rc, r).await,
+        Request::LockByteRange(r) => lock::lock_byte_range(cx, rc, r).await,
+        Request::UnlockByteRange(r) => lock::unlock_byte_range(cx, rc, r).await,
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
         Request::Delete(r) => names::delete(cx, rc, r).await,
-        Request::Rename(r) => names::rename(cx, rc, r).await,
+        Request::Rename(r) => names::rename(cx, rc, r)
+            .await
+            .map_err(|e| collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS)),
         Request::NtRename(r) => nt_rename::nt_rename(cx, rc, r).await,
         Request::CreateDirectory(r) => names::mkdir(cx, rc, &r.directory_name)
             .await
+            .map_err(|e| collision_as(rc, e, NtStatus::SMB_NO_ACCESS))
             .map(|()| Answer::ok(CreateDirectoryResponse)),
         Request::DeleteDirectory(r) => names::rmdir(cx, rc, r).await,
         Request::CheckDirectory(r) => names::check_directory(cx, rc, r).await,
@@ -421,6 +466,26 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
             Err(NtStatus::SMB_BAD_COMMAND)
         }
     }
+}
+
+/// OBJECT_NAME_COLLISION as a client that takes DOS error codes gets it from a command
+/// that does not open (Windows and Samba answer `dos` there, not ERRfilexists); any
+/// other status unchanged.
+pub(crate) fn collision_as(rc: &Rc, status: NtStatus, dos: NtStatus) -> NtStatus {
+    if status == NtStatus::OBJECT_NAME_COLLISION && !rc.h.flags2.has(Flags2::NT_STATUS) {
+        dos
+    } else {
+        status
+    }
+}
+
+/// Refuses `.` as a whole path (Windows: OBJECT_NAME_INVALID), which path parsing would
+/// otherwise read as the share root.
+pub(crate) fn reject_dot(raw: &str) -> Result<(), NtStatus> {
+    if raw.trim_matches(['\\', '/']) == "." {
+        return Err(NtStatus::OBJECT_NAME_INVALID);
+    }
+    Ok(())
 }
 
 fn echo(cx: &Cx, rc: &Rc, r: EchoRequest) -> HResult {
@@ -457,9 +522,9 @@ pub(crate) fn file_information(
         last_write_time: fi.written,
         change_time: fi.changed,
         attributes: attributes(fi),
-        allocation_size: fi.allocation_size,
+        allocation_size: allocation(fi),
         end_of_file: fi.size,
-        number_of_links: fi.links.max(1),
+        number_of_links: links(fi, delete_pending),
         delete_pending,
         directory: fi.is_dir,
         ea_size: 0,
@@ -471,6 +536,18 @@ pub(crate) fn file_information(
         mode: 0,
         alignment: 0,
     }
+}
+
+/// The allocation size to report: none for a directory, as on Windows and Samba.
+pub(crate) fn allocation(fi: &super::fs::FileInfo) -> u64 {
+    if fi.is_dir { 0 } else { fi.allocation_size }
+}
+
+/// The link count to report: one for a directory (whatever the host counts), and one
+/// less while a delete is pending (Windows reports 0 links for a file about to go).
+fn links(fi: &super::fs::FileInfo, delete_pending: bool) -> u32 {
+    let n = if fi.is_dir { 1 } else { fi.links.max(1) };
+    n - delete_pending as u32
 }
 
 /// The attributes to report: the host's, with DIRECTORY/NORMAL fixed up.

@@ -16,6 +16,8 @@ use super::message::{
 };
 
 pub mod close;
+pub mod core_lock;
+pub mod core_open;
 pub mod create_temporary;
 pub mod delete;
 pub mod directory;
@@ -23,6 +25,7 @@ pub mod echo;
 pub mod find_close2;
 pub mod flush;
 mod format;
+pub mod lock_and_read;
 pub mod locking;
 pub mod logoff;
 pub mod negotiate;
@@ -35,6 +38,7 @@ pub mod open_andx;
 pub mod process_exit;
 pub mod query_disk;
 pub mod query_information;
+pub mod query_information2;
 pub mod rap;
 pub mod rap_servers;
 pub mod read;
@@ -54,12 +58,15 @@ pub mod write_and_unlock;
 pub mod write_andx;
 
 pub use close::*;
+pub use core_lock::*;
+pub use core_open::*;
 pub use create_temporary::*;
 pub use delete::*;
 pub use directory::*;
 pub use echo::*;
 pub use find_close2::*;
 pub use flush::*;
+pub use lock_and_read::*;
 pub use locking::*;
 pub use logoff::*;
 pub use negotiate::*;
@@ -71,6 +78,7 @@ pub use open_andx::*;
 pub use process_exit::*;
 pub use query_disk::*;
 pub use query_information::*;
+pub use query_information2::*;
 pub use read::*;
 pub use read_andx::*;
 pub use rename::*;
@@ -212,9 +220,17 @@ messages! {
     Read(ReadRequest, ReadResponse);
     Write(WriteRequest, WriteResponse);
     CreateTemporary(CreateTemporaryRequest, CreateTemporaryResponse);
+    Open(OpenRequest, OpenResponse);
+    Create(CreateRequest, CreateResponse);
+    CreateNew(CreateNewRequest, CreateNewResponse);
+    QueryInformation2(QueryInformation2Request, QueryInformation2Response);
+    LockByteRange(LockByteRangeRequest, LockByteRangeResponse);
+    UnlockByteRange(UnlockByteRangeRequest, UnlockByteRangeResponse);
+    Seek(SeekRequest, SeekResponse);
     CheckDirectory(CheckDirectoryRequest, CheckDirectoryResponse);
     ProcessExit(ProcessExitRequest, ProcessExitResponse);
     WriteAndUnlock(WriteAndUnlockRequest, WriteAndUnlockResponse);
+    LockAndRead(LockAndReadRequest, LockAndReadResponse);
     LockingAndX(LockingAndXRequest, LockingAndXResponse);
     Transaction(TransactionRequest, TransactionResponse);
     Echo(EchoRequest, EchoResponse);
@@ -235,7 +251,6 @@ messages! {
     NtCreateAndX(NtCreateAndXRequest, NtCreateAndXResponse);
     NtRename(NtRenameRequest, NtRenameResponse);
     NtCancel(NtCancelRequest, NtCancelResponse);
-    Seek(SeekRequest, SeekResponse);
 }
 
 /// A request message.
@@ -273,6 +288,39 @@ macro_rules! untyped_body {
                 b.w.bytes(&self.words);
                 b.start_data();
                 b.w.bytes(&self.data);
+            }
+        }
+    };
+}
+
+/// Defines a body that is one FID word and no data (FLUSH, QUERY_INFORMATION2, the
+/// answers of CREATE and CREATE_NEW).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! fid_body {
+    ($(#[$m:meta])* $name:ident, $cmd:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct $name {
+            /// The file.
+            pub fid: u16,
+        }
+
+        impl $crate::wire::message::Body for $name {
+            const COMMAND: $crate::wire::header::Command = $crate::wire::header::Command::$cmd;
+
+            fn decode(
+                b: &mut $crate::wire::message::BlockDecoder<'_>,
+            ) -> Result<Self, $crate::wire::codec::DecodeError> {
+                b.expect_word_count(&[1])?;
+                Ok(Self {
+                    fid: b.params.u16("FID")?,
+                })
+            }
+
+            fn encode(&self, b: &mut $crate::wire::message::BlockEncoder<'_>) {
+                b.w.u16(self.fid);
+                b.start_data();
             }
         }
     };
