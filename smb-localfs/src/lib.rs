@@ -75,7 +75,7 @@ mod testing;
 pub mod wake;
 pub mod windows;
 
-pub use fs::LocalFs;
+pub use fs::{Durability, LocalFs};
 pub use later::{FileRange, LaterSource};
 pub use mounts::Mounts;
 

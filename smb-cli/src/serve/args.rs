@@ -18,6 +18,25 @@ pub enum SigningArg {
     Required,
 }
 
+/// What a share promises about written data (`durability`).
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DurabilityArg {
+    /// Written data is on disk before CLOSE or FLUSH is answered (the default).
+    Close,
+    /// FLUSH syncs; CLOSE leaves the data to the operating system's writeback (as smbd).
+    Os,
+}
+
+impl From<DurabilityArg> for smb_localfs::Durability {
+    fn from(d: DurabilityArg) -> Self {
+        match d {
+            DurabilityArg::Close => Self::Close,
+            DurabilityArg::Os => Self::Os,
+        }
+    }
+}
+
 /// Server engines.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -84,6 +103,12 @@ pub struct ServeArgs {
     /// [default: tokio]
     #[arg(long, value_enum)]
     pub engine: Option<Engine>,
+    /// When written data must be on disk: `close` (before CLOSE is answered) or `os`
+    /// (CLOSE leaves it to the operating system; FLUSH still syncs). Replaces the config
+    /// file's global `durability`; a share's own `durability` key still wins
+    /// [default: close].
+    #[arg(long, value_enum)]
+    pub durability: Option<DurabilityArg>,
     /// Message signing [default: on].
     #[arg(long, value_enum)]
     pub signing: Option<SigningArg>,

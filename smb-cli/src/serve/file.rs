@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::audit_log::LogFormat;
-use crate::serve::args::{Engine, SigningArg};
+use crate::serve::args::{DurabilityArg, Engine, SigningArg};
 
 /// The TOML configuration file (every field optional).
 #[derive(Debug, Default, serde::Deserialize)]
@@ -15,6 +15,8 @@ pub struct FileConfig {
     pub engine: Option<Engine>,
     /// Signing.
     pub signing: Option<SigningArg>,
+    /// When written data must be on disk, for shares without their own setting.
+    pub durability: Option<DurabilityArg>,
     /// Anonymous and guest logins.
     #[serde(default)]
     pub guest: bool,
@@ -87,6 +89,8 @@ pub struct FileShare {
     pub guest: Option<bool>,
     /// Listed in share enumerations [default: true].
     pub browseable: Option<bool>,
+    /// When written data must be on disk (default: the global setting).
+    pub durability: Option<DurabilityArg>,
 }
 
 /// A `[[user]]` table.
@@ -127,4 +131,27 @@ pub struct FileLimits {
 pub fn load_config(path: &std::path::Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durability_is_read_globally_and_per_share() {
+        let c: FileConfig = toml::from_str(
+            "durability = \"os\"\n\
+             [[share]]\nname = \"a\"\npath = \"/a\"\n\
+             [[share]]\nname = \"b\"\npath = \"/b\"\ndurability = \"close\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.durability, Some(DurabilityArg::Os));
+        assert_eq!(c.shares[0].durability, None);
+        assert_eq!(c.shares[1].durability, Some(DurabilityArg::Close));
+        assert!(toml::from_str::<FileConfig>("durability = \"never\"").is_err());
+        assert_eq!(
+            smb_localfs::Durability::from(DurabilityArg::Os),
+            smb_localfs::Durability::Os
+        );
+    }
 }

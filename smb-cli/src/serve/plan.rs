@@ -10,7 +10,7 @@ use smb_proto::server::{ServerConfig, ShareConfig, SigningMode};
 
 use crate::accounts::SharedAccounts;
 use crate::audit_log::LogFormat;
-use crate::serve::args::{Engine, ServeArgs, SigningArg};
+use crate::serve::args::{DurabilityArg, Engine, ServeArgs, SigningArg};
 use crate::serve::file::{FileConfig, load_config};
 
 /// What one (re)load of the arguments and the configuration file gives.
@@ -31,6 +31,9 @@ pub(crate) struct Plan {
     pub account_count: usize,
     /// The folder of each share, by share index, and whether it is read-only.
     pub roots: Vec<(PathBuf, bool)>,
+    /// What each share folder promises about written data, by folder (a folder shared
+    /// twice with different settings gets the stricter one).
+    pub durability: std::collections::BTreeMap<PathBuf, smb_localfs::Durability>,
     /// Watch the share folders for changes others make on disk.
     pub watch_disk: bool,
     /// The object store of `s3://` shares.
@@ -61,6 +64,18 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
     let engine = a.engine.or(file.engine).unwrap_or(Engine::Tokio);
     let signing = a.signing.or(file.signing).unwrap_or(SigningArg::On);
     let guest = a.guest || file.guest;
+    let global = a
+        .durability
+        .or(file.durability)
+        .unwrap_or(DurabilityArg::Close);
+    let mut durability = std::collections::BTreeMap::new();
+    let mut promise = |path: &PathBuf, d: DurabilityArg| {
+        let d: smb_localfs::Durability = d.into();
+        let e = durability.entry(path.clone()).or_insert(d);
+        if d.syncs_at_close() {
+            *e = d;
+        }
+    };
     let mut shares = Vec::new();
     let mut roots = Vec::new();
     for sh in &file.shares {
@@ -80,6 +95,7 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
             comment: sh.comment.clone(),
             access: crate::share_access::of_file_share(sh, guest)?,
         });
+        promise(&sh.path, sh.durability.unwrap_or(global));
         roots.push((sh.path.clone(), sh.read_only));
     }
     for (s, ro) in a
@@ -98,6 +114,7 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
             comment: String::new(),
             access: crate::share_access::of_command_line(guest),
         });
+        promise(&path, global);
         roots.push((path, ro));
     }
     if shares.is_empty() {
@@ -218,6 +235,7 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
         accounts,
         account_count: names.len(),
         roots,
+        durability,
         watch_disk: !a.no_kernel_change_notify && file.kernel_change_notify.unwrap_or(true),
         s3: file.s3.clone(),
         name_service: !a.no_name_service && file.name_service.unwrap_or(true),
@@ -231,7 +249,11 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
 /// The file system serving these share folders and `s3://` locations, in this order, with
 /// the plan's object store and disk-watching settings.
 pub(crate) fn open_fs(roots: &[(PathBuf, bool)], p: &Plan) -> Result<SharedFs, String> {
-    crate::serve_s3::file_system(roots, p.s3.as_ref(), p.watch_disk)
+    let durability: Vec<_> = roots
+        .iter()
+        .map(|(path, _)| p.durability.get(path).copied().unwrap_or_default())
+        .collect();
+    crate::serve_s3::file_system(roots, &durability, p.s3.as_ref(), p.watch_disk)
 }
 
 fn split_share(s: &str) -> Result<(String, PathBuf), String> {
