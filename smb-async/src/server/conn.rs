@@ -156,10 +156,6 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
                     let _ = conn.process_input(clock.now());
                     if n >= room {
                         room = BUSY_ROOM;
-                    } else if room == QUIET_ROOM {
-                        // Between the requests of a quiet connection no buffer is kept:
-                        // ten thousand idle sessions cost no 8 KiB each.
-                        conn.release_idle_input();
                     }
                 }
                 ReadOutcome::Nothing => {}

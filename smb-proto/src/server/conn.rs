@@ -161,13 +161,6 @@ impl<L: Send + 'static> ServerConnection<L> {
         self.deframer.input_buffer(room)
     }
 
-    /// Frees the input buffer when no partial message waits in it, so an idle
-    /// connection holds no buffer (hosts call it after
-    /// [`process_input`](Self::process_input) while a connection is quiet).
-    pub fn release_idle_input(&mut self) {
-        self.deframer.release_if_empty();
-    }
-
     /// Processes what the host read into [`input_buffer`](Self::input_buffer).
     pub fn process_input(&mut self, now: Now) -> Result<(), ConnectionError> {
         if let Some(e) = &self.closing {

@@ -440,14 +440,6 @@ impl Deframer {
         !self.buf.is_empty()
     }
 
-    /// Gives the buffer's memory back when it holds nothing (a quiet connection keeps
-    /// no input buffer between requests); the next read allocates afresh.
-    pub fn release_if_empty(&mut self) {
-        if self.buf.is_empty() && self.buf.capacity() > 0 {
-            self.buf = BytesMut::new();
-        }
-    }
-
     /// Length announced by a complete header at the front of the buffer.
     fn announced(&self) -> Option<usize> {
         if self.buf.len() < NBSS_HEADER_LEN {
@@ -532,27 +524,6 @@ mod tests {
         d.push(&hex_decode(want).unwrap());
         assert_eq!(d.next_packet().unwrap(), Some(p));
         assert_eq!(d.next_packet().unwrap(), None);
-    }
-
-    #[test]
-    fn an_empty_buffer_is_released_and_a_partial_frame_kept() {
-        let mut d = Deframer::new(Transport::Direct, 1000);
-        let msg = NbssPacket::Message(Bytes::from_static(b"abc"));
-        let frame = msg.encode(Transport::Direct);
-        let buf = d.input_buffer(8192);
-        buf.extend_from_slice(&frame);
-        buf.extend_from_slice(&frame[..2]);
-        assert_eq!(d.next_packet().unwrap(), Some(msg.clone()));
-        // Half a header waits: nothing is released.
-        d.release_if_empty();
-        assert!(d.in_frame() && d.buf.capacity() >= 2);
-        d.push(&frame[2..]);
-        assert_eq!(d.next_packet().unwrap(), Some(msg.clone()));
-        d.release_if_empty();
-        assert_eq!(d.buf.capacity(), 0);
-        // And the next read works as before.
-        d.input_buffer(64).extend_from_slice(&frame);
-        assert_eq!(d.next_packet().unwrap(), Some(msg.clone()));
     }
 
     #[test]
