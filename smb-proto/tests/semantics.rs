@@ -190,10 +190,17 @@ impl World {
         Some(conn.replies.remove(i))
     }
 
-    /// Sends and returns the response (which must come without time passing).
+    /// Sends and returns the response, letting up to two seconds of virtual time pass
+    /// for it (a sharing violation is retried for about a second before it is answered).
     fn call(&mut self, c: usize, body: impl Into<Request>) -> Message<Response> {
         let mid = self.send(c, body);
-        self.take(c, mid).expect("an immediate response")
+        for _ in 0..100 {
+            if let Some(m) = self.take(c, mid) {
+                return m;
+            }
+            self.advance(Duration::from_millis(20));
+        }
+        self.take(c, mid).expect("a response within two seconds")
     }
 
     fn status(&mut self, c: usize, body: impl Into<Request>) -> NtStatus {

@@ -15,6 +15,7 @@ use crate::wire::{
 };
 
 mod core_open;
+mod defer;
 mod dos_open;
 mod files;
 mod ipc;
@@ -416,7 +417,10 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::WriteAndX(r) if pipe::is_pipe(cx, r.fid) => pipe::write_andx(cx, rc, r).await,
         Request::Close(r) if pipe::is_pipe(cx, r.fid) => pipe::close(cx, rc, r).await,
         Request::NtCreateAndX(r) => open::nt_create(cx, rc, r).await,
-        Request::OpenAndX(r) => open::open_andx(cx, rc, r).await,
+        Request::OpenAndX(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || open::open_andx(cx, rc, r.clone())).await
+        }
         Request::ReadAndX(r) => files::read_andx(cx, rc, r).await,
         Request::WriteAndX(r) => files::write_andx(cx, rc, r).await,
         Request::Close(r) => files::close(cx, rc, r).await,
@@ -428,24 +432,46 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::Write(r) => files::write_core(cx, rc, r).await,
         Request::WriteAndClose(r) => files::write_and_close(cx, rc, r).await,
         Request::WriteAndUnlock(r) => files::write_and_unlock(cx, rc, r).await,
-        Request::CreateTemporary(r) => open::create_temporary(cx, rc, r).await,
-        Request::Open(r) => core_open::open_core(cx, rc, r).await,
-        Request::Create(r) => core_open::create(cx, rc, r).await,
-        Request::CreateNew(r) => core_open::create_new(cx, rc, r).await,
+        // Like Samba, the SMB1 opens, deletes and renames retry sharing violations.
+        Request::CreateTemporary(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || open::create_temporary(cx, rc, r.clone())).await
+        }
+        Request::Open(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || core_open::open_core(cx, rc, r.clone())).await
+        }
+        Request::Create(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || core_open::create(cx, rc, r.clone())).await
+        }
+        Request::CreateNew(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || core_open::create_new(cx, rc, r.clone())).await
+        }
         Request::QueryInformation2(r) => core_open::query_information2(cx, rc, r).await,
         Request::LockByteRange(r) => lock::lock_byte_range(cx, rc, r).await,
         Request::UnlockByteRange(r) => lock::unlock_byte_range(cx, rc, r).await,
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
-        Request::Delete(r) => names::delete(cx, rc, r).await,
-        Request::Rename(r) => names::rename(cx, rc, r)
-            .await
-            .map_err(|e| collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS)),
+        Request::Delete(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || names::delete(cx, rc, r.clone())).await
+        }
+        Request::Rename(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || names::rename(cx, rc, r.clone()))
+                .await
+                .map_err(|e| collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS))
+        }
         Request::NtRename(r) => nt_rename::nt_rename(cx, rc, r).await,
         Request::CreateDirectory(r) => names::mkdir(cx, rc, &r.directory_name)
             .await
             .map_err(|e| collision_as(rc, e, NtStatus::SMB_NO_ACCESS))
             .map(|()| Answer::ok(CreateDirectoryResponse)),
-        Request::DeleteDirectory(r) => names::rmdir(cx, rc, r).await,
+        Request::DeleteDirectory(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || names::rmdir(cx, rc, r.clone())).await
+        }
         Request::CheckDirectory(r) => names::check_directory(cx, rc, r).await,
         Request::QueryInformation(r) => names::query_information(cx, rc, r).await,
         Request::SetInformation(r) => names::set_information(cx, rc, r).await,

@@ -3,7 +3,6 @@
 
 use alloc::collections::BTreeMap;
 use alloc::format;
-use core::time::Duration;
 
 use super::dos_open::{map_open_params, open_dos, open_results};
 use super::{Answer, HResult, Rc, allocation, attributes, check_disk, check_fid, check_tree};
@@ -415,12 +414,11 @@ pub(super) async fn nt_open(cx: &Cx, rc: &Rc, r: &NtCreateAndXRequest) -> Result
         // A directory cannot be superseded or overwritten, whether it exists or not.
         return Err(NtStatus::INVALID_PARAMETER);
     }
-    // A sharing violation is retried for about a second before it is reported, as Samba
-    // does: another client may be about to close the file.
-    let deadline = cx.now().instant + Duration::from_millis(950);
+    // A sharing violation is retried for about a second before it is reported.
     let requested = super::oplock::requested_nt(r.flags);
-    loop {
-        let res = open_with_oplock(
+    let delete_on_close = opts & create_options::DELETE_ON_CLOSE != 0;
+    super::defer::retry_sharing(cx, || {
+        open_with_oplock(
             cx,
             rc,
             OpenSpec {
@@ -429,22 +427,14 @@ pub(super) async fn nt_open(cx: &Cx, rc: &Rc, r: &NtCreateAndXRequest) -> Result
                 share_access: r.share_access & share::ALL,
                 disposition,
                 kind,
-                delete_on_close: opts & create_options::DELETE_ON_CLOSE != 0,
+                delete_on_close,
                 create_attributes: r.ext_file_attributes,
                 allocation_size: r.allocation_size,
             },
             requested,
         )
-        .await;
-        match res {
-            Err(NtStatus::SHARING_VIOLATION) if cx.now().instant < deadline => {
-                let now = cx.now().instant;
-                cx.sleep_until(deadline.min(now + Duration::from_millis(20)))
-                    .await;
-            }
-            other => return other,
-        }
-    }
+    })
+    .await
 }
 
 pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResult {
