@@ -1052,6 +1052,50 @@ fn chkpath_and_getatr_name_bad_paths_like_windows() {
 }
 
 #[test]
+fn renames_onto_a_taken_name_answer_dos_clients_with_err_rename() {
+    // smbtorture raw.samba3badpath: SMB_COM_RENAME and NT_RENAME onto an existing file.
+    let mut w = World::new(1);
+    w.fs.put("dir/a.txt", b"a");
+    w.fs.put("dir/b.txt", b"b");
+    let requests = [
+        Request::from(RenameRequest {
+            search_attributes: 0,
+            old_file_name: "dir\\a.txt".into(),
+            new_file_name: "dir\\b.txt".into(),
+        }),
+        Request::from(NtRenameRequest {
+            search_attributes: 0,
+            information_level: smb_proto::wire::msg::nt_rename::nt_rename_flags::RENAME,
+            cluster_count: 0,
+            old_file_name: "dir\\a.txt".into(),
+            new_file_name: "dir\\b.txt".into(),
+        }),
+    ];
+    let err_rename = smb_proto::wire::DosError {
+        class: 1,
+        code: 183,
+    };
+    for req in requests {
+        assert_eq!(
+            w.status(0, req.clone()),
+            NtStatus::OBJECT_NAME_COLLISION,
+            "{req:?}"
+        );
+        let mut h = w.header(0);
+        h.flags2 = Flags2(h.flags2.0 & !Flags2::NT_STATUS);
+        let mid = w.send_msg(0, Message::new(h, req.clone()));
+        let r = w.take(0, mid).unwrap();
+        assert_eq!(
+            r.header.status(),
+            smb_proto::wire::Status::Dos(err_rename),
+            "{req:?}"
+        );
+    }
+    assert_eq!(w.fs.get("dir/a.txt").as_deref(), Some(&b"a"[..]));
+    assert_eq!(w.fs.get("dir/b.txt").as_deref(), Some(&b"b"[..]));
+}
+
+#[test]
 fn security_descriptors_are_a_fixed_default() {
     use smb_proto::wire::msg::nt_transact_sub::nt_function::QUERY_SECURITY_DESC;
     // The self-relative header: owner, group and DACL offsets (0 when absent).

@@ -44,7 +44,11 @@ pub(crate) async fn nt_rename(cx: &Cx, rc: &Rc, r: NtRenameRequest) -> HResult {
         flags::RENAME => {
             if from != to {
                 super::names::contend_rename(cx, share, &fi).await;
-                rename_path(cx, share, &from, &to, false, &fi).await?;
+                // A DOS client hears ERRrename for a name taken, as from SMB_COM_RENAME
+                // (Samba; smbtorture raw.samba3badpath).
+                rename_path(cx, share, &from, &to, false, &fi)
+                    .await
+                    .map_err(|e| super::collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS))?;
             }
         }
         flags::HARD_LINK => {
