@@ -21,6 +21,8 @@ pub struct BenchOptions {
     pub idle_sessions: usize,
     /// Only row 8 (the S3-backed share against the store's own client).
     pub only_s3: bool,
+    /// Only row 7 (idle sessions: memory and logon time).
+    pub only_sessions: bool,
 }
 
 /// One row of the table.
@@ -265,6 +267,9 @@ pub fn run(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> 
     if o.only_s3 {
         return run_s3(root, o);
     }
+    if o.only_sessions {
+        return run_sessions(root, o);
+    }
     let env = prepare(root, o)?;
     let (sp, op) = (env.smbd.port, env.ours.port);
     let dl = env.local.path().to_path_buf();
@@ -484,7 +489,8 @@ pub fn run(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> 
 }
 
 /// Row 8 alone: builds `smb`, writes the big file, compares.
-fn run_s3(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> {
+/// Builds the release `smb`; returns its path.
+fn build_smb(root: &Path) -> Result<PathBuf, String> {
     let st = Command::new("cargo")
         .args(["build", "--release", "--bin", "smb"])
         .current_dir(root)
@@ -493,11 +499,28 @@ fn run_s3(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> {
     if !st.success() {
         return Err("building smb failed".into());
     }
+    Ok(root.join("target/release/smb"))
+}
+
+/// Row 7 alone (`--only-sessions`): idle sessions on a fresh `smb serve` and on smbd.
+fn run_sessions(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> {
+    let smb = build_smb(root)?;
+    let smbd = Smbd::start(&SmbdOptions::default());
+    let rows = crate::bench_sessions::rows(&smb, &smbd, o)?;
+    let md = render(&[], &rows, 0.0, o);
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("bench-sessions.md"), &md).map_err(|e| e.to_string())?;
+    Ok((rows, md))
+}
+
+fn run_s3(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> {
+    let smb = build_smb(root)?;
     let local = TempDir::new("bench");
     let big = smb_testkit::pattern(o.big_mib << 20, 42);
     std::fs::write(local.path().join("big.bin"), &big).map_err(|e| e.to_string())?;
     drop(big);
-    let rows = crate::bench_s3::rows(&root.join("target/release/smb"), local.path(), o)?;
+    let rows = crate::bench_s3::rows(&smb, local.path(), o)?;
     let md = render(&rows, &[], 0.0, o);
     let dir = root.join("target/bench");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;

@@ -44,6 +44,9 @@ enum Cmd {
         /// Only row 8: an S3-backed share against the store's own S3 client.
         #[arg(long)]
         only_s3: bool,
+        /// Only row 7: idle sessions (memory and logon time), ours and smbd's.
+        #[arg(long, conflicts_with = "only_s3")]
+        only_sessions: bool,
     },
     /// Many concurrent clients against `smb serve`, checksums everywhere, then a fault run.
     Load {
@@ -91,12 +94,14 @@ fn main() -> ExitCode {
             big_mib,
             idle_sessions,
             only_s3,
+            only_sessions,
         } => {
             let o = xtask::bench::BenchOptions {
                 rounds,
                 big_mib,
                 idle_sessions,
                 only_s3,
+                only_sessions,
             };
             match xtask::bench::run(&xtask::fuzz::repo_root(), &o) {
                 Ok((_, md)) => {
