@@ -19,9 +19,11 @@ use crate::deadline::Deadline;
 use crate::io::{ReadOutcome, read_some, write_transmit};
 use crate::runtime::{AsyncTcp, Runtime};
 
-/// The input buffer's spare room while a connection is quiet: idle sessions cost little.
-const QUIET_ROOM: usize = 8 * 1024;
-/// The spare room once a read fills the quiet room (bulk transfers).
+/// The input buffer's spare room while a connection is quiet: idle sessions cost little
+/// (the requests of a logon fit in it).
+const QUIET_ROOM: usize = 2 * 1024;
+/// The most spare room: a read that fills the room makes it four times larger, up to
+/// this (bulk transfers).
 const BUSY_ROOM: usize = 256 * 1024;
 
 enum Wake<L> {
@@ -155,7 +157,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
                     }
                     let _ = conn.process_input(clock.now());
                     if n >= room {
-                        room = BUSY_ROOM;
+                        room = (room * 4).min(BUSY_ROOM);
                     }
                 }
                 ReadOutcome::Nothing => {}
