@@ -173,9 +173,24 @@ impl Weed {
 
     /// Stops the store in its tracks (SIGSTOP): connections hang, nothing answers.
     pub fn pause(&self) {
+        let pid = self.pid();
         let _ = Command::new("kill")
-            .args(["-STOP", &self.pid().to_string()])
+            .args(["-STOP", &pid.to_string()])
             .status();
+        // The signal is delivered asynchronously: wait until the process is stopped
+        // (state `T` in /proc/PID/stat), so that nothing it was doing still completes.
+        let t0 = std::time::Instant::now();
+        while t0.elapsed() < std::time::Duration::from_secs(5) {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let state = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next());
+            if matches!(state, Some("T" | "t")) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
     }
 
     /// Lets a paused store go on (SIGCONT).
