@@ -23,6 +23,8 @@ pub struct BenchOptions {
     pub only_s3: bool,
     /// Only row 7 (idle sessions: memory and logon time).
     pub only_sessions: bool,
+    /// Only the read rows: 1, 2 (with the adapter examples) and 6.
+    pub only_reads: bool,
 }
 
 /// One row of the table.
@@ -334,108 +336,111 @@ pub fn run(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> 
             Some(1.5),
         )?);
     }
-    let oop = env.ours_os.port;
-    rows.push(compare(
-        &format!("3. write {gib}: smbclient to each server"),
-        (
-            "smbclient -> smb serve (os)",
-            Box::new(|| timed(&mut smbclient(oop, "put big.bin up.bin", &dl))),
-        ),
-        (
-            "smbclient -> smbd",
-            Box::new(|| timed(&mut smbclient(sp, "put big.bin up.bin", &dl))),
-        ),
-        r,
-        Some(1.25),
-    )?);
-    // The disk is shared: written copies go once their row is done.
-    let drop_copies = |name: &str| {
-        for dir in [env.smbd.share_dir(), env.ours_os.share_dir().to_path_buf()] {
-            let _ = std::fs::remove_file(dir.join(name));
-        }
-    };
-    drop_copies("up.bin");
-    rows.extend(crate::bench_disk::rows(
-        op,
-        env.ours.share_dir(),
-        &dl,
-        o.big_mib,
-        &gib,
-        r,
-    )?);
-    let src = dl.join("big.bin").to_string_lossy().into_owned();
-    rows.push(compare(
-        &format!("3. write {gib} to smbd: each client"),
-        (
-            "smb put -> smbd",
-            Box::new(|| timed(&mut env.smb(&["put", &src, &env.url("up2.bin")]))),
-        ),
-        (
-            "smbclient -> smbd",
-            Box::new(|| timed(&mut smbclient(sp, "put big.bin up2.bin", &dl))),
-        ),
-        r,
-        Some(1.25),
-    )?);
-    drop_copies("up2.bin");
-    let small_cmd = "prompt off; recurse off; cd small; lcd small-out; mget *";
-    std::fs::create_dir_all(dl.join("small-out")).map_err(|e| e.to_string())?;
-    rows.push(compare(
-        "4. 1000 files of 4 KiB: smbclient from each server",
-        (
-            "smbclient <- smb serve",
-            Box::new(|| timed(&mut smbclient(op, small_cmd, &dl))),
-        ),
-        (
-            "smbclient <- smbd",
-            Box::new(|| timed(&mut smbclient(sp, small_cmd, &dl))),
-        ),
-        r,
-        Some(1.5),
-    )?);
-    let small_dst = dl.join("small-smb").to_string_lossy().into_owned();
-    rows.push(compare(
-        "4. 1000 files of 4 KiB from smbd: each client",
-        (
-            "smb get -r <- smbd",
-            Box::new(|| {
-                let _ = std::fs::remove_dir_all(&small_dst);
-                timed(&mut env.smb(&["get", "-r", &env.url("small"), &small_dst]))
-            }),
-        ),
-        (
-            "smbclient mget <- smbd",
-            Box::new(|| timed(&mut smbclient(sp, small_cmd, &dl))),
-        ),
-        r,
-        Some(1.5),
-    )?);
-    rows.push(compare(
-        "5. list 10,000 entries: smbclient from each server",
-        (
-            "smbclient <- smb serve",
-            Box::new(|| timed(&mut smbclient(op, "ls many\\*", &dl))),
-        ),
-        (
-            "smbclient <- smbd",
-            Box::new(|| timed(&mut smbclient(sp, "ls many\\*", &dl))),
-        ),
-        r,
-        None,
-    )?);
-    rows.push(compare(
-        "5. list 10,000 entries from smbd: each client",
-        (
-            "smb ls <- smbd",
-            Box::new(|| timed(&mut env.smb(&["ls", &env.url("many")]))),
-        ),
-        (
-            "smbclient ls <- smbd",
-            Box::new(|| timed(&mut smbclient(sp, "ls many\\*", &dl))),
-        ),
-        r,
-        None,
-    )?);
+    // Rows 3 to 5 (writes, small files, listings), unless only the reads run.
+    if !o.only_reads {
+        let oop = env.ours_os.port;
+        rows.push(compare(
+            &format!("3. write {gib}: smbclient to each server"),
+            (
+                "smbclient -> smb serve (os)",
+                Box::new(|| timed(&mut smbclient(oop, "put big.bin up.bin", &dl))),
+            ),
+            (
+                "smbclient -> smbd",
+                Box::new(|| timed(&mut smbclient(sp, "put big.bin up.bin", &dl))),
+            ),
+            r,
+            Some(1.25),
+        )?);
+        // The disk is shared: written copies go once their row is done.
+        let drop_copies = |name: &str| {
+            for dir in [env.smbd.share_dir(), env.ours_os.share_dir().to_path_buf()] {
+                let _ = std::fs::remove_file(dir.join(name));
+            }
+        };
+        drop_copies("up.bin");
+        rows.extend(crate::bench_disk::rows(
+            op,
+            env.ours.share_dir(),
+            &dl,
+            o.big_mib,
+            &gib,
+            r,
+        )?);
+        let src = dl.join("big.bin").to_string_lossy().into_owned();
+        rows.push(compare(
+            &format!("3. write {gib} to smbd: each client"),
+            (
+                "smb put -> smbd",
+                Box::new(|| timed(&mut env.smb(&["put", &src, &env.url("up2.bin")]))),
+            ),
+            (
+                "smbclient -> smbd",
+                Box::new(|| timed(&mut smbclient(sp, "put big.bin up2.bin", &dl))),
+            ),
+            r,
+            Some(1.25),
+        )?);
+        drop_copies("up2.bin");
+        let small_cmd = "prompt off; recurse off; cd small; lcd small-out; mget *";
+        std::fs::create_dir_all(dl.join("small-out")).map_err(|e| e.to_string())?;
+        rows.push(compare(
+            "4. 1000 files of 4 KiB: smbclient from each server",
+            (
+                "smbclient <- smb serve",
+                Box::new(|| timed(&mut smbclient(op, small_cmd, &dl))),
+            ),
+            (
+                "smbclient <- smbd",
+                Box::new(|| timed(&mut smbclient(sp, small_cmd, &dl))),
+            ),
+            r,
+            Some(1.5),
+        )?);
+        let small_dst = dl.join("small-smb").to_string_lossy().into_owned();
+        rows.push(compare(
+            "4. 1000 files of 4 KiB from smbd: each client",
+            (
+                "smb get -r <- smbd",
+                Box::new(|| {
+                    let _ = std::fs::remove_dir_all(&small_dst);
+                    timed(&mut env.smb(&["get", "-r", &env.url("small"), &small_dst]))
+                }),
+            ),
+            (
+                "smbclient mget <- smbd",
+                Box::new(|| timed(&mut smbclient(sp, small_cmd, &dl))),
+            ),
+            r,
+            Some(1.5),
+        )?);
+        rows.push(compare(
+            "5. list 10,000 entries: smbclient from each server",
+            (
+                "smbclient <- smb serve",
+                Box::new(|| timed(&mut smbclient(op, "ls many\\*", &dl))),
+            ),
+            (
+                "smbclient <- smbd",
+                Box::new(|| timed(&mut smbclient(sp, "ls many\\*", &dl))),
+            ),
+            r,
+            None,
+        )?);
+        rows.push(compare(
+            "5. list 10,000 entries from smbd: each client",
+            (
+                "smb ls <- smbd",
+                Box::new(|| timed(&mut env.smb(&["ls", &env.url("many")]))),
+            ),
+            (
+                "smbclient ls <- smbd",
+                Box::new(|| timed(&mut smbclient(sp, "ls many\\*", &dl))),
+            ),
+            r,
+            None,
+        )?);
+    }
     // 6. The raw TCP ceiling for the same number of bytes, interleaved with our own
     // end-to-end read (our client from our server), so both see the same machine.
     let tcp_exe = env.examples.join("tcp_ceiling");
@@ -465,18 +470,20 @@ pub fn run(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> 
     )?;
     let tcp = e2e.theirs_median;
     rows.push(e2e);
-    rows.extend(crate::bench_s3::rows(&env.smb, env.local.path(), o)?);
-    // 9, 10. Many clients at once.
-    rows.extend(crate::bench_many::rows(
-        env.ours_os.port,
-        sp,
-        [env.ours_os.share_dir(), &env.smbd.share_dir()],
-        r.min(3),
-        &crate::bench_many::Crowd::default(),
-    )?);
+    if !o.only_reads {
+        rows.extend(crate::bench_s3::rows(&env.smb, env.local.path(), o)?);
+        // 9, 10. Many clients at once.
+        rows.extend(crate::bench_many::rows(
+            env.ours_os.port,
+            sp,
+            [env.ours_os.share_dir(), &env.smbd.share_dir()],
+            r.min(3),
+            &crate::bench_many::Crowd::default(),
+        )?);
+    }
     // 7. Idle sessions.
     let mut mem_rows = Vec::new();
-    if o.idle_sessions > 0 {
+    if o.idle_sessions > 0 && !o.only_reads {
         mem_rows = crate::bench_sessions::rows(&env.smb, &env.smbd, o)?;
     }
     let md = render(&rows, &mem_rows, tcp, o);
@@ -488,7 +495,6 @@ pub fn run(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> 
     Ok((rows, md))
 }
 
-/// Row 8 alone: builds `smb`, writes the big file, compares.
 /// Builds the release `smb`; returns its path.
 fn build_smb(root: &Path) -> Result<PathBuf, String> {
     let st = Command::new("cargo")
@@ -514,6 +520,7 @@ fn run_sessions(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), Str
     Ok((rows, md))
 }
 
+/// Row 8 alone: builds `smb`, writes the big file, compares.
 fn run_s3(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> {
     let smb = build_smb(root)?;
     let local = TempDir::new("bench");

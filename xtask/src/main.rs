@@ -47,6 +47,9 @@ enum Cmd {
         /// Only row 7: idle sessions (memory and logon time), ours and smbd's.
         #[arg(long, conflicts_with = "only_s3")]
         only_sessions: bool,
+        /// Only the read rows: 1, 2 (with the adapter examples) and 6.
+        #[arg(long, conflicts_with_all = ["only_s3", "only_sessions"])]
+        only_reads: bool,
     },
     /// Many concurrent clients against `smb serve`, checksums everywhere, then a fault run.
     Load {
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
             idle_sessions,
             only_s3,
             only_sessions,
+            only_reads,
         } => {
             let o = xtask::bench::BenchOptions {
                 rounds,
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
                 idle_sessions,
                 only_s3,
                 only_sessions,
+                only_reads,
             };
             match xtask::bench::run(&xtask::fuzz::repo_root(), &o) {
                 Ok((_, md)) => {
