@@ -53,11 +53,6 @@ pub(crate) fn read_some(tcp: &impl AsyncTcp, buf: &mut bytes::BytesMut) -> ReadO
     outcome(tcp.try_read_buf(buf))
 }
 
-/// Reads what is there into `buf`.
-pub(crate) fn read_into(tcp: &impl AsyncTcp, buf: &mut [u8]) -> ReadOutcome {
-    outcome(tcp.try_read(buf))
-}
-
 fn outcome(r: io::Result<usize>) -> ReadOutcome {
     match r {
         Ok(0) => ReadOutcome::Gone,

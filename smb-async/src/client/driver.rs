@@ -13,7 +13,7 @@ use smb_proto::client::{
 };
 
 use crate::deadline::Deadline;
-use crate::io::{ReadOutcome, read_into, write_transmit};
+use crate::io::{ReadOutcome, read_some, write_transmit};
 use crate::runtime::{AsyncTcp, Runtime};
 
 /// Starts an operation on the connection.
@@ -34,8 +34,10 @@ pub(crate) fn gone() -> SmbError {
     SmbError::Connection(ConnectionError::Closed)
 }
 
-/// Bytes read from the socket at a time (a large read fills it in a few calls).
-const READ_ROOM: usize = 512 * 1024;
+/// The input buffer's spare room between frames. Within a large frame the connection
+/// reserves room for all of it, so its bytes arrive where they stay; what a read takes
+/// beyond a frame's start (at most this) is moved once into the frame's own buffer.
+const READ_ROOM: usize = 64 * 1024;
 
 enum Wake {
     Readable,
@@ -54,7 +56,6 @@ pub(crate) async fn drive<R: Runtime>(
 ) {
     let mut rx = Box::pin(rx);
     let mut waiting: HashMap<RequestId, ReplyTx> = HashMap::new();
-    let mut buf = vec![0u8; READ_ROOM];
     let mut timer = Deadline::default();
     let mut rx_open = true;
     let mut broken = false;
@@ -102,9 +103,10 @@ pub(crate) async fn drive<R: Runtime>(
         })
         .await;
         match wake {
-            Wake::Readable => match read_into(&tcp, &mut buf) {
-                ReadOutcome::Data(n) => {
-                    let _ = conn.handle_input(clock.now(), &buf[..n]);
+            // Read straight into the connection's input buffer: no copy.
+            Wake::Readable => match read_some(&tcp, conn.input_buffer(READ_ROOM)) {
+                ReadOutcome::Data(_) => {
+                    let _ = conn.process_input(clock.now());
                 }
                 ReadOutcome::Nothing => {}
                 ReadOutcome::Gone => {

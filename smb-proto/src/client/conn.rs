@@ -301,6 +301,26 @@ impl ClientConnection {
         Ok(())
     }
 
+    /// The input buffer, with at least `room` bytes of spare capacity (and, during a
+    /// large frame, room for the rest of it), for a host that reads from its socket
+    /// straight into it instead of handing bytes to
+    /// [`handle_input`](Self::handle_input): one copy less. Call
+    /// [`process_input`](Self::process_input) after each read.
+    pub fn input_buffer(&mut self, room: usize) -> &mut bytes::BytesMut {
+        self.deframer.input_buffer(room)
+    }
+
+    /// Processes what the host read into [`input_buffer`](Self::input_buffer).
+    pub fn process_input(&mut self, now: Now) -> Result<(), ConnectionError> {
+        self.cx.with(|i| i.now = now);
+        if let Some(e) = self.cx.with(|i| i.closed.clone()) {
+            return Err(e);
+        }
+        self.drain_frames()?;
+        self.pump();
+        Ok(())
+    }
+
     /// Takes every complete packet out of the deframer and handles it.
     fn drain_frames(&mut self) -> Result<(), ConnectionError> {
         loop {
