@@ -478,7 +478,7 @@ fn response() -> impl Strategy<Value = Response> {
                 }
             ),
         (
-            any::<u16>(),
+            proptest::option::of(any::<u16>()),
             proptest::option::of((any::<u32>(), any::<u32>())),
             s(),
             opt_s()

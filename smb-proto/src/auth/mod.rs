@@ -23,7 +23,7 @@ pub use client::{AuthMethod, Credentials, NtlmClient, PasswordFields, Secret};
 pub use ntlm::{LmHash, NtHash, SessionKey};
 pub use server::{
     Account, AccountStore, AuthPolicy, Authenticated, Identity, MemoryAccounts, NtlmServer,
-    ServerNames, Step, Verified, verify_password_fields,
+    ServerNames, Step, Verified, verify_password_fields, verify_plaintext,
 };
 
 use crate::wire::DecodeError;

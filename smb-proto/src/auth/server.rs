@@ -127,6 +127,8 @@ pub enum Verified {
     Lm,
     /// No response checked (anonymous, guest).
     None,
+    /// A plaintext password (pre-NT session setup without a challenge).
+    Plaintext,
 }
 
 /// A successful authentication.
@@ -633,4 +635,38 @@ impl NtlmServer {
             signing_key: None,
         })
     }
+}
+
+/// Verifies a plaintext password, as pre-NT clients send it to a server that offered no
+/// challenge: against the NT hash, or against the LM hash (LAN Manager clients send
+/// passwords in upper case). No session key comes out of it.
+pub fn verify_plaintext(
+    policy: &AuthPolicy,
+    store: &dyn AccountStore,
+    user: &str,
+    domain: &str,
+    password: &str,
+) -> Result<Authenticated, NtStatus> {
+    if user.is_empty() && password.is_empty() {
+        return guest_or_fail(policy, user, domain, Identity::Anonymous);
+    }
+    let Some(account) = store.lookup(user, domain) else {
+        return guest_or_fail(policy, user, domain, Identity::Guest);
+    };
+    let nt = ct_eq(&NtHash::from_password(password).0, &account.nt_hash.0);
+    let lm = match (&account.lm_hash, LmHash::from_password(password)) {
+        (Some(want), Some(got)) => ct_eq(&want.0, &got.0),
+        _ => false,
+    };
+    if !(nt || lm) {
+        return Err(NtStatus::LOGON_FAILURE);
+    }
+    Ok(Authenticated {
+        user: user.into(),
+        domain: domain.into(),
+        identity: Identity::User,
+        verified: Verified::Plaintext,
+        session_key: None,
+        signing_key: None,
+    })
 }

@@ -22,6 +22,12 @@ pub enum ServerEvent {
         /// User, guest or anonymous.
         identity: Identity,
     },
+    /// Policy refused a client something (a dialect, a logon form): one line for the
+    /// log, saying what and why.
+    Refused {
+        /// What was refused and why, e.g. `dialects LANMAN1.0 refused: ...`.
+        reason: String,
+    },
     /// The connection is closed; write what `poll_transmit` still gives, then close the
     /// socket. Keep answering file-system requests until [`ServerConnection::is_finished`](super::ServerConnection::is_finished).
     Closed(ConnectionError),

@@ -12,6 +12,8 @@ mod cx;
 mod event;
 pub mod fs;
 mod handlers;
+mod lanman;
+pub mod mangle;
 pub mod path;
 pub mod shared;
 mod state;

@@ -107,6 +107,8 @@ pub(crate) struct Inner {
     pub next_tid: u16,
     pub next_fid: u16,
     pub next_sid: u16,
+    /// Pre-NT dialect state (the negotiated family, raw mode, SEEK positions).
+    pub lanman: super::lanman::LanmanState,
 }
 
 impl Inner {
@@ -146,6 +148,7 @@ impl Inner {
             next_tid: 1,
             next_fid: 0x4000,
             next_sid: 1,
+            lanman: Default::default(),
         }
     }
 
@@ -219,5 +222,21 @@ impl Inner {
     pub fn new_sid(&mut self) -> Option<u16> {
         let s = &self.searches;
         Self::alloc_id(&mut self.next_sid, |v| s.contains_key(&v))
+    }
+
+    /// Keeps a new search of `tid` (its entries, the next one to send); returns its id.
+    pub fn add_search(
+        &mut self,
+        tid: u16,
+        entries: Vec<DirEntry>,
+        pos: usize,
+    ) -> Result<u16, crate::wire::NtStatus> {
+        use crate::wire::NtStatus;
+        if self.searches.len() >= self.config.limits.max_searches {
+            return Err(NtStatus::INSUFFICIENT_RESOURCES);
+        }
+        let sid = self.new_sid().ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+        self.searches.insert(sid, Search { tid, entries, pos });
+        Ok(sid)
     }
 }

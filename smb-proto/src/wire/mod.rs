@@ -21,7 +21,9 @@
 //! ```
 
 pub mod codec;
+pub mod codepage;
 pub mod consts;
+pub mod dialect;
 pub mod header;
 pub mod message;
 pub mod msg;

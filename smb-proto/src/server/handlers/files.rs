@@ -14,7 +14,13 @@ use crate::wire::msg::trans2::info::utime_to_filetime;
 use crate::wire::msg::*;
 
 /// Reads through a FID, honouring access and byte-range locks.
-async fn read_fid(cx: &Cx, rc: &Rc, fid: u16, offset: u64, len: u32) -> Result<Bytes, NtStatus> {
+pub(super) async fn read_fid(
+    cx: &Cx,
+    rc: &Rc,
+    fid: u16,
+    offset: u64,
+    len: u32,
+) -> Result<Bytes, NtStatus> {
     match read_fid_with(cx, rc, fid, offset, len, false).await? {
         ReadOut::Now(b) => Ok(b),
         ReadOut::Later(_) => Err(NtStatus::INTERNAL_ERROR),
@@ -78,7 +84,7 @@ async fn read_fid_with(
 }
 
 /// Writes through a FID, honouring access, read-only shares and byte-range locks.
-async fn write_fid(
+pub(super) async fn write_fid(
     cx: &Cx,
     rc: &Rc,
     fid: u16,

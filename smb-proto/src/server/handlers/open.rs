@@ -325,26 +325,33 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
     }))
 }
 
-pub(crate) async fn open_andx(cx: &Cx, rc: &Rc, r: OpenAndXRequest) -> HResult {
-    let tree = check_tree(cx, rc)?;
-    if tree.share.is_none() {
-        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
-    }
-    let path = parse_path(&r.file_name)?;
-    let (acc, granted) = match r.access_mode & open_mode::ACCESS_MASK {
+/// The NT access, the access granted (0 read, 1 write, 2 both) and the NT share access of
+/// a DOS access mode (OPEN_ANDX, the core OPEN).
+pub(crate) fn dos_access(access_mode: u16) -> Result<(u32, u16, u32), NtStatus> {
+    let (acc, granted) = match access_mode & open_mode::ACCESS_MASK {
         open_mode::ACCESS_READ => (access::FILE_GENERIC_READ, 0),
         open_mode::ACCESS_WRITE => (access::FILE_GENERIC_WRITE, 1),
         open_mode::ACCESS_READ_WRITE => (access::FILE_GENERIC_READ | access::FILE_GENERIC_WRITE, 2),
         open_mode::ACCESS_EXECUTE => (access::FILE_GENERIC_READ | access::FILE_GENERIC_EXECUTE, 0),
         _ => return Err(NtStatus::INVALID_PARAMETER),
     };
-    let share_access = match r.access_mode & open_mode::SHARE_MASK {
+    let share_access = match access_mode & open_mode::SHARE_MASK {
         open_mode::SHARE_DENY_ALL => share::NONE,
         open_mode::SHARE_DENY_WRITE => share::READ,
         open_mode::SHARE_DENY_READ => share::WRITE,
         open_mode::SHARE_DENY_NONE | open_mode::SHARE_COMPAT => share::READ | share::WRITE,
         _ => return Err(NtStatus::INVALID_PARAMETER),
     };
+    Ok((acc, granted, share_access))
+}
+
+pub(crate) async fn open_andx(cx: &Cx, rc: &Rc, r: OpenAndXRequest) -> HResult {
+    let tree = check_tree(cx, rc)?;
+    if tree.share.is_none() {
+        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+    }
+    let path = parse_path(&r.file_name)?;
+    let (acc, granted, share_access) = dos_access(r.access_mode)?;
     let create = r.open_mode & open_mode::CREATE_IF_MISSING != 0;
     let disposition = match (r.open_mode & 0x3, create) {
         (0, true) => Disposition::Create,

@@ -11,7 +11,6 @@ use super::{
 use crate::server::cx::Cx;
 use crate::server::fs::Ea;
 use crate::server::fs::{FileInfo, FsCall, FsReply, SetInfo, SetTimes, ShareId, SharePath, Target};
-use crate::server::state::Search;
 use crate::wildcard;
 use crate::wire::consts::ext_attr;
 use crate::wire::msg::trans2::info::{
@@ -40,6 +39,7 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
         rc.unicode,
     )
     .map_err(|e| e.status())?;
+    let sub = super::oem::trans2_in(cx, rc, sub).await;
     let max_data = r.header.max_data_count as usize;
     let (params, data) = match sub {
         Trans2Sub::FindFirst2(f) => find_first(cx, rc, f, max_data).await?,
@@ -277,6 +277,7 @@ async fn find_first(
     if entries.is_empty() {
         return Err(NtStatus::NO_SUCH_FILE);
     }
+    super::oem::entries_out(cx, rc, &mut entries);
     let count = (f.search_count.max(1)) as usize;
     let resume = f.flags & find_flags::RETURN_RESUME_KEYS != 0;
     let slice = &entries[..entries.len().min(count)];
@@ -291,21 +292,7 @@ async fn find_first(
     let sid = if close {
         0
     } else {
-        cx.with(|i| {
-            if i.searches.len() >= i.config.limits.max_searches {
-                return Err(NtStatus::INSUFFICIENT_RESOURCES);
-            }
-            let sid = i.new_sid().ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
-            i.searches.insert(
-                sid,
-                Search {
-                    tid: rc.tid,
-                    entries,
-                    pos: n,
-                },
-            );
-            Ok(sid)
-        })?
+        cx.with(|i| i.add_search(rc.tid, entries, n))?
     };
     let p = FindFirst2Response {
         sid,

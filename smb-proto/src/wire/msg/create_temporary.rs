@@ -23,21 +23,22 @@ impl Body for CreateTemporaryRequest {
     const COMMAND: Command = Command::CREATE_TEMPORARY;
 
     fn decode(b: &mut BlockDecoder<'_>) -> Result<Self, DecodeError> {
-        b.expect_word_count(&[3])?;
-        let file_attributes = b.params.u16("FileAttributes")?;
-        let creation_time = b.params.u32("CreationTime")?;
+        let (file_attributes, creation_time, directory_name) =
+            super::create::decode_create(b, "DirectoryName")?;
         Ok(Self {
             file_attributes,
             creation_time,
-            directory_name: read_format_string(b, "DirectoryName")?,
+            directory_name,
         })
     }
 
     fn encode(&self, b: &mut BlockEncoder<'_>) {
-        b.w.u16(self.file_attributes);
-        b.w.u32(self.creation_time);
-        b.start_data();
-        write_format_string(b, &self.directory_name);
+        super::create::encode_create(
+            b,
+            self.file_attributes,
+            self.creation_time,
+            &self.directory_name,
+        );
     }
 }
 
