@@ -241,7 +241,9 @@ async fn run(cx: &Cx, rc: &Rc, r: SearchRequest, kind: Kind) -> Result<Vec<Searc
             let (date, time) = filetime_to_dos(e.last_write_time);
             v.push(SearchEntry {
                 resume_key: key,
-                file_attributes: ext_attr::to_dos(e.attributes) as u8,
+                // The volume label's attribute (0x08) has no NT counterpart.
+                file_attributes: ext_attr::to_dos(e.attributes) as u8
+                    | (e.attributes as u8 & attr::VOLUME as u8),
                 last_write_time: u32::from(time) | u32::from(date) << 16,
                 file_size: e.end_of_file.min(u64::from(u32::MAX)) as u32,
                 file_name: name_field(&e.file_name, upper, cp),
