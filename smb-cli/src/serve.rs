@@ -8,7 +8,9 @@ use clap::{Args, ValueEnum};
 use smb_blocking::server::{Server, ServerOptions};
 use smb_localfs::LocalFs;
 use smb_proto::auth::{AuthPolicy, MemoryAccounts};
-use smb_proto::server::{ServerConfig, ShareConfig, SigningMode};
+use smb_proto::server::{ServerConfig, ServerEvent, ShareConfig, SigningMode};
+use smb_proto::wire::codepage::CodePage;
+use smb_proto::wire::dialect::Protocol;
 
 /// Signing modes on the command line.
 #[derive(Clone, Copy, Debug, ValueEnum, serde::Deserialize)]
@@ -64,6 +66,21 @@ pub struct ServeArgs {
     /// Accept LM responses.
     #[arg(long)]
     pub allow_lm: bool,
+    /// Accept plaintext passwords from pre-NT (LANMAN) clients; without --allow-lm they are
+    /// offered no challenge and send their password in clear.
+    #[arg(long)]
+    pub allow_plaintext: bool,
+    /// Oldest dialect family accepted: LANMAN1, LANMAN2 or NT1 [default: LANMAN1 with
+    /// --allow-lm or --allow-plaintext, else NT1].
+    #[arg(long, value_name = "PROTOCOL", value_parser = parse_protocol)]
+    pub min_protocol: Option<Protocol>,
+    /// Newest dialect family offered: LANMAN1, LANMAN2 or NT1 [default: NT1].
+    #[arg(long, value_name = "PROTOCOL", value_parser = parse_protocol)]
+    pub max_protocol: Option<Protocol>,
+    /// OEM code page of clients that do not use Unicode: CP437, CP850, CP852, CP858,
+    /// CP866 or ISO-8859-1 [default: CP850].
+    #[arg(long, value_name = "CODEPAGE", value_parser = parse_code_page)]
+    pub dos_charset: Option<CodePage>,
     /// How connections are served: `tokio` (async tasks, file operations on a thread
     /// pool) or `threads` (one thread per connection).
     /// [default: tokio]
@@ -72,6 +89,17 @@ pub struct ServeArgs {
     /// Message signing [default: on].
     #[arg(long, value_enum)]
     pub signing: Option<SigningArg>,
+}
+
+fn parse_protocol(s: &str) -> Result<Protocol, String> {
+    match s.parse::<Protocol>() {
+        Ok(p) if p >= Protocol::Lanman1 => Ok(p),
+        _ => Err(format!("{s:?}: LANMAN1, LANMAN2 or NT1")),
+    }
+}
+
+fn parse_code_page(s: &str) -> Result<CodePage, String> {
+    s.parse::<CodePage>().map_err(|e| e.to_string())
 }
 
 fn split_share(s: &str) -> Result<(String, PathBuf), String> {
@@ -103,6 +131,15 @@ pub struct FileConfig {
     /// LM responses.
     #[serde(default)]
     pub allow_lm: bool,
+    /// Plaintext passwords from pre-NT clients.
+    #[serde(default)]
+    pub allow_plaintext: bool,
+    /// Oldest dialect family (`LANMAN1`, `LANMAN2`, `NT1`).
+    pub min_protocol: Option<String>,
+    /// Newest dialect family.
+    pub max_protocol: Option<String>,
+    /// OEM code page (`CP850`...).
+    pub dos_charset: Option<String>,
     /// NetBIOS name of the server.
     pub server_name: Option<String>,
     /// Workgroup or domain name.
@@ -256,6 +293,34 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         allow_lm: a.allow_lm || file.allow_lm,
         allow_guest: a.guest || file.guest,
     };
+    config.allow_plaintext = a.allow_plaintext || file.allow_plaintext;
+    let from_file = |v: &Option<String>, f: fn(&str) -> Result<Protocol, String>| {
+        v.as_deref().map(f).transpose()
+    };
+    config.min_protocol = a
+        .min_protocol
+        .or(from_file(&file.min_protocol, parse_protocol)?);
+    if let Some(p) = a
+        .max_protocol
+        .or(from_file(&file.max_protocol, parse_protocol)?)
+    {
+        config.max_protocol = p;
+    }
+    if config.max_protocol < config.effective_min_protocol() {
+        return Err(format!(
+            "max_protocol {} is older than min_protocol {}",
+            config.max_protocol,
+            config.effective_min_protocol()
+        ));
+    }
+    if let Some(cp) = a.dos_charset.or(file
+        .dos_charset
+        .as_deref()
+        .map(parse_code_page)
+        .transpose()?)
+    {
+        config.dos_charset = cp;
+    }
     if let Some(n) = &file.server_name {
         config.server_name = n.to_uppercase();
     }
@@ -352,6 +417,12 @@ fn serve(a: ServeArgs) -> Result<(), String> {
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
                 server.set_max_connections(max_connections);
                 server.set_transport(transport);
+                // Refusals by policy (a dialect, a logon form) are logged with their reason.
+                server.on_event(|info, ev| {
+                    if let ServerEvent::Refused { reason } = ev {
+                        eprintln!("smb serve: {}: {reason}", info.peer);
+                    }
+                });
                 print(server.local_addr().map_err(|e| e.to_string())?);
                 let stop = server.stop_handle();
                 on_signal(Box::new(move || stop.stop()));

@@ -225,7 +225,7 @@ fn policy_picks_and_refuses_dialects() {
         })
     ));
     assert!(
-        s.refused[0].contains("lower min_protocol to LANMAN1"),
+        s.refused[0].contains("(min_protocol is LANMAN2)"),
         "{}",
         s.refused[0]
     );

@@ -126,6 +126,10 @@ fn ensure_unix_user() {
 pub struct SmbdOptions {
     /// Extra `[global]` lines, e.g. `server signing = mandatory`.
     pub extra_global: Vec<String>,
+    /// `server min protocol` (default `NT1`; `LANMAN1` serves the pre-NT dialects).
+    pub min_protocol: Option<String>,
+    /// `server max protocol` (default: Samba's, SMB3; `LANMAN2` makes a LANMAN-only smbd).
+    pub max_protocol: Option<String>,
 }
 
 /// A private Samba smbd on 127.0.0.1, SMB1 enabled, with one writable share `share`
@@ -153,7 +157,7 @@ impl Smbd {
             let port = free_port();
             let conf = format!(
                 "[global]\nserver role = standalone server\ninterfaces = 127.0.0.1\nbind interfaces only = yes\n\
-                 smb ports = {port}\ndisable netbios = yes\nserver min protocol = NT1\nntlm auth = yes\n\
+                 smb ports = {port}\ndisable netbios = yes\nserver min protocol = {min}\n{max}ntlm auth = yes\n\
                  lanman auth = yes\nraw NTLMv2 auth = yes\nhost msdfs = no\nmap to guest = Bad User\n\
                  passdb backend = tdbsam:{d}/private/passdb.tdb\nprivate dir = {d}/private\n\
                  lock directory = {d}/lock\nstate directory = {d}/state\ncache directory = {d}/cache\n\
@@ -161,6 +165,11 @@ impl Smbd {
                  load printers = no\nprintcap name = /dev/null\ndisable spoolss = yes\n{extra}\n\
                  [share]\npath = {d}/share\nread only = no\nguest ok = yes\nforce user = root\n",
                 d = d.display(),
+                min = opts.min_protocol.as_deref().unwrap_or("NT1"),
+                max = opts
+                    .max_protocol
+                    .as_ref()
+                    .map_or(String::new(), |m| format!("server max protocol = {m}\n")),
                 extra = opts.extra_global.join("\n"),
             );
             fs::write(d.join("smb.conf"), conf).unwrap();
@@ -239,14 +248,35 @@ pub struct ChildServer {
     pub port: u16,
     /// The share folder (`share`).
     pub dir: TempDir,
+    /// Where its standard error goes, when kept.
+    log: Option<(TempDir, PathBuf)>,
 }
 
 impl ChildServer {
     /// Starts `bin serve --listen 127.0.0.1:PORT --share share=DIR --user smbtest:smbpass ARGS`.
     pub fn start_smb_serve(bin: &Path, args: &[&str]) -> Self {
+        Self::start(bin, args, false)
+    }
+
+    /// Like [`start_smb_serve`](Self::start_smb_serve), keeping the server's standard
+    /// error (its log lines) for [`log`](Self::log).
+    pub fn start_smb_serve_logged(bin: &Path, args: &[&str]) -> Self {
+        Self::start(bin, args, true)
+    }
+
+    fn start(bin: &Path, args: &[&str], keep_log: bool) -> Self {
         let dir = TempDir::new("serve");
+        let log = keep_log.then(|| {
+            let d = TempDir::new("serve-log");
+            let f = d.path().join("stderr.log");
+            (d, f)
+        });
         for _attempt in 0..3 {
             let port = free_port();
+            let stderr = match &log {
+                Some((_, f)) => Stdio::from(fs::File::create(f).unwrap()),
+                None => Stdio::null(),
+            };
             let mut child = Command::new(bin)
                 .arg("serve")
                 .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -254,16 +284,30 @@ impl ChildServer {
                 .args(["--user", &format!("{USER}:{PASS}")])
                 .args(args)
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(stderr)
                 .spawn()
                 .expect("smb serve");
             if wait_for_port(port, Duration::from_secs(10)) {
-                return Self { child, port, dir };
+                return Self {
+                    child,
+                    port,
+                    dir,
+                    log,
+                };
             }
             let _ = child.kill();
             let _ = child.wait();
         }
         panic!("smb serve did not come up");
+    }
+
+    /// What the server wrote to its standard error so far (empty unless started with
+    /// [`start_smb_serve_logged`](Self::start_smb_serve_logged)).
+    pub fn log(&self) -> String {
+        self.log
+            .as_ref()
+            .and_then(|(_, f)| fs::read_to_string(f).ok())
+            .unwrap_or_default()
     }
 
     /// The share folder.
@@ -337,6 +381,44 @@ pub fn smbclient(
             creds,
         ])
         .args(extra)
+        .args(["-c", cmds])
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .output()
+        .expect("smbclient")
+}
+
+/// The smbclient (and smbtorture) options that make it speak a pre-NT dialect up to
+/// `max_protocol` (`LANMAN1` or `LANMAN2`), with an LM logon, or a plaintext one.
+pub fn lanman_options(max_protocol: &str, plaintext: bool) -> Vec<String> {
+    vec![
+        "--option=client min protocol=CORE".into(),
+        format!("--option=client max protocol={max_protocol}"),
+        "--option=client lanman auth=yes".into(),
+        "--option=client ntlmv2 auth=no".into(),
+        "--option=client use spnego=no".into(),
+        format!(
+            "--option=client plaintext auth={}",
+            if plaintext { "yes" } else { "no" }
+        ),
+    ]
+}
+
+/// Runs `smbclient //127.0.0.1/SHARE -p PORT -U CREDS` in a pre-NT dialect (see
+/// [`lanman_options`]) with `-c CMDS` in `cwd`.
+pub fn smbclient_lanman(
+    port: u16,
+    share: &str,
+    creds: &str,
+    max_protocol: &str,
+    plaintext: bool,
+    cmds: &str,
+    cwd: &Path,
+) -> Output {
+    Command::new("smbclient")
+        .arg(format!("//127.0.0.1/{share}"))
+        .args(["-p", &port.to_string(), "-U", creds])
+        .args(lanman_options(max_protocol, plaintext))
         .args(["-c", cmds])
         .current_dir(cwd)
         .stdin(Stdio::null())

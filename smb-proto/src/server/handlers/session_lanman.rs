@@ -44,30 +44,33 @@ pub(super) fn choose(cx: &Cx, offered: &[String]) -> Chosen {
         Some((i, p)) => return Chosen::PreNt(i, p),
         None => {}
     }
-    let newest = offered
+    // The client's best dialect, by the server's order of preference.
+    let best = dialect::DIALECTS
         .iter()
-        .filter_map(|d| dialect::protocol_of(d).map(|p| (p, d)))
-        .max_by_key(|(p, _)| *p);
-    let reason = match newest {
+        .find(|(d, _)| offered.iter().any(|o| o == d));
+    let reason = match best {
         None => format!(
             "NEGOTIATE refused: no dialect this server speaks among {}",
             offered.join(", ")
         ),
-        Some((p, d)) => {
-            let mut s = format!(
-                "NEGOTIATE refused: the client's newest dialect is {d:?} ({p}); this server accepts {} to {}",
-                range.min, range.max
-            );
-            if p < Protocol::Lanman1 {
-                s.push_str(" (the core dialects are not served)");
+        Some((d, p)) => {
+            let why = if *p < Protocol::Lanman1 {
+                String::from("the core dialects are not served")
             } else if let Some(why) = &range.pre_nt_off {
-                s.push_str(&format!(" ({why})"));
-            } else if p < range.min {
-                s.push_str(&format!(
-                    " (the LANMAN dialects are off: turn on allow_lm or allow_plaintext, or lower min_protocol to {p})"
-                ));
-            }
-            s
+                why.clone()
+            } else if *p < range.min && config.min_protocol.is_none() {
+                String::from(
+                    "the LANMAN dialects are off by default: turn on allow_lm or allow_plaintext to serve them",
+                )
+            } else if *p < range.min {
+                format!("min_protocol is {}", range.min)
+            } else {
+                format!("max_protocol is {}", range.max)
+            };
+            format!(
+                "NEGOTIATE refused: the client's best dialect is {d:?} ({p}); this server accepts {} to {} ({why})",
+                range.min, range.max
+            )
         }
     };
     refuse(cx, reason);
