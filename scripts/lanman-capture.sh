@@ -8,6 +8,11 @@
 #
 #   smbclient-lanman1.pcap            client max protocol = LANMAN1, LM response
 #   smbclient-lanman2.pcap            client max protocol = LANMAN2, LM response
+#   smbclient-lanman1-plaintext-vs-smb-serve.pcap
+#                                     LANMAN1, the password in clear, against this
+#                                     project's `smb serve --allow-plaintext` (smbd checks
+#                                     plaintext passwords against the system's accounts);
+#                                     only when SMB_BIN names the smb binary
 #
 # Each session lists the share, gets hello.txt, puts a file, makes a directory, renames
 # the file, deletes it and removes the directory.
@@ -103,3 +108,12 @@ start_smbd
 session smbclient-lanman1 LANMAN1 --option='client lanman auth=yes' --option='client plaintext auth=no'
 session smbclient-lanman2 LANMAN2 --option='client lanman auth=yes' --option='client plaintext auth=no'
 stop_smbd
+if [ -n "${SMB_BIN:-}" ]; then
+    "$SMB_BIN" serve --listen 127.0.0.1:445 --share "share=$D/share" --user smbtest:smbpass \
+        --allow-plaintext >"$D/serve.log" 2>&1 &
+    SERVE_PID=$!
+    sleep 1
+    session smbclient-lanman1-plaintext-vs-smb-serve LANMAN1 \
+        --option='client lanman auth=yes' --option='client plaintext auth=yes'
+    kill "$SERVE_PID"
+fi

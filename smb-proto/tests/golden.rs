@@ -334,3 +334,31 @@ fn lanman2_capture_of_smbclient_and_smbd() {
         (26, 0x10)
     );
 }
+
+#[test]
+fn lanman1_plaintext_capture_of_smbclient_and_smb_serve() {
+    use smb_proto::auth::{AuthPolicy, MemoryAccounts, verify_plaintext};
+    let (reqs, resps) = lanman_capture("smbclient-lanman1-plaintext-vs-smb-serve.pcap");
+    // Our server's pre-NT answer without a challenge (allow_plaintext, no allow_lm).
+    let n = find(&resps, |b| match b {
+        Response::Negotiate(NegotiateResponse::LanMan(n)) => Some(n.clone()),
+        _ => None,
+    });
+    assert_eq!((n.security_mode, n.challenge.len(), n.raw_mode), (1, 0, 3));
+    // smbclient sends the password in clear, NUL-terminated.
+    let s = find(&reqs, |b| match b {
+        Request::SessionSetupAndX(SessionSetupAndXRequest::LanMan(s)) => Some(s.clone()),
+        _ => None,
+    });
+    assert_eq!(&s.password[..], b"smbpass\0");
+    let mut store = MemoryAccounts::new();
+    store.add("smbtest", "smbpass");
+    assert!(verify_plaintext(&AuthPolicy::default(), &store, "smbtest", "", "smbpass").is_ok());
+    assert!(verify_plaintext(&AuthPolicy::default(), &store, "smbtest", "", "other").is_err());
+    // The listing is the core SEARCH with 8.3 names.
+    let s = find(&resps, |b| match b {
+        Response::Search(s) if !s.entries.is_empty() => Some(s.clone()),
+        _ => None,
+    });
+    assert_eq!(&s.entries[2].file_name, b"HELLO.TXT\0\0\0\0");
+}

@@ -7,6 +7,7 @@ use crate::auth::ntlmssp::{AuthenticateMessage, AvPairs, ChallengeMessage, Negot
 use crate::auth::{
     AuthMethod, AuthPolicy, MemoryAccounts, NtlmClient, NtlmServer, ServerNames, spnego,
 };
+use crate::wire::dialect::Protocol;
 use crate::wire::{Deframer, Message, MessageBody, NbssPacket, Request, Response, Transport};
 
 fn check<B: MessageBody + core::fmt::Debug>(m: &Bytes) {
@@ -225,7 +226,70 @@ pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
     whole.extend_from_slice(&p.client_bytes);
     let mut small = alloc::vec![0x02u8];
     small.extend_from_slice(&p.client_bytes);
-    alloc::vec![with_prefix, whole, small]
+    let mut seeds = alloc::vec![with_prefix, whole, small];
+    for max in [Protocol::Lanman1, Protocol::Lanman2] {
+        let mut seed = alloc::vec![0x00u8];
+        seed.extend_from_slice(&lanman_session(max));
+        seeds.push(seed);
+    }
+    seeds
+}
+
+/// What a client speaking nothing newer than `max` (a pre-NT dialect, LM logon) sends
+/// for a session that lists, reads, writes, renames and deletes.
+fn lanman_session(max: Protocol) -> alloc::vec::Vec<u8> {
+    use super::pair::{Pair, client_config, fixture, in_order, server_config};
+    use crate::client::{ClientConfig, OpenOptions};
+    let config = ClientConfig {
+        auth: crate::auth::AuthMethod::Lm,
+        min_protocol: Protocol::Lanman1,
+        max_protocol: max,
+        ..client_config()
+    };
+    let mut p = Pair::new(
+        0,
+        in_order(),
+        config,
+        server_config(),
+        alloc::sync::Arc::new(fixture()),
+    );
+    let id = p.client.connect(p.now);
+    let _ = p.wait(id);
+    let id = p.client.tree_connect(p.now, "share");
+    let Ok(crate::client::Reply::Tree(t)) = p.wait(id) else {
+        return p.client_bytes;
+    };
+    let now = p.now;
+    let id = p.client.open(now, t, "file.txt", OpenOptions::read_write());
+    if let Ok(crate::client::Reply::Opened(o)) = p.wait(id) {
+        let ops = [
+            p.client.read(now, t, o.fid, 0, 100).id(),
+            p.client
+                .write(now, t, o.fid, 3, Bytes::from_static(b"abc"))
+                .id(),
+            p.client.stat_file(now, t, o.fid).id(),
+            p.client.close(now, t, o.fid).id(),
+        ];
+        for id in ops {
+            let _ = p.wait(id);
+        }
+    }
+    let ops = [
+        p.client.list(now, t, "dir").id(),
+        p.client.stat(now, t, "dir\\inner.bin").id(),
+        p.client.mkdir(now, t, "newdir").id(),
+        p.client
+            .rename(now, t, "file.txt", "newdir\\moved.txt")
+            .id(),
+        p.client.delete(now, t, "newdir\\moved.txt").id(),
+        p.client.rmdir(now, t, "newdir").id(),
+        p.client.fs_info(now, t).id(),
+        p.client.logoff(now).id(),
+    ];
+    for id in ops {
+        let _ = p.wait(id);
+    }
+    p.client_bytes
 }
 
 /// Seeds for `client`: the server's real answers to the operations in flight.

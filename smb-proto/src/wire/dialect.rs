@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 /// A protocol family, oldest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Protocol {
     /// The core protocol (`PC NETWORK PROGRAM 1.0`); never served.
     Core,
@@ -27,7 +27,8 @@ pub enum Protocol {
     Lanman1,
     /// LAN Manager 2.x: `LM1.2X002`, `LANMAN2.1` and their DOS forms, `Samba`.
     Lanman2,
-    /// `NT LM 0.12`.
+    /// `NT LM 0.12` (the default).
+    #[default]
     Nt1,
 }
 

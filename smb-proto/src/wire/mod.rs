@@ -27,6 +27,7 @@ pub mod dialect;
 pub mod header;
 pub mod message;
 pub mod msg;
+pub mod names;
 pub mod netbios;
 pub mod status;
 pub mod strings;
