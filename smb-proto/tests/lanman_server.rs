@@ -565,3 +565,78 @@ fn read_raw_and_write_raw() {
         (Command::WRITE_COMPLETE, dos(NtStatus::INVALID_HANDLE))
     );
 }
+
+/// A TRANS2 subcommand, and the parameters and data of its (single) reply.
+fn trans2(s: &mut Srv, sub: smb_proto::wire::msg::trans2::sub::Trans2Sub) -> (Bytes, Bytes) {
+    let Response::Trans2(Trans2Response(TransResponseBody::Reply { payload, .. })) =
+        s.ok(sub.into_request(false, 64, 0xFF00))
+    else {
+        panic!()
+    };
+    (payload.parameters.clone(), payload.data.clone())
+}
+
+#[test]
+fn trans2_lanman_levels_with_8dot3_and_oem_names() {
+    use smb_proto::wire::msg::trans2::info::{decode_file_info, decode_find_entries};
+    use smb_proto::wire::msg::trans2::sub::{FindFirst2, FindFirst2Response, Trans2Sub};
+    let mut s = Srv::new(|_| {});
+    s.fs.put("A Long File Name.text", b"long");
+    s.fs.put("café.txt", b"cp850");
+    s.lanman_session();
+    let find = |level| {
+        Trans2Sub::FindFirst2(FindFirst2 {
+            search_attributes: 0x16,
+            search_count: 100,
+            flags: 0x06,
+            level,
+            storage_type: 0,
+            file_name: "\\*".into(),
+        })
+    };
+    for (long, level) in [(true, 1u16), (false, 1), (true, 2), (false, 2)] {
+        s.flags2 = if long { 0x0001 } else { 0 };
+        let (p, d) = trans2(&mut s, find(level));
+        let n = FindFirst2Response::decode(&p).unwrap().search_count as usize;
+        let e = decode_find_entries(level, &d, false, true, n).unwrap();
+        let mut names: Vec<String> = e.iter().map(|e| e.file_name.clone()).collect();
+        names.sort();
+        if long {
+            // Long names, é as CP850 byte 0x82 (a byte character on the wire).
+            assert_eq!(
+                names,
+                [
+                    ".",
+                    "..",
+                    "A Long File Name.text",
+                    "caf\u{82}.txt",
+                    "hello.txt"
+                ]
+            );
+        } else {
+            // A client without long names gets 8.3 names for the long ones.
+            assert_eq!(names.len(), 5);
+            assert!(
+                names
+                    .iter()
+                    .any(|n| n.starts_with("ALON~") && n.ends_with(".TEX")),
+                "{names:?}"
+            );
+            assert!(names.contains(&"hello.txt".to_string()), "{names:?}");
+        }
+        let hello = e.iter().find(|e| e.file_name == "hello.txt").unwrap();
+        assert_eq!((hello.end_of_file, hello.ea_size), (27, 0));
+    }
+    // QUERY_PATH_INFORMATION at SMB_INFO_STANDARD and SMB_INFO_QUERY_EA_SIZE, by OEM name.
+    for level in [1u16, 2] {
+        let (_, d) = trans2(
+            &mut s,
+            Trans2Sub::QueryPathInformation {
+                level,
+                reserved: 0,
+                file_name: "\\caf\u{82}.txt".into(),
+            },
+        );
+        assert_eq!(decode_file_info(level, &d, false).unwrap().end_of_file, 5);
+    }
+}
