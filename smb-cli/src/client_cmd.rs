@@ -73,14 +73,16 @@ pub struct ClientOpts {
     pub timeout: u64,
 }
 
-fn parse_protocol(s: &str) -> Result<Protocol, String> {
+/// A dialect family on the command line (or in the configuration file).
+pub fn parse_protocol(s: &str) -> Result<Protocol, String> {
     match s.parse::<Protocol>() {
         Ok(p) if p >= Protocol::Lanman1 => Ok(p),
         _ => Err(format!("{s:?}: LANMAN1, LANMAN2 or NT1")),
     }
 }
 
-fn parse_code_page(s: &str) -> Result<CodePage, String> {
+/// An OEM code page on the command line (or in the configuration file).
+pub fn parse_code_page(s: &str) -> Result<CodePage, String> {
     s.parse::<CodePage>().map_err(|e| e.to_string())
 }
 

@@ -12,6 +12,8 @@ use smb_proto::server::{ServerConfig, ServerEvent, ShareConfig, SigningMode};
 use smb_proto::wire::codepage::CodePage;
 use smb_proto::wire::dialect::Protocol;
 
+use crate::client_cmd::{parse_code_page, parse_protocol};
+
 /// Signing modes on the command line.
 #[derive(Clone, Copy, Debug, ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -89,17 +91,6 @@ pub struct ServeArgs {
     /// Message signing [default: on].
     #[arg(long, value_enum)]
     pub signing: Option<SigningArg>,
-}
-
-fn parse_protocol(s: &str) -> Result<Protocol, String> {
-    match s.parse::<Protocol>() {
-        Ok(p) if p >= Protocol::Lanman1 => Ok(p),
-        _ => Err(format!("{s:?}: LANMAN1, LANMAN2 or NT1")),
-    }
-}
-
-fn parse_code_page(s: &str) -> Result<CodePage, String> {
-    s.parse::<CodePage>().map_err(|e| e.to_string())
 }
 
 fn split_share(s: &str) -> Result<(String, PathBuf), String> {

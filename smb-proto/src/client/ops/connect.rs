@@ -228,12 +228,7 @@ async fn session_setup_raw(
         let now = i.now.filetime;
         client.password_fields(challenge, now, &mut i.rng)
     })?;
-    let (user, domain) = config
-        .credentials
-        .as_ref()
-        .map_or((String::new(), String::new()), |c| {
-            (c.user.clone(), c.domain.clone())
-        });
+    let (user, domain) = user_and_domain(config);
     let req = SessionSetupAndXRequest::NtLm(SessionSetupNtLm {
         common,
         oem_password: Bytes::copy_from_slice(&fields.oem),
@@ -248,6 +243,16 @@ async fn session_setup_raw(
     let uid = m.header.uid;
     cx.with(|i| i.neg.uid = uid);
     Ok(m)
+}
+
+/// The account name and domain to log on with (empty for anonymous).
+pub(super) fn user_and_domain(config: &ClientConfig) -> (String, String) {
+    config
+        .credentials
+        .as_ref()
+        .map_or((String::new(), String::new()), |c| {
+            (c.user.clone(), c.domain.clone())
+        })
 }
 
 /// Starts signing when the session has a key and the server signed its final response;

@@ -110,12 +110,7 @@ pub(super) async fn connect(
         i.neg.lanman = Some(protocol);
     });
     let password = password_field(config, n.challenge8())?;
-    let (user, domain) = config
-        .credentials
-        .as_ref()
-        .map_or((String::new(), String::new()), |c| {
-            (c.user.clone(), c.domain.clone())
-        });
+    let (user, domain) = super::connect::user_and_domain(config);
     let req = SessionSetupAndXRequest::LanMan(SessionSetupLanMan {
         max_buffer_size: 0xFFFF,
         max_mpx_count: config.max_in_flight.min(n.max_mpx_count.max(1)),
@@ -209,23 +204,29 @@ pub(super) async fn search_list(cx: Cx, tid: TreeId, pattern: String) -> R<Reply
     Ok(Reply::Dir(out))
 }
 
+/// The core QUERY_INFORMATION of a path.
+async fn query_information(cx: &Cx, tid: TreeId, path: &str) -> R<QueryInformationResponse> {
+    let m = request(
+        cx,
+        tid.0,
+        QueryInformationRequest {
+            file_name: wire_path(path),
+        },
+    )
+    .await?;
+    check(&m)?;
+    match m.body() {
+        Response::QueryInformation(q) => Ok(*q),
+        _ => Err(SmbError::Protocol("not a QUERY_INFORMATION response")),
+    }
+}
+
 /// Stat through the core commands: QUERY_INFORMATION by path, QUERY_INFORMATION2 by FID.
 pub(super) async fn stat(cx: Cx, tid: TreeId, target: Result<String, FileId>) -> R<Reply> {
     require_connected(&cx)?;
     match target {
         Ok(path) => {
-            let m = request(
-                &cx,
-                tid.0,
-                QueryInformationRequest {
-                    file_name: wire_path(&path),
-                },
-            )
-            .await?;
-            check(&m)?;
-            let Response::QueryInformation(q) = m.body() else {
-                return Err(SmbError::Protocol("not a QUERY_INFORMATION response"));
-            };
+            let q = query_information(&cx, tid, &path).await?;
             let name = path.rsplit(['\\', '/']).next().unwrap_or("").into();
             let written = utime_to_filetime(q.last_write_time);
             Ok(Reply::Stat(core_stat(
@@ -306,18 +307,7 @@ pub(super) async fn set_info(
             }
             if let Some(written) = times.and_then(|t| t.written) {
                 // SET_INFORMATION sets the attributes too: keep the current ones.
-                let m = request(
-                    &cx,
-                    tid.0,
-                    QueryInformationRequest {
-                        file_name: wire_path(&path),
-                    },
-                )
-                .await?;
-                check(&m)?;
-                let Response::QueryInformation(q) = m.body() else {
-                    return Err(SmbError::Protocol("not a QUERY_INFORMATION response"));
-                };
+                let q = query_information(&cx, tid, &path).await?;
                 let m = request(
                     &cx,
                     tid.0,
