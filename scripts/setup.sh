@@ -4,7 +4,7 @@
 set -euo pipefail
 
 need=()
-for cmd_pkg in smbd:samba smbclient:smbclient smbtorture:samba-testsuite tshark:tshark; do
+for cmd_pkg in smbd:samba smbclient:smbclient rpcclient:smbclient nmblookup:samba-common-bin smbtorture:samba-testsuite tshark:tshark nmap:nmap; do
     cmd=${cmd_pkg%%:*}
     pkg=${cmd_pkg##*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then

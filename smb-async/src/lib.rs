@@ -13,11 +13,14 @@
 //!   smb-proto's crate documentation gives; quick file operations run inline, the others
 //!   on the runtime's blocking pool; large unsigned reads are sent from the file
 //!   (`sendfile`) whenever the socket takes them, so a slow reader holds no thread.
+//! - [`name_service::NameService`]: the server's NetBIOS name service (UDP 137) and
+//!   browse announcements (UDP 138) as a task over the runtime's UDP sockets.
 #![forbid(unsafe_code)]
 
 pub mod client;
 mod deadline;
 pub mod io;
+pub mod name_service;
 pub mod runtime;
 pub mod server;
 

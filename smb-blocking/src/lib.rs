@@ -4,6 +4,9 @@
 //!   `download`/`upload` keep many reads or writes in flight.
 //! - [`server::Server`]: a thread per connection; file operations run inline on
 //!   [`LocalFs`] (or any [`FileSystem`](smb_proto::server::fs::FileSystem)).
+//! - [`netbios::resolve`]: a NetBIOS name's addresses, asked of a name server or by
+//!   broadcast. (The server's name service loop is smb-async's; `smb serve` runs it for
+//!   this engine too.)
 //!
 //! [`LocalFs`], the local-folder file-system backend every adapter's server uses, lives in
 //! the crate `smb-localfs` with the sendfile range writer ([`later`]) and the host clock
@@ -59,6 +62,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod netbios;
 pub mod server;
 
 pub use smb_localfs::{LocalFs, clock, fs, later};

@@ -13,6 +13,7 @@ use smb_proto::wire::Transport;
 use crate::clock::Clock;
 use crate::later::{FileRange, LaterSource};
 pub use smb_localfs::SharedFs;
+pub use smb_localfs::events::{ConnectionInfo, EventHook};
 
 /// Options of the blocking server besides the protocol configuration.
 #[derive(Debug, Clone)]
@@ -41,6 +42,7 @@ pub struct Server<L = FileRange> {
     options: ServerOptions,
     stop: Arc<AtomicBool>,
     live: Arc<AtomicUsize>,
+    hook: Option<EventHook>,
 }
 
 /// Stops a running [`Server`] from another thread.
@@ -75,7 +77,17 @@ impl<L: LaterSource> Server<L> {
             options,
             stop: Arc::new(AtomicBool::new(false)),
             live: Arc::new(AtomicUsize::new(0)),
+            hook: None,
         })
+    }
+
+    /// Calls `hook` with the events of every connection other than file-system work
+    /// (sessions, refusals, ends), from the connection's thread.
+    pub fn on_event(
+        &mut self,
+        hook: impl Fn(&ConnectionInfo, &ServerEvent) + Send + Sync + 'static,
+    ) {
+        self.hook = Some(Arc::new(hook));
     }
 
     /// The bound address.
@@ -112,8 +124,15 @@ impl<L: LaterSource> Server<L> {
                 self.stop.clone(),
             );
             let transport = self.options.transport;
+            let hook = self.hook.clone();
             std::thread::spawn(move || {
-                let _ = serve_connection(stream, config, fs.as_ref(), shared, transport, &stop);
+                let c = Connection {
+                    config,
+                    shared,
+                    transport,
+                    hook,
+                };
+                let _ = serve_with(stream, c, fs.as_ref(), &stop);
                 live.fetch_sub(1, Ordering::SeqCst);
             });
         }
@@ -140,16 +159,49 @@ fn write_transmit<L: LaterSource>(
 
 /// Serves one connection on the current thread.
 pub fn serve_connection<L: LaterSource>(
-    mut stream: TcpStream,
+    stream: TcpStream,
     config: Arc<ServerConfig>,
     fs: &(dyn FileSystem<Later = L> + Send + Sync),
     shared: SharedState,
     transport: Transport,
     stop: &AtomicBool,
 ) -> io::Result<()> {
+    let c = Connection {
+        config,
+        shared,
+        transport,
+        hook: None,
+    };
+    serve_with(stream, c, fs, stop)
+}
+
+/// What one connection is served with besides its socket and file system.
+struct Connection {
+    config: Arc<ServerConfig>,
+    shared: SharedState,
+    transport: Transport,
+    hook: Option<EventHook>,
+}
+
+fn serve_with<L: LaterSource>(
+    mut stream: TcpStream,
+    c: Connection,
+    fs: &(dyn FileSystem<Later = L> + Send + Sync),
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    let peer = stream.peer_addr()?;
     let clock = Clock::new();
-    let mut conn: ServerConnection<L> =
-        ServerConnection::new(config, shared, transport, clock.now(), crate::clock::seed());
+    let mut conn: ServerConnection<L> = ServerConnection::new(
+        c.config,
+        c.shared,
+        c.transport,
+        clock.now(),
+        crate::clock::seed(),
+    );
+    let info = ConnectionInfo {
+        id: conn.id(),
+        peer,
+    };
     stream.set_nodelay(true)?;
     // Small while the connection is quiet (idle sessions cost little), larger once a
     // read fills it (bulk transfers).
@@ -165,8 +217,12 @@ pub fn serve_connection<L: LaterSource>(
                     // The request came from this connection just now.
                     let _ = conn.complete(clock.now(), req.id, r);
                 }
-                ServerEvent::Closed(_) => closed = true,
-                _ => {}
+                ev => {
+                    closed |= matches!(ev, ServerEvent::Closed(_));
+                    if let Some(h) = &c.hook {
+                        h(&info, &ev);
+                    }
+                }
             }
         }
         while let Some(t) = conn.poll_transmit() {

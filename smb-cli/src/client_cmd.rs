@@ -71,6 +71,8 @@ pub struct ClientOpts {
     /// Seconds to wait for each reply.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
+    #[command(flatten)]
+    pub names: crate::resolve::NbnsOpts,
 }
 
 /// A dialect family on the command line (or in the configuration file).
@@ -194,9 +196,9 @@ pub fn connect(url: &SmbUrl, o: &ClientOpts) -> Result<Client, Failure> {
         request_timeout: Duration::from_secs(o.timeout.max(1)),
         ..Default::default()
     };
-    let addr = (url.host.as_str(), port);
-    tracing::debug!(host = %url.host, port, "connecting");
-    let stream = Client::connect_tcp(addr, Duration::from_secs(o.connect_timeout.max(1))).map_err(|e| Failure {
+    let addr = crate::resolve::resolve_host(&url.host, port, &o.names)?;
+    tracing::debug!(host = %url.host, port, ?addr, "connecting");
+    let stream = Client::connect_tcp(&addr[..], Duration::from_secs(o.connect_timeout.max(1))).map_err(|e| Failure {
         code: exit::CONNECTION,
         message: match e.kind() {
             io::ErrorKind::ConnectionRefused => format!("cannot connect to {}:{port}: connection refused (no SMB server listening there?)", url.host),
@@ -301,6 +303,14 @@ pub fn stat(url: &SmbUrl, o: &ClientOpts) -> Result<(), Failure> {
 pub fn shares(url: &SmbUrl, o: &ClientOpts) -> Result<(), Failure> {
     let mut c = connect(url, o)?;
     let list = c.shares().map_err(|e| explain(&e))?;
+    // srvsvc marks IPC$ (and every `$` share) hidden in the type's high bit; RAP's
+    // 16-bit types cannot: that tells which of the two answered.
+    let over = if list.iter().any(|s| s.share_type & 0x8000_0000 != 0) {
+        "srvsvc"
+    } else {
+        "RAP"
+    };
+    tracing::info!("{} shares listed over {over}", list.len());
     println!("{:<16} {:<8} Comment", "Share", "Type");
     for s in list {
         let ty = match s.share_type & 0xFF {

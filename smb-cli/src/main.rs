@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod client_cmd;
+mod events;
+mod name_service;
+mod resolve;
 mod serve;
 mod shell;
 mod transfer;
@@ -15,6 +18,8 @@ use url::SmbUrl;
 
 const AFTER_HELP: &str = "URL: smb://[DOMAIN;]USER[:PASSWORD]@HOST[:PORT]/SHARE/PATH
   The password may also come from SMB_PASSWORD or a prompt; no user means anonymous.
+  A HOST that DNS does not know is looked up as a NetBIOS name (--nbns or SMB_NBNS
+  names the name server; without it, by broadcast).
   Port 139 uses a NetBIOS session request (or pass --netbios).
 
 Exit codes: 0 success, 1 the server refused the operation (not found, access denied...),
@@ -120,6 +125,13 @@ enum Cmd {
         #[command(flatten)]
         o: ClientOpts,
     },
+    /// Look up a server's NetBIOS name (NAME<20>) and print its addresses.
+    Lookup {
+        /// The NetBIOS name.
+        name: String,
+        #[command(flatten)]
+        o: resolve::NbnsOpts,
+    },
     /// An interactive prompt on a share (ls, cd, get, put, mkdir, rm, exit...).
     Shell {
         #[arg(help = "smb://.../SHARE[/PATH]")]
@@ -163,6 +175,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Cmd::Mv { url, new_path, o } => client_cmd::mv(&parse(url)?, new_path, o),
         Cmd::Stat { url, o } => client_cmd::stat(&parse(url)?, o),
         Cmd::Shares { url, o } => client_cmd::shares(&parse(url)?, o),
+        Cmd::Lookup { name, o } => resolve::lookup(name, o),
     }
 }
 
@@ -178,8 +191,10 @@ fn main() -> ExitCode {
             _ => "trace",
         }
     };
+    // Colours only on a terminal: a log file (or fail2ban reading one) gets plain text.
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use smb_blocking::server::{Server, ServerOptions};
 use smb_localfs::LocalFs;
 use smb_proto::auth::{AuthPolicy, MemoryAccounts};
-use smb_proto::server::{ServerConfig, ServerEvent, ShareConfig, SigningMode};
+use smb_proto::server::{ServerConfig, ShareConfig, SigningMode};
 use smb_proto::wire::codepage::CodePage;
 use smb_proto::wire::dialect::Protocol;
 
@@ -91,6 +91,13 @@ pub struct ServeArgs {
     /// Message signing [default: on].
     #[arg(long, value_enum)]
     pub signing: Option<SigningArg>,
+    /// The server's NetBIOS name, answered for by the name service and reported to
+    /// clients [default: the host name, upper case, at most 15 bytes].
+    #[arg(long, value_name = "NAME")]
+    pub netbios_name: Option<String>,
+    /// No NetBIOS name service (UDP 137) and no browse announcements (UDP 138).
+    #[arg(long)]
+    pub no_name_service: bool,
 }
 
 fn split_share(s: &str) -> Result<(String, PathBuf), String> {
@@ -131,8 +138,16 @@ pub struct FileConfig {
     pub max_protocol: Option<String>,
     /// OEM code page (`CP850`...).
     pub dos_charset: Option<String>,
-    /// NetBIOS name of the server.
+    /// NetBIOS name of the server (`netbios_name` is the same key).
+    #[serde(alias = "netbios_name")]
     pub server_name: Option<String>,
+    /// Run the NetBIOS name service and browse announcements (default: true).
+    pub name_service: Option<bool>,
+    /// Where name registrations and announcements are broadcast (default: the listening
+    /// address's /24 broadcast address).
+    pub netbios_broadcast: Option<std::net::Ipv4Addr>,
+    /// Server comment shown in share and browse lists.
+    pub comment: Option<String>,
     /// Workgroup or domain name.
     pub workgroup: Option<String>,
     /// Shares.
@@ -312,8 +327,14 @@ fn serve(a: ServeArgs) -> Result<(), String> {
     {
         config.dos_charset = cp;
     }
-    if let Some(n) = &file.server_name {
-        config.server_name = n.to_uppercase();
+    let name = match a.netbios_name.as_deref().or(file.server_name.as_deref()) {
+        Some(n) => crate::name_service::netbios_name(n)
+            .ok_or_else(|| format!("NetBIOS name {n:?}: empty"))?,
+        None => crate::name_service::default_netbios_name(),
+    };
+    config.server_name = name;
+    if let Some(c) = &file.comment {
+        config.comment = c.clone();
     }
     if let Some(w) = &file.workgroup {
         config.domain = w.to_uppercase();
@@ -384,18 +405,52 @@ fn serve(a: ServeArgs) -> Result<(), String> {
             }
         });
     };
+    let name_service = !a.no_name_service && file.name_service.unwrap_or(true);
+    let (ns_name, ns_domain, ns_comment) = (
+        config.server_name.clone(),
+        config.domain.clone(),
+        config.comment.clone(),
+    );
+    let ns_config = move |addr: std::net::SocketAddr| {
+        let address = crate::name_service::answer_address(&addr);
+        let mut c = smb_tokio::NameServiceConfig::new(&ns_name, &ns_domain, address);
+        c.comment = ns_comment.clone();
+        if let Some(b) = file.netbios_broadcast {
+            c.broadcast = b;
+        }
+        c
+    };
+    let start_ns = |addr| {
+        if !name_service {
+            return None;
+        }
+        match crate::name_service::start(ns_config(addr)) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::warn!(target: "smb::nbns", "NetBIOS name service off: {e}");
+                None
+            }
+        }
+    };
     match engine {
         Engine::Threads => {
             let opts = ServerOptions {
                 max_connections,
-                ..ServerOptions::default()
+                transport,
             };
-            let server = Server::bind(&listen, config, fs, opts)
+            let mut server = Server::bind(&listen, config, fs, opts)
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-            print(server.local_addr().map_err(|e| e.to_string())?);
+            server.on_event(crate::events::log_event);
+            let addr = server.local_addr().map_err(|e| e.to_string())?;
+            print(addr);
+            let ns = start_ns(addr);
             let stop = server.stop_handle().map_err(|e| e.to_string())?;
             on_signal(Box::new(move || stop.stop()));
-            server.run().map_err(|e| e.to_string())?;
+            let r = server.run().map_err(|e| e.to_string());
+            if let Some(ns) = ns {
+                ns.stop();
+            }
+            r?;
         }
         Engine::Tokio => {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -408,16 +463,17 @@ fn serve(a: ServeArgs) -> Result<(), String> {
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
                 server.set_max_connections(max_connections);
                 server.set_transport(transport);
-                // Refusals by policy (a dialect, a logon form) are logged with their reason.
-                server.on_event(|info, ev| {
-                    if let ServerEvent::Refused { reason } = ev {
-                        eprintln!("smb serve: {}: {reason}", info.peer);
-                    }
-                });
-                print(server.local_addr().map_err(|e| e.to_string())?);
+                server.on_event(crate::events::log_event);
+                let addr = server.local_addr().map_err(|e| e.to_string())?;
+                print(addr);
+                let ns = start_ns(addr);
                 let stop = server.stop_handle();
                 on_signal(Box::new(move || stop.stop()));
-                server.run().await.map_err(|e| e.to_string())
+                let r = server.run().await.map_err(|e| e.to_string());
+                if let Some(ns) = ns {
+                    tokio::task::block_in_place(|| ns.stop());
+                }
+                r
             })?;
         }
     }

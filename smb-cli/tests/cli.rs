@@ -35,6 +35,7 @@ fn help_lists_every_subcommand() {
         "mv",
         "stat",
         "shares",
+        "lookup",
         "shell",
         "completions",
     ] {

@@ -9,6 +9,7 @@
 //! - [`later`]: writing such a file range to a socket (`sendfile(2)` on Linux), from a
 //!   thread ([`later::write_later`]) or an event loop ([`later::LaterWriter`]).
 //! - [`clock`]: the host clock and random seed the sans-IO cores are given.
+//! - [`events`]: the connection a server event comes from, and the event hook's type.
 //!
 //! A share on a temporary folder, driven through the
 //! [`FileSystem`](smb_proto::server::fs::FileSystem) trait as a server core would: a file
@@ -59,6 +60,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod events;
 pub mod frame;
 pub mod fs;
 pub mod later;

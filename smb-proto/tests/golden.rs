@@ -362,3 +362,32 @@ fn lanman1_plaintext_capture_of_smbclient_and_smb_serve() {
     });
     assert_eq!(&s.entries[2].file_name, b"HELLO.TXT\0\0\0\0");
 }
+
+/// smbd's non-extended NEGOTIATE response to nmap, whose request did not set
+/// FLAGS2_UNICODE: the names are UTF-16 all the same (CAP_UNICODE), and decode so.
+#[test]
+fn negotiate_response_utf16_names_without_unicode_flag() {
+    let raw = Bytes::from(
+        hex_decode(
+            "ff534d4272000000008807400000000000000000000000000000bd030000010011000003320001\
+             000441000000000100a0050000fde38000f8cef3be3282dd0100000822007b0a3858729dfdf057\
+             004f0052004b00470052004f0055005000000056004d000000",
+        )
+        .unwrap(),
+    );
+    let m = round_trip::<Response>(&raw);
+    assert!(!m.header.flags2.is_unicode());
+    let Response::Negotiate(NegotiateResponse::NtLm(n)) = m.body() else {
+        panic!()
+    };
+    let NegotiateSecurity::Challenge {
+        domain_name,
+        server_name,
+        ..
+    } = &n.security
+    else {
+        panic!()
+    };
+    assert_eq!(domain_name, "WORKGROUP");
+    assert_eq!(server_name.as_deref(), Some("VM"));
+}

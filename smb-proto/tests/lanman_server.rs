@@ -79,7 +79,7 @@ impl Srv {
                         let r = self.fs.dispatch(&req);
                         self.conn.complete(self.now, req.id, r).unwrap();
                     }
-                    ServerEvent::Refused { reason } => self.refused.push(reason),
+                    ServerEvent::Refused { reason, .. } => self.refused.push(reason.to_string()),
                     _ => {}
                 }
             }
@@ -191,7 +191,7 @@ fn lanman_is_refused_by_default_with_a_reason_and_nt_clients_see_no_change() {
     assert_eq!(s.refused.len(), 1);
     let r = &s.refused[0];
     assert!(
-        r.contains("\"LANMAN2.1\" (LANMAN2)") && r.contains("NT1 to NT1"),
+        r.contains("offered is LANMAN2.1 (LANMAN2)") && r.contains("NT1 to NT1"),
         "{r}"
     );
     assert!(r.contains("allow_lm or allow_plaintext"), "{r}");
@@ -225,7 +225,7 @@ fn policy_picks_and_refuses_dialects() {
         })
     ));
     assert!(
-        s.refused[0].contains("(min_protocol is LANMAN2)"),
+        s.refused[0].contains("LANMAN2 to NT1 (below min_protocol)"),
         "{}",
         s.refused[0]
     );

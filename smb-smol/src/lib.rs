@@ -63,6 +63,7 @@ mod runtime;
 mod wrap;
 
 pub use runtime::{Smol, SmolListener, SmolTcp, SmolUdp};
+pub use smb_async::name_service::{NameServiceConfig, NameServiceEvent};
 pub use smb_async::{ConnectionInfo, StopHandle};
 pub use smb_localfs::LocalFs;
 
@@ -76,3 +77,7 @@ pub type File = smb_async::File<Smol>;
 
 /// A futures-io SMB1 server (see [`smb_async::Server`]).
 pub type Server<L = smb_localfs::FileRange> = smb_async::Server<Smol, L>;
+
+/// The NetBIOS name service and browse announcements of a server (see
+/// [`smb_async::name_service`]).
+pub type NameService = smb_async::name_service::NameService<Smol>;

@@ -144,6 +144,15 @@ pub struct Smbd {
 impl Smbd {
     /// Writes the configuration, adds the account and starts smbd; waits until it answers.
     pub fn start(opts: &SmbdOptions) -> Self {
+        Self::start_with(None, opts)
+    }
+
+    /// [`start`](Self::start) on a given port (445 in a private network namespace, say).
+    pub fn start_on(port: u16, opts: &SmbdOptions) -> Self {
+        Self::start_with(Some(port), opts)
+    }
+
+    fn start_with(fixed_port: Option<u16>, opts: &SmbdOptions) -> Self {
         ensure_unix_user();
         let dir = TempDir::new("smbd");
         let d = dir.path();
@@ -154,7 +163,7 @@ impl Smbd {
         }
         let mut last = String::new();
         for _attempt in 0..3 {
-            let port = free_port();
+            let port = fixed_port.unwrap_or_else(free_port);
             let conf = format!(
                 "[global]\nserver role = standalone server\ninterfaces = 127.0.0.1\nbind interfaces only = yes\n\
                  smb ports = {port}\ndisable netbios = yes\nserver min protocol = {min}\n{max}ntlm auth = yes\n\
@@ -248,33 +257,28 @@ pub struct ChildServer {
     pub port: u16,
     /// The share folder (`share`).
     pub dir: TempDir,
-    /// Where its standard error goes, when kept.
-    log: Option<(TempDir, PathBuf)>,
 }
 
 impl ChildServer {
     /// Starts `bin serve --listen 127.0.0.1:PORT --share share=DIR --user smbtest:smbpass ARGS`.
     pub fn start_smb_serve(bin: &Path, args: &[&str]) -> Self {
-        Self::start(bin, args, false)
+        Self::start_smb_serve_logging(bin, args, None)
     }
 
-    /// Like [`start_smb_serve`](Self::start_smb_serve), keeping the server's standard
-    /// error (its log lines) for [`log`](Self::log).
-    pub fn start_smb_serve_logged(bin: &Path, args: &[&str]) -> Self {
-        Self::start(bin, args, true)
-    }
-
-    fn start(bin: &Path, args: &[&str], keep_log: bool) -> Self {
+    /// [`start_smb_serve`](Self::start_smb_serve), with the server's standard error (its
+    /// log) appended to `log` when given.
+    pub fn start_smb_serve_logging(bin: &Path, args: &[&str], log: Option<&Path>) -> Self {
         let dir = TempDir::new("serve");
-        let log = keep_log.then(|| {
-            let d = TempDir::new("serve-log");
-            let f = d.path().join("stderr.log");
-            (d, f)
-        });
         for _attempt in 0..3 {
             let port = free_port();
-            let stderr = match &log {
-                Some((_, f)) => Stdio::from(fs::File::create(f).unwrap()),
+            let stderr = match log {
+                Some(p) => Stdio::from(
+                    fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(p)
+                        .expect("log file"),
+                ),
                 None => Stdio::null(),
             };
             let mut child = Command::new(bin)
@@ -288,26 +292,12 @@ impl ChildServer {
                 .spawn()
                 .expect("smb serve");
             if wait_for_port(port, Duration::from_secs(10)) {
-                return Self {
-                    child,
-                    port,
-                    dir,
-                    log,
-                };
+                return Self { child, port, dir };
             }
             let _ = child.kill();
             let _ = child.wait();
         }
         panic!("smb serve did not come up");
-    }
-
-    /// What the server wrote to its standard error so far (empty unless started with
-    /// [`start_smb_serve_logged`](Self::start_smb_serve_logged)).
-    pub fn log(&self) -> String {
-        self.log
-            .as_ref()
-            .and_then(|(_, f)| fs::read_to_string(f).ok())
-            .unwrap_or_default()
     }
 
     /// The share folder.

@@ -58,6 +58,7 @@ mod runtime;
 mod wrap;
 
 pub use runtime::{Tokio, TokioListener, TokioTcp, TokioUdp};
+pub use smb_async::name_service::{NameServiceConfig, NameServiceEvent};
 pub use smb_async::{ConnectionInfo, StopHandle};
 pub use smb_localfs::LocalFs;
 pub use wrap::Server;
@@ -69,3 +70,7 @@ pub type Client = smb_async::Client<Tokio>;
 /// An open remote file: tokio `AsyncRead + AsyncWrite + AsyncSeek` (see
 /// [`smb_async::File`]).
 pub type File = smb_async::File<Tokio>;
+
+/// The NetBIOS name service and browse announcements of a server (see
+/// [`smb_async::name_service`]).
+pub type NameService = smb_async::name_service::NameService<Tokio>;

@@ -9,3 +9,4 @@ pub mod pcap;
 pub mod png;
 pub mod summary;
 pub mod tcp;
+pub mod torture;

@@ -54,6 +54,19 @@ enum Cmd {
         #[arg(long, default_value_t = 256 * 1024)]
         file_size: usize,
     },
+    /// smbtorture's SMB1 suites against a private smbd and against `smb serve`: parity,
+    /// target/torture/parity.md, and a check against xtask/torture-baseline.txt.
+    Torture {
+        /// Run only these suites (comma-separated, e.g. base.lock,raw.read).
+        #[arg(long, value_delimiter = ',')]
+        suites: Option<Vec<String>>,
+        /// Seconds per suite and server before smbtorture is killed.
+        #[arg(long, default_value_t = 240)]
+        time_limit: u64,
+        /// Rewrite the baseline from this run (only the suites that ran).
+        #[arg(long)]
+        update: bool,
+    },
     /// Run fuzz targets (all, or one) for a time each; prints executions per target.
     Fuzz {
         /// decode | auth | server | client | rpc (default: all).
@@ -109,6 +122,31 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::Torture {
+            suites,
+            time_limit,
+            update,
+        } => {
+            let o = xtask::torture::TortureOptions {
+                suites,
+                time_limit: std::time::Duration::from_secs(time_limit),
+                update,
+            };
+            match xtask::torture::run(&xtask::fuzz::repo_root(), &o) {
+                Ok(report) => {
+                    print!("{}", report.text);
+                    if report.ok {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => {
+                    eprintln!("torture: {e}");
                     ExitCode::FAILURE
                 }
             }

@@ -13,19 +13,10 @@ use smb_proto::server::fs::{FsOpId, FsResult};
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
 
-use super::EventHook;
+use super::{ConnectionInfo, EventHook};
 use crate::deadline::Deadline;
 use crate::io::{ReadOutcome, read_some, write_transmit};
 use crate::runtime::{AsyncTcp, Runtime};
-
-/// Who a connection is, for the event hook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConnectionInfo {
-    /// The connection's id in the server's shared state.
-    pub id: u64,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
 
 /// The input buffer's spare room while a connection is quiet: idle sessions cost little.
 const QUIET_ROOM: usize = 8 * 1024;

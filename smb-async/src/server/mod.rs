@@ -18,11 +18,7 @@ use crate::runtime::{AsyncListener, Runtime};
 
 mod conn;
 
-pub use conn::ConnectionInfo;
-
-/// Called with every event of a connection other than file-system work (sessions,
-/// the end of the connection, refusals): for logging.
-pub type EventHook = Arc<dyn Fn(&ConnectionInfo, &ServerEvent) + Send + Sync>;
+pub use smb_localfs::events::{ConnectionInfo, EventHook};
 
 /// How long [`Server::run`] waits for live connections to finish after a stop.
 const DRAIN: Duration = Duration::from_secs(30);
@@ -42,11 +38,15 @@ pub struct Server<R: Runtime, L: LaterSource = FileRange> {
     hook: Option<EventHook>,
 }
 
-/// Stops a running [`Server`].
+/// Stops a running [`Server`] (or a [`NameService`](crate::name_service::NameService)).
 #[derive(Clone, Debug)]
 pub struct StopHandle(async_channel::Sender<()>);
 
 impl StopHandle {
+    pub(crate) fn new(tx: async_channel::Sender<()>) -> Self {
+        Self(tx)
+    }
+
     /// Stops accepting; connections finish their requests and close.
     pub fn stop(&self) {
         self.0.close();

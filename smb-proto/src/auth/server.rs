@@ -164,6 +164,8 @@ struct Check {
     base_key: SessionKey,
     /// KXKEY when it differs from the base key (NTLM2 session).
     kx_key: Option<SessionKey>,
+    /// The response that verified was in the LM field.
+    lm_field: bool,
 }
 
 fn domains(domain: &str) -> Vec<String> {
@@ -178,7 +180,22 @@ fn domains(domain: &str) -> Vec<String> {
     v
 }
 
-/// Verifies LM/NT responses for a known account.
+impl Check {
+    /// A response that verified, with its session base key; `lm_field` when it came in
+    /// the LM field.
+    fn new(verified: Verified, base_key: SessionKey, lm_field: bool) -> Self {
+        Check {
+            verified,
+            base_key,
+            kx_key: None,
+            lm_field,
+        }
+    }
+}
+
+/// Verifies LM/NT responses for a known account. What a response is comes from its length
+/// and form, not from the flags the client set: a longer NT response is NTLMv2; a 24-byte
+/// one is NTLMv1 or the NTLM2 session response.
 #[allow(clippy::too_many_arguments)]
 fn check_responses(
     policy: &AuthPolicy,
@@ -196,11 +213,7 @@ fn check_responses(
             let v2 = ntlm::ntowf_v2(&account.nt_hash, user, &d);
             let (resp, key) = ntlm::ntlmv2_response(&v2, challenge, blob);
             if ct_eq(&resp[..16], proof) {
-                return Some(Check {
-                    verified: Verified::Ntlmv2,
-                    base_key: key,
-                    kx_key: None,
-                });
+                return Some(Check::new(Verified::Ntlmv2, key, false));
             }
         }
     }
@@ -212,46 +225,48 @@ fn check_responses(
             let want = ntlm::lmv2_response(&v2, challenge, &cc);
             if ct_eq(&want, lm) {
                 let lm24: [u8; 24] = lm.try_into().unwrap_or([0; 24]);
-                return Some(Check {
-                    verified: Verified::Lmv2,
-                    base_key: ntlm::lmv2_session_key(&v2, &lm24),
-                    kx_key: None,
-                });
+                let key = ntlm::lmv2_session_key(&v2, &lm24);
+                return Some(Check::new(Verified::Lmv2, key, true));
             }
         }
     }
     if nt.len() == 24 && policy.allow_ntlmv1 {
-        if ess && lm.len() >= 8 {
+        // The NTLM2 session response is recognised by its form too (an LM field holding
+        // the 8-byte client nonce and 16 zero bytes): a client may send it without
+        // NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY.
+        let nonce_form = lm.len() == 24 && lm[8..].iter().all(|&b| b == 0);
+        if (ess || nonce_form) && lm.len() >= 8 {
             let cc: [u8; 8] = lm[..8].try_into().unwrap_or_default();
             let (_, want) = ntlm::ntlm2_session_response(&account.nt_hash, challenge, &cc);
             if ct_eq(&want, nt) {
                 let base = ntlm::ntlm_session_base_key(&account.nt_hash);
                 let kx = ntlm::ess_key_exchange_key(&base, challenge, lm);
-                return Some(Check {
-                    verified: Verified::Ntlm2Session,
-                    base_key: base,
-                    kx_key: Some(kx),
-                });
+                let mut c = Check::new(Verified::Ntlm2Session, base, false);
+                c.kx_key = Some(kx);
+                return Some(c);
             }
         }
         let want = ntlm::ntlm_response(&account.nt_hash, challenge);
         if ct_eq(&want, nt) {
-            return Some(Check {
-                verified: Verified::Ntlmv1,
-                base_key: ntlm::ntlm_session_base_key(&account.nt_hash),
-                kx_key: None,
-            });
+            let key = ntlm::ntlm_session_base_key(&account.nt_hash);
+            return Some(Check::new(Verified::Ntlmv1, key, false));
+        }
+    }
+    // The NTLMv1 response in the LM field beside an NT field that holds no response
+    // (empty, or cut short: nmap's NTLMSSP messages announce 8 bytes of NT response), as
+    // Samba's ntlm_password_check accepts it when NTLMv1 is allowed.
+    if lm.len() == 24 && nt.len() != 24 && policy.allow_ntlmv1 {
+        let want = ntlm::ntlm_response(&account.nt_hash, challenge);
+        if ct_eq(&want, lm) {
+            let key = ntlm::ntlm_session_base_key(&account.nt_hash);
+            return Some(Check::new(Verified::Ntlmv1, key, true));
         }
     }
     if lm.len() == 24 && policy.allow_lm {
         if let Some(lmh) = &account.lm_hash {
             let want = ntlm::lm_response(lmh, challenge);
             if ct_eq(&want, lm) {
-                return Some(Check {
-                    verified: Verified::Lm,
-                    base_key: ntlm::lm_session_key(lmh),
-                    kx_key: None,
-                });
+                return Some(Check::new(Verified::Lm, ntlm::lm_session_key(lmh), true));
             }
         }
     }
@@ -262,7 +277,7 @@ fn is_anonymous(user: &str, lm: &[u8], nt: &[u8]) -> bool {
     user.is_empty() && nt.is_empty() && (lm.is_empty() || lm == [0])
 }
 
-fn guest_or_fail(
+pub(super) fn guest_or_fail(
     policy: &AuthPolicy,
     user: &str,
     domain: &str,
@@ -280,6 +295,103 @@ fn guest_or_fail(
     } else {
         Err(NtStatus::LOGON_FAILURE)
     }
+}
+
+/// Why a logon was refused, for logs: never a secret, only what kind of failure it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LogonRefusal {
+    /// The account does not exist, and guest logons are off.
+    UnknownUser,
+    /// The responses do not match the account's password.
+    WrongPassword,
+    /// A null session, and anonymous logons are off.
+    AnonymousNotAllowed,
+    /// The response is a good NTLMv1 (or NTLM2 session) response, which the policy refuses.
+    Ntlmv1NotAllowed,
+    /// The response is a good LM response, which the policy refuses.
+    LmNotAllowed,
+    /// The logon could not be read (a malformed or unexpected token, or a form of
+    /// SESSION_SETUP_ANDX this server does not take).
+    Malformed,
+    /// The responses verify but a message integrity code (MIC) does not.
+    IntegrityCheckFailed,
+    /// A plaintext password (a pre-NT client), and `allow_plaintext` is off.
+    PlaintextNotAllowed,
+}
+
+impl fmt::Display for LogonRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogonRefusal::UnknownUser => "unknown user",
+            LogonRefusal::WrongPassword => "wrong password",
+            LogonRefusal::AnonymousNotAllowed => "anonymous logon not allowed",
+            LogonRefusal::Ntlmv1NotAllowed => "NTLMv1 not allowed by policy",
+            LogonRefusal::LmNotAllowed => "LM not allowed by policy",
+            LogonRefusal::Malformed => "malformed logon",
+            LogonRefusal::IntegrityCheckFailed => "message integrity check failed",
+            LogonRefusal::PlaintextNotAllowed => {
+                "plaintext password not allowed by policy (allow_plaintext is off)"
+            }
+        })
+    }
+}
+
+/// Classifies a refused logon: the responses are checked again with NTLMv1 and LM
+/// allowed, to tell a policy refusal from a wrong password.
+#[allow(clippy::too_many_arguments)]
+fn classify(
+    policy: &AuthPolicy,
+    account: Option<&Account>,
+    user: &str,
+    domain: &str,
+    challenge: &[u8; 8],
+    lm: &[u8],
+    nt: &[u8],
+    ess: bool,
+) -> LogonRefusal {
+    let Some(account) = account else {
+        return LogonRefusal::UnknownUser;
+    };
+    let open = AuthPolicy {
+        allow_ntlmv1: true,
+        allow_lm: true,
+        ..*policy
+    };
+    match check_responses(&open, account, user, domain, challenge, lm, nt, ess).map(|c| c.verified)
+    {
+        Some(Verified::Ntlmv1 | Verified::Ntlm2Session) if !policy.allow_ntlmv1 => {
+            LogonRefusal::Ntlmv1NotAllowed
+        }
+        Some(Verified::Lm) if !policy.allow_lm => LogonRefusal::LmNotAllowed,
+        _ => LogonRefusal::WrongPassword,
+    }
+}
+
+/// Why [`verify_password_fields`] refused these fields (call it after a refusal).
+pub fn password_fields_refusal(
+    policy: &AuthPolicy,
+    store: &dyn AccountStore,
+    challenge: &[u8; 8],
+    user: &str,
+    domain: &str,
+    oem_password: &[u8],
+    unicode_password: &[u8],
+) -> LogonRefusal {
+    if is_anonymous(user, oem_password, unicode_password) {
+        return LogonRefusal::AnonymousNotAllowed;
+    }
+    let account = store.lookup(user, domain);
+    classify(
+        policy,
+        account.as_ref(),
+        user,
+        domain,
+        challenge,
+        oem_password,
+        unicode_password,
+        false,
+    )
 }
 
 /// Verifies the password fields of a non-extended SESSION_SETUP_ANDX against the 8-byte
@@ -311,9 +423,10 @@ pub fn verify_password_fields(
     )
     .ok_or(NtStatus::LOGON_FAILURE)?;
     // MAC key: session key ‖ the response that verified.
-    let resp: &[u8] = match check.verified {
-        Verified::Lm | Verified::Lmv2 => oem_password,
-        _ => unicode_password,
+    let resp: &[u8] = if check.lm_field {
+        oem_password
+    } else {
+        unicode_password
     };
     let mut mac = check.base_key.0.to_vec();
     mac.extend_from_slice(resp);
@@ -353,6 +466,8 @@ pub enum Step {
 
 /// The server side of one NTLMSSP exchange, inside SPNEGO or raw.
 pub struct NtlmServer {
+    /// Who tried, and why they were refused, after a failed AUTHENTICATE.
+    refused: Option<(String, String, LogonRefusal)>,
     challenge: [u8; 8],
     filetime: u64,
     names: ServerNames,
@@ -376,6 +491,7 @@ impl NtlmServer {
     /// current time.
     pub fn new(challenge: [u8; 8], filetime: u64, names: ServerNames) -> Self {
         Self {
+            refused: None,
             challenge,
             filetime,
             names,
@@ -383,6 +499,15 @@ impl NtlmServer {
             challenge_msg: None,
             client_mechs: Vec::new(),
             spnego: true,
+        }
+    }
+
+    /// After [`Step::Failed`]: the user and domain the client gave, if its AUTHENTICATE
+    /// message could be read, and why the logon was refused.
+    pub fn refusal(&self) -> (Option<(&str, &str)>, LogonRefusal) {
+        match &self.refused {
+            Some((u, d, why)) => (Some((u, d)), *why),
+            None => (None, LogonRefusal::Malformed),
         }
     }
 
@@ -458,7 +583,11 @@ impl NtlmServer {
         let Ok(auth) = AuthenticateMessage::decode(&bytes) else {
             return Step::Failed(NtStatus::INVALID_PARAMETER);
         };
-        match self.verify(&auth, &bytes, policy, store, mic.as_deref()) {
+        let verified = self.verify(&auth, &bytes, policy, store, mic.as_deref());
+        if let Err(why) = &verified {
+            self.refused = Some((auth.user.clone(), auth.domain.clone(), *why));
+        }
+        match verified.map_err(|_| NtStatus::LOGON_FAILURE) {
             Ok((a, exported, negotiated)) => {
                 let mic = match (exported, self.spnego) {
                     (Some(k), true) if !self.client_mechs.is_empty() => {
@@ -525,14 +654,16 @@ impl NtlmServer {
         policy: &AuthPolicy,
         store: &dyn AccountStore,
         client_mic: Option<&[u8]>,
-    ) -> Result<(Authenticated, Option<[u8; 16]>, u32), NtStatus> {
+    ) -> Result<(Authenticated, Option<[u8; 16]>, u32), LogonRefusal> {
         if auth.is_anonymous() || (auth.flags & flags::ANONYMOUS != 0 && auth.user.is_empty()) {
             return guest_or_fail(policy, &auth.user, &auth.domain, Identity::Anonymous)
-                .map(|a| (a, None, auth.flags));
+                .map(|a| (a, None, auth.flags))
+                .map_err(|_| LogonRefusal::AnonymousNotAllowed);
         }
         let Some(account) = store.lookup(&auth.user, &auth.domain) else {
             return guest_or_fail(policy, &auth.user, &auth.domain, Identity::Guest)
-                .map(|a| (a, None, auth.flags));
+                .map(|a| (a, None, auth.flags))
+                .map_err(|_| LogonRefusal::UnknownUser);
         };
         let ess = auth.flags & flags::EXTENDED_SESSIONSECURITY != 0;
         let check = check_responses(
@@ -545,7 +676,18 @@ impl NtlmServer {
             &auth.nt_response,
             ess,
         )
-        .ok_or(NtStatus::LOGON_FAILURE)?;
+        .ok_or_else(|| {
+            classify(
+                policy,
+                Some(&account),
+                &auth.user,
+                &auth.domain,
+                &self.challenge,
+                &auth.lm_response,
+                &auth.nt_response,
+                ess,
+            )
+        })?;
         let kx = check
             .kx_key
             .clone()
@@ -566,14 +708,14 @@ impl NtlmServer {
                 let (Some(got), Some(neg), Some(ch)) =
                     (auth.mic, &self.negotiate, &self.challenge_msg)
                 else {
-                    return Err(NtStatus::LOGON_FAILURE);
+                    return Err(LogonRefusal::IntegrityCheckFailed);
                 };
                 let mut zeroed = raw.to_vec();
                 zeroed[AuthenticateMessage::MIC_OFFSET..AuthenticateMessage::MIC_OFFSET + 16]
                     .fill(0);
                 let want = ntlm::mic(&SessionKey(exported), neg, ch, &zeroed);
                 if !ct_eq(&want, &got) {
-                    return Err(NtStatus::LOGON_FAILURE);
+                    return Err(LogonRefusal::IntegrityCheckFailed);
                 }
             }
         }
@@ -583,7 +725,7 @@ impl NtlmServer {
                 let mut s = Signer::new(&exported, auth.flags, SignDirection::ClientToServer);
                 let want = s.sign(0, &spnego::mech_types_der(&self.client_mechs));
                 if !ct_eq(&want, m) {
-                    return Err(NtStatus::LOGON_FAILURE);
+                    return Err(LogonRefusal::IntegrityCheckFailed);
                 }
             }
         }
@@ -635,38 +777,4 @@ impl NtlmServer {
             signing_key: None,
         })
     }
-}
-
-/// Verifies a plaintext password, as pre-NT clients send it to a server that offered no
-/// challenge: against the NT hash, or against the LM hash (LAN Manager clients send
-/// passwords in upper case). No session key comes out of it.
-pub fn verify_plaintext(
-    policy: &AuthPolicy,
-    store: &dyn AccountStore,
-    user: &str,
-    domain: &str,
-    password: &str,
-) -> Result<Authenticated, NtStatus> {
-    if user.is_empty() && password.is_empty() {
-        return guest_or_fail(policy, user, domain, Identity::Anonymous);
-    }
-    let Some(account) = store.lookup(user, domain) else {
-        return guest_or_fail(policy, user, domain, Identity::Guest);
-    };
-    let nt = ct_eq(&NtHash::from_password(password).0, &account.nt_hash.0);
-    let lm = match (&account.lm_hash, LmHash::from_password(password)) {
-        (Some(want), Some(got)) => ct_eq(&want.0, &got.0),
-        _ => false,
-    };
-    if !(nt || lm) {
-        return Err(NtStatus::LOGON_FAILURE);
-    }
-    Ok(Authenticated {
-        user: user.into(),
-        domain: domain.into(),
-        identity: Identity::User,
-        verified: Verified::Plaintext,
-        session_key: None,
-        signing_key: None,
-    })
 }

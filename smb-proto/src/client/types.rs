@@ -248,8 +248,8 @@ impl ReadData {
 pub struct ShareEntry {
     /// Name.
     pub name: String,
-    /// Type (0 disk, 1 printer, 3 IPC).
-    pub share_type: u16,
+    /// Type: 0 disk, 1 printer, 3 IPC; srvsvc adds 0x8000_0000 for hidden (`$`) shares.
+    pub share_type: u32,
     /// Remark.
     pub remark: String,
 }

@@ -103,6 +103,9 @@ pub struct ServerConfig {
     pub server_name: String,
     /// Workgroup / domain.
     pub domain: String,
+    /// Server comment (Samba's `server string`): what srvsvc, RAP and browse
+    /// announcements describe the server with, and the remark of `IPC$`.
+    pub comment: String,
     /// Disk shares; the index is the [`ShareId`](super::ShareId). IPC$ is implicit.
     pub shares: Vec<ShareConfig>,
     /// What authentication is accepted.
@@ -115,6 +118,10 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Server GUID for extended security.
     pub server_guid: [u8; 16],
+    /// Serve DCE/RPC (srvsvc, wkssvc) on the named pipes of IPC$. When false every pipe
+    /// open answers `STATUS_OBJECT_NAME_NOT_FOUND`, as on a server without them, and
+    /// clients list the shares over RAP.
+    pub named_pipes: bool,
     /// Answer NetBIOS session requests for any called name (else only `*SMBSERVER` and
     /// the server name).
     pub accept_any_called_name: bool,
@@ -138,10 +145,12 @@ impl fmt::Debug for ServerConfig {
         f.debug_struct("ServerConfig")
             .field("server_name", &self.server_name)
             .field("domain", &self.domain)
+            .field("comment", &self.comment)
             .field("shares", &self.shares)
             .field("policy", &self.policy)
             .field("signing", &self.signing)
             .field("limits", &self.limits)
+            .field("named_pipes", &self.named_pipes)
             .finish_non_exhaustive()
     }
 }
@@ -152,12 +161,14 @@ impl ServerConfig {
         Self {
             server_name: "SMBRS".into(),
             domain: "WORKGROUP".into(),
+            comment: "smb-rs".into(),
             shares,
             policy: AuthPolicy::default(),
             accounts,
             signing: SigningMode::default(),
             limits: Limits::default(),
             server_guid: *b"smb-rs-server-01",
+            named_pipes: true,
             accept_any_called_name: true,
             min_protocol: None,
             max_protocol: Protocol::Nt1,

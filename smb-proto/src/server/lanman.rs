@@ -2,9 +2,9 @@
 //! client may speak them.
 
 use alloc::collections::BTreeMap;
-use alloc::string::String;
 
 use super::config::{ServerConfig, SigningMode};
+use super::event::DialectRefusalWhy;
 use super::fs::Handle;
 use crate::wire::Header;
 use crate::wire::dialect::Protocol;
@@ -51,7 +51,7 @@ pub(crate) struct Range {
     pub min: Protocol,
     pub max: Protocol,
     /// Why LANMAN1/LANMAN2 are excluded although the configured range has them.
-    pub pre_nt_off: Option<String>,
+    pub pre_nt_off: Option<DialectRefusalWhy>,
 }
 
 /// The range of families `config` accepts.
@@ -61,25 +61,18 @@ pub(crate) fn range(config: &ServerConfig) -> Range {
     let mut pre_nt_off = None;
     if min.is_pre_nt() {
         if !config.policy.allow_lm && !config.allow_plaintext {
-            pre_nt_off = Some(String::from(
-                "the pre-NT dialects need allow_lm or allow_plaintext (they have no better logon)",
-            ));
+            pre_nt_off = Some(DialectRefusalWhy::LanmanWithoutLogon);
         } else if config.signing == SigningMode::Required {
-            pre_nt_off = Some(String::from(
-                "signing is required and the pre-NT dialects cannot sign",
-            ));
+            pre_nt_off = Some(DialectRefusalWhy::SigningRequired);
         }
     }
-    match pre_nt_off {
-        Some(why) => Range {
-            min: Protocol::Nt1,
-            max,
-            pre_nt_off: Some(why),
+    Range {
+        min: if pre_nt_off.is_some() {
+            Protocol::Nt1
+        } else {
+            min
         },
-        None => Range {
-            min,
-            max,
-            pre_nt_off: None,
-        },
+        max,
+        pre_nt_off,
     }
 }

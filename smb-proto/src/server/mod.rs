@@ -22,6 +22,6 @@ pub use crate::wildcard;
 pub use crate::error::ConnectionError;
 pub use config::{Limits, ServerConfig, ShareConfig, SigningMode};
 pub use conn::{ServerConnection, UnknownFsOp};
-pub use event::ServerEvent;
+pub use event::{DialectRefusal, DialectRefusalWhy, RefusalReason, ServerEvent};
 pub use fs::*;
 pub use shared::SharedState;

@@ -86,6 +86,8 @@ pub(crate) struct Inner {
     pub trees: BTreeMap<u16, Tree>,
     pub files: BTreeMap<u16, OpenFile>,
     pub searches: BTreeMap<u16, Search>,
+    /// Named pipes open on IPC$ (their FIDs come from the same space as files').
+    pub pipes: BTreeMap<u16, super::handlers::Pipe>,
     pub signing: Option<SigningState>,
     pub fs_queue: VecDeque<FsRequest>,
     pub fs_results: BTreeMap<u64, FsResult<ErasedLater>>,
@@ -131,6 +133,7 @@ impl Inner {
             trees: BTreeMap::new(),
             files: BTreeMap::new(),
             searches: BTreeMap::new(),
+            pipes: BTreeMap::new(),
             signing: None,
             fs_queue: VecDeque::new(),
             fs_results: BTreeMap::new(),
@@ -173,6 +176,7 @@ impl Inner {
     pub fn detach_tree(&mut self, tid: u16) -> BTreeMap<u16, OpenFile> {
         self.trees.remove(&tid);
         self.searches.retain(|_, s| s.tid != tid);
+        self.close_pipes(|_, p| p.tid == tid);
         self.take_files(|f| f.tid == tid)
     }
 
@@ -190,6 +194,7 @@ impl Inner {
             self.trees.remove(t);
             self.searches.retain(|_, s| s.tid != *t);
         }
+        self.close_pipes(|_, p| p.uid == uid || tids.contains(&p.tid));
         self.take_files(|f| f.uid == uid)
     }
 
@@ -215,8 +220,10 @@ impl Inner {
     }
 
     pub fn new_fid(&mut self) -> Option<u16> {
-        let s = &self.files;
-        Self::alloc_id(&mut self.next_fid, |v| s.contains_key(&v))
+        let (s, p) = (&self.files, &self.pipes);
+        Self::alloc_id(&mut self.next_fid, |v| {
+            s.contains_key(&v) || p.contains_key(&v)
+        })
     }
 
     pub fn new_sid(&mut self) -> Option<u16> {

@@ -52,6 +52,20 @@ pub fn decode(data: &[u8]) {
     let whole = Bytes::copy_from_slice(stream);
     check::<Request>(&whole);
     check::<Response>(&whole);
+    rap_servers(&whole);
+}
+
+/// The NetServerEnum2 decoders on the same bytes: a request that decodes re-encodes to
+/// itself; a response's parameters are its first 8 bytes, its data the rest.
+fn rap_servers(b: &Bytes) {
+    use crate::wire::msg::rap_servers::{ServerEnumRequest, decode_server_enum};
+    if let Ok(r) = ServerEnumRequest::decode(b) {
+        assert_eq!(ServerEnumRequest::decode(&r.encode()), Ok(r));
+    }
+    let split = b.len().min(8);
+    for level in 0..2 {
+        let _ = decode_server_enum(level, &b.slice(..split), &b.slice(split..));
+    }
 }
 
 /// Target `auth`: NTLMSSP and SPNEGO decoders, and the server's accept path as a first leg
@@ -159,7 +173,8 @@ pub fn server_traced(
 }
 
 /// Target `client`: a logged-on client connection with several operations in flight
-/// (a large read, a write, a listing, a stat, an echo) fed arbitrary server bytes. Every
+/// (a large read, a write, a listing, a stat, an echo, the share list over srvsvc) fed
+/// arbitrary server bytes. Every
 /// operation must finish (with a result or an error) once the stream ends.
 pub fn client(data: &[u8]) {
     let Some((&ctl, rest)) = data.split_first() else {
@@ -188,12 +203,13 @@ fn client_with_operations() -> (super::pair::Pair, alloc::vec::Vec<crate::client
         p.client.list(now, t, "dir\\*").id(),
         p.client.stat(now, t, "dir\\inner.bin").id(),
         p.client.echo(now, Bytes::from_static(b"fuzz")).id(),
+        p.client.shares(now).id(),
     ];
     (p, ids)
 }
 
 /// Seeds for `server`: the recorded client side of a session doing a bit of everything,
-/// with and without the handshake prefix.
+/// with and without the handshake prefix, and raw requests on named pipes.
 pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
     let (mut p, t, fid) = super::pair::session();
     let skip = p.client_bytes.len();
@@ -232,6 +248,8 @@ pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
         seed.extend_from_slice(&lanman_session(max));
         seeds.push(seed);
     }
+    // Named pipes last.
+    seeds.push(pipe_seed());
     seeds
 }
 
@@ -290,6 +308,116 @@ fn lanman_session(max: Protocol) -> alloc::vec::Vec<u8> {
         let _ = p.wait(id);
     }
     p.client_bytes
+}
+
+/// A seed for `server` that drives named pipes with raw requests after the handshake
+/// prefix: IPC$, NT_CREATE_ANDX and OPEN_ANDX of pipes, WRITE_ANDX (raw mode too),
+/// READ_ANDX in pieces, TransactNmPipe, SetNmPipeState, CLOSE, a read left waiting.
+fn pipe_seed() -> alloc::vec::Vec<u8> {
+    use crate::rpc::client as rpc;
+    use crate::wire::msg::*;
+    use crate::wire::{Flags2, Header, Request};
+    let (mut p, _, _) = super::pair::session();
+    let last = |p: &super::pair::Pair| {
+        let mut d = Deframer::new(Transport::Direct, 1 << 20);
+        d.push(&p.server_bytes);
+        let mut m = None;
+        while let Ok(Some(NbssPacket::Message(b))) = d.next_packet() {
+            m = Message::<Response>::decode(&b).ok();
+        }
+        m
+    };
+    let Some(uid) = last(&p).map(|m| m.header.uid) else {
+        return alloc::vec::Vec::new();
+    };
+    let mut sent = alloc::vec![0x01u8];
+    let mut mid = 500;
+    let mut tid = 0;
+    let mut send = |p: &mut super::pair::Pair, tid: u16, body: Request| {
+        let h = Header {
+            flags2: Flags2(Flags2::UNICODE | Flags2::NT_STATUS | Flags2::LONG_NAMES),
+            tid,
+            uid,
+            mid,
+            ..Default::default()
+        };
+        mid += 1;
+        let (head, tail) = Message::new(h, body).encode_framed(Transport::Direct);
+        let mut bytes = head.to_vec();
+        bytes.extend_from_slice(tail.as_deref().unwrap_or(&[]));
+        sent.extend_from_slice(&bytes);
+        p.feed_server(&bytes);
+        last(p)
+    };
+    let tc = TreeConnectAndXRequest {
+        path: "\\\\X\\IPC$".into(),
+        service: "?????".into(),
+        password: Bytes::from_static(&[0]),
+        ..Default::default()
+    };
+    if let Some(m) = send(&mut p, 0, tc.into()) {
+        tid = m.header.tid;
+    }
+    let nt = NtCreateAndXRequest {
+        file_name: "\\srvsvc".into(),
+        desired_access: 0x2019F,
+        share_access: 3,
+        create_disposition: 1,
+        ..Default::default()
+    };
+    let fid = match send(&mut p, tid, nt.into()).map(|m| m.blocks[0].body.clone()) {
+        Some(Response::NtCreateAndX(r)) => r.fid,
+        _ => 0,
+    };
+    let write = |fid: u16, data: alloc::vec::Vec<u8>, write_mode: u16| WriteAndXRequest {
+        fid,
+        write_mode,
+        data: Bytes::from(data),
+        ..Default::default()
+    };
+    send(&mut p, tid, write(fid, rpc::bind_srvsvc(1), 0).into());
+    send(&mut p, tid, ReadAndXRequest::new(fid, 0, 24).into());
+    send(&mut p, tid, ReadAndXRequest::new(fid, 0, 4280).into());
+    let call = rpc::net_share_enum_all(2, "\\\\X");
+    let trans = |fid: u16, setup: u16, data: alloc::vec::Vec<u8>| TransactionRequest {
+        header: TransRequestHeader {
+            total_data_count: data.len() as u16,
+            max_data_count: 1024,
+            setup: alloc::vec![setup, fid],
+            ..Default::default()
+        },
+        name: "\\PIPE\\".into(),
+        payload: TransPayload::new(Bytes::new(), Bytes::from(data)),
+    };
+    send(&mut p, tid, trans(fid, 0x26, call).into());
+    send(&mut p, tid, trans(fid, 0x01, alloc::vec::Vec::new()).into());
+    let open = OpenAndXRequest {
+        access_mode: 0x42,
+        open_mode: 1,
+        file_name: "\\PIPE\\wkssvc".into(),
+        ..Default::default()
+    };
+    let wks = match send(&mut p, tid, open.into()).map(|m| m.blocks[0].body.clone()) {
+        Some(Response::OpenAndX(r)) => r.fid,
+        _ => 0,
+    };
+    let bind = crate::rpc::client::bind(1, crate::rpc::uuid::WKSSVC);
+    let mut raw = (bind.len() as u16).to_le_bytes().to_vec();
+    raw.extend_from_slice(&bind);
+    send(&mut p, tid, write(wks, raw, 0x000C).into());
+    send(&mut p, tid, ReadAndXRequest::new(wks, 0, 4280).into());
+    send(
+        &mut p,
+        tid,
+        CloseRequest {
+            fid,
+            last_time_modified: 0,
+        }
+        .into(),
+    );
+    // A read on an empty pipe, left waiting when the stream ends.
+    send(&mut p, tid, ReadAndXRequest::new(wks, 0, 100).into());
+    sent
 }
 
 /// Seeds for `client`: the server's real answers to the operations in flight.

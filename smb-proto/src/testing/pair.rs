@@ -92,6 +92,8 @@ pub struct Pair {
     fs_calls: u64,
     /// Results of finished client operations.
     pub done: BTreeMap<RequestId, Result<Reply, SmbError>>,
+    /// The server's events other than file-system requests, in order.
+    pub events: Vec<ServerEvent>,
     /// File-system operations failed on purpose.
     pub fs_failed: u64,
     /// Bytes that went from client to server (for fuzz seeds).
@@ -138,6 +140,7 @@ impl Pair {
             pending_fs: Vec::new(),
             fs_calls: 0,
             done: BTreeMap::new(),
+            events: Vec::new(),
             fs_failed: 0,
             client_bytes: Vec::new(),
             server_bytes: Vec::new(),
@@ -187,8 +190,9 @@ impl Pair {
             }
         }
         while let Some(ev) = self.server.poll_event() {
-            if let ServerEvent::Fs(r) = ev {
-                self.pending_fs.push(r);
+            match ev {
+                ServerEvent::Fs(r) => self.pending_fs.push(r),
+                other => self.events.push(other),
             }
         }
         while let Some(ev) = self.client.poll_event() {

@@ -81,9 +81,11 @@ nt_statuses! {
     INSUFFICIENT_RESOURCES = 0xC000_009A, "insufficient resources";
     INTERNAL_ERROR = 0xC000_00E5, "internal error";
     MEDIA_WRITE_PROTECTED = 0xC000_00A2, "media write protected";
+    INVALID_PIPE_STATE = 0xC000_00AD, "invalid pipe state";
     PIPE_BUSY = 0xC000_00AE, "pipe busy";
     PIPE_DISCONNECTED = 0xC000_00B0, "pipe disconnected";
     IO_TIMEOUT = 0xC000_00B5, "i/o timeout";
+    PIPE_EMPTY = 0xC000_00D9, "pipe empty";
     FILE_IS_A_DIRECTORY = 0xC000_00BA, "is a directory";
     NOT_SUPPORTED = 0xC000_00BB, "not supported";
     BAD_NETWORK_PATH = 0xC000_00BE, "bad network path";
@@ -103,6 +105,7 @@ nt_statuses! {
     CANNOT_DELETE = 0xC000_0121, "cannot delete";
     FILE_CLOSED = 0xC000_0128, "file closed";
     INVALID_LEVEL = 0xC000_0148, "invalid level";
+    PIPE_BROKEN = 0xC000_014B, "pipe broken";
     ACCOUNT_EXPIRED = 0xC000_0193, "account expired";
     INVALID_LOCK_RANGE = 0xC000_01A1, "invalid lock range";
     USER_SESSION_DELETED = 0xC000_0203, "user session deleted";
@@ -161,6 +164,8 @@ impl NtStatus {
             NtStatus::DIRECTORY_NOT_EMPTY => (D::ERRDOS, 145),
             NtStatus::NOT_A_DIRECTORY => (D::ERRDOS, 267),
             NtStatus::BUFFER_OVERFLOW => (D::ERRDOS, 234),
+            NtStatus::PIPE_BUSY => (D::ERRDOS, 231),
+            NtStatus::PIPE_DISCONNECTED | NtStatus::PIPE_BROKEN => (D::ERRDOS, 233),
             NtStatus::DISK_FULL => (D::ERRDOS, 112),
             NtStatus::USER_SESSION_DELETED | NtStatus::SMB_BAD_UID => (D::ERRSRV, 91),
             NtStatus::SMB_BAD_TID | NtStatus::NETWORK_NAME_DELETED => (D::ERRSRV, 5),

@@ -1,6 +1,7 @@
 //! The client operations, as async tasks over the connection context: the handshake
-//! ([`connect`]), file I/O ([`io`]), names and metadata ([`names`]), and trees, shares
-//! and the session ([`tree`]); the public methods that start them are at the end.
+//! ([`connect`]), file I/O ([`io`]), names and metadata ([`names`]), trees and the
+//! session ([`tree`]), and the share list ([`shares`]); the public methods that start them
+//! are at the end.
 
 use alloc::format;
 use alloc::string::String;
@@ -20,6 +21,7 @@ mod connect;
 mod io;
 mod lanman;
 mod names;
+mod shares;
 mod tree;
 
 pub use names::Times;
@@ -323,9 +325,10 @@ impl ClientConnection {
         self.start(now, move |cx| tree::echo(cx, data))
     }
 
-    /// Lists the server's shares (RAP NetShareEnum over IPC$); [`Reply::Shares`].
+    /// Lists the server's shares: srvsvc NetShareEnumAll over the `\srvsvc` pipe of IPC$,
+    /// or RAP NetShareEnum when the server has no srvsvc; [`Reply::Shares`].
     pub fn shares(&mut self, now: Now) -> Operation<Vec<ShareEntry>> {
-        self.start(now, tree::shares)
+        self.start(now, shares::shares)
     }
 
     /// Ends the session; [`Reply::Done`].

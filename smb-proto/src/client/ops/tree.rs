@@ -1,5 +1,4 @@
-//! Trees, shares and the session: TREE_CONNECT_ANDX, file-system sizes, ECHO, the share
-//! list (RAP NetShareEnum over IPC$) and LOGOFF.
+//! Trees and the session: TREE_CONNECT_ANDX, file-system sizes, ECHO and LOGOFF.
 
 use alloc::format;
 use alloc::string::String;
@@ -9,7 +8,6 @@ use super::{R, check, request, require_connected, trans2, wire_path};
 use crate::client::conn::Cx;
 use crate::client::types::*;
 use crate::wire::Response;
-use crate::wire::msg::rap::{self, RapRequest};
 use crate::wire::msg::trans2::info::{self, level};
 use crate::wire::msg::trans2::sub::Trans2Sub;
 use crate::wire::msg::*;
@@ -78,47 +76,6 @@ pub(super) async fn echo(cx: Cx, data: Bytes) -> R<Reply> {
         Response::Echo(e) => Ok(Reply::Echo(e.data.clone())),
         _ => Err(SmbError::Protocol("not an ECHO response")),
     }
-}
-
-pub(super) async fn shares(cx: Cx) -> R<Reply> {
-    require_connected(&cx)?;
-    let Reply::Tree(tid) = tree_connect(cx.clone(), String::from("IPC$")).await? else {
-        return Err(SmbError::Protocol("no tree"));
-    };
-    let req = TransactionRequest {
-        header: TransRequestHeader {
-            max_parameter_count: 8,
-            max_data_count: 0xFFE0,
-            ..Default::default()
-        },
-        name: rap::LANMAN_PIPE.into(),
-        payload: TransPayload::new(RapRequest::net_share_enum(0xFFE0).encode(), Bytes::new()),
-    };
-    let mut req = req;
-    req.header.total_parameter_count = req.payload.parameters.len() as u16;
-    let res = request(&cx, tid.0, req).await;
-    let _ = request(&cx, tid.0, TreeDisconnectRequest).await;
-    let m = res?;
-    check(&m)?;
-    let Response::Transaction(TransactionResponse(TransResponseBody::Reply { payload, .. })) =
-        m.body()
-    else {
-        return Err(SmbError::Protocol("not a TRANSACTION reply"));
-    };
-    let (status, list, _) = rap::decode_share_enum(&payload.parameters, &payload.data)
-        .map_err(|_| SmbError::Protocol("bad share list"))?;
-    if status != rap::NERR_SUCCESS && status != rap::ERROR_MORE_DATA {
-        return Err(SmbError::Protocol("the server refused to list shares"));
-    }
-    Ok(Reply::Shares(
-        list.into_iter()
-            .map(|s| ShareEntry {
-                name: s.name,
-                share_type: s.share_type,
-                remark: s.remark,
-            })
-            .collect(),
-    ))
 }
 
 pub(super) async fn logoff(cx: Cx) -> R<Reply> {

@@ -5,6 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::cx::Cx;
+use super::event::{RefusalReason, ServerEvent};
 use super::fs::{ErasedLater, LaterRead, ShareId};
 use super::state::{OpenFile, Tree};
 use crate::wire::msg::negotiate::caps;
@@ -23,6 +24,7 @@ mod lock_core;
 mod names;
 mod oem;
 mod open;
+mod pipe;
 mod raw;
 mod seek;
 mod session;
@@ -32,6 +34,7 @@ mod tree;
 mod tree_core;
 
 pub(crate) use open::close_all;
+pub(crate) use pipe::Pipe;
 pub(crate) use raw::raw_write_data;
 
 /// The server's own capabilities.
@@ -192,7 +195,13 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
     for (k, block) in msg.blocks.into_iter().enumerate() {
         let cmd = block.body.command();
         rc.last = k + 1 == n;
-        match dispatch(cx, &mut rc, block.body).await {
+        let path = request_path(&block.body);
+        let result = dispatch(cx, &mut rc, block.body).await;
+        if let Err(s @ (NtStatus::ACCESS_DENIED | NtStatus::NETWORK_ACCESS_DENIED)) = result {
+            let (user, share) = who(cx, &rc);
+            refuse(cx, user, share, path, s, RefusalReason::AccessDenied);
+        }
+        match result {
             Ok(a) => {
                 if let Some(u) = a.uid {
                     rc.uid = u;
@@ -241,6 +250,65 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
         later,
         raw: None,
     }
+}
+
+/// The path a request names, for the log of a refusal (TRANS2 paths are not looked for).
+fn request_path(req: &Request) -> Option<String> {
+    let p = match req {
+        Request::NtCreateAndX(r) => &r.file_name,
+        Request::OpenAndX(r) => &r.file_name,
+        Request::Delete(r) => &r.file_name,
+        Request::Rename(r) => &r.old_file_name,
+        Request::CreateDirectory(r) => &r.directory_name,
+        Request::DeleteDirectory(r) => &r.directory_name,
+        Request::CheckDirectory(r) => &r.directory_name,
+        Request::QueryInformation(r) => &r.file_name,
+        Request::SetInformation(r) => &r.file_name,
+        Request::Search(r) => &r.file_name,
+        _ => return None,
+    };
+    Some(p.clone())
+}
+
+/// The session's user name and the tree's share name, as far as they exist.
+pub(crate) fn who(cx: &Cx, rc: &Rc) -> (String, Option<String>) {
+    cx.with(|i| {
+        let user = i
+            .sessions
+            .get(&rc.uid)
+            .map(|s| s.user.clone())
+            .unwrap_or_default();
+        let share = i.trees.get(&rc.tid).map(|t| match t.share {
+            Some(id) => i
+                .config
+                .shares
+                .get(id.0 as usize)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            None => String::from("IPC$"),
+        });
+        (user, share)
+    })
+}
+
+/// Reports a refusal to the host ([`ServerEvent::Refused`]).
+pub(crate) fn refuse(
+    cx: &Cx,
+    user: String,
+    share: Option<String>,
+    path: Option<String>,
+    status: NtStatus,
+    reason: RefusalReason,
+) {
+    cx.with(|i| {
+        i.events.push_back(ServerEvent::Refused {
+            user,
+            share,
+            path,
+            status,
+            reason,
+        })
+    });
 }
 
 /// Checks the UID: an established session.
@@ -293,6 +361,12 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
             });
             Ok(Answer::silent())
         }
+        // Named pipes: opens on IPC$, and I/O and closes on pipe FIDs.
+        Request::NtCreateAndX(r) if pipe::on_ipc(cx, rc) => pipe::nt_create(cx, rc, r).await,
+        Request::OpenAndX(r) if pipe::on_ipc(cx, rc) => pipe::open_andx(cx, rc, r).await,
+        Request::ReadAndX(r) if pipe::is_pipe(cx, r.fid) => pipe::read_andx(cx, rc, r).await,
+        Request::WriteAndX(r) if pipe::is_pipe(cx, r.fid) => pipe::write_andx(cx, rc, r).await,
+        Request::Close(r) if pipe::is_pipe(cx, r.fid) => pipe::close(cx, rc, r).await,
         Request::NtCreateAndX(r) => open::nt_create(cx, rc, r).await,
         Request::OpenAndX(r) => open::open_andx(cx, rc, r).await,
         Request::ReadAndX(r) => files::read_andx(cx, rc, r).await,

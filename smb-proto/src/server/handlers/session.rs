@@ -5,8 +5,12 @@ use alloc::string::String;
 use bytes::Bytes;
 
 use super::*;
-use crate::auth::{Identity, NtlmServer, ServerNames, Step, verify_password_fields};
+use crate::auth::{
+    Identity, LogonRefusal, NtlmServer, ServerNames, Step, password_fields_refusal,
+    verify_password_fields,
+};
 use crate::server::cx::Cx;
+use crate::server::event::RefusalReason;
 use crate::server::state::Session;
 use crate::signing::SigningState;
 use crate::wire::msg::negotiate::{caps, security_mode};
@@ -164,6 +168,9 @@ pub(super) async fn session_setup(cx: &Cx, rc: &Rc, r: SessionSetupAndXRequest) 
                 }
                 Step::Failed(s) => {
                     cx.with(|i| i.sessions.remove(&uid));
+                    let (client, why) = ntlm.refusal();
+                    let user = client.map(|(u, _)| String::from(u)).unwrap_or_default();
+                    refuse(cx, user, None, None, s, RefusalReason::Logon(why));
                     Err(s)
                 }
             }
@@ -173,14 +180,14 @@ pub(super) async fn session_setup(cx: &Cx, rc: &Rc, r: SessionSetupAndXRequest) 
                 i.neg.client_max_buffer = x.common.max_buffer_size;
                 i.neg.client_caps = x.common.capabilities;
             });
-            let auth = verify_password_fields(
-                &config.policy,
-                config.accounts.as_ref(),
-                &neg.challenge,
-                &x.account_name,
-                &x.primary_domain,
-                &x.oem_password,
-                &x.unicode_password,
+            let (policy, store, ch) = (&config.policy, config.accounts.as_ref(), &neg.challenge);
+            let (user, dom) = (&x.account_name, &x.primary_domain);
+            let (oem, uni) = (&x.oem_password, &x.unicode_password);
+            let auth = verify_password_fields(policy, store, ch, user, dom, oem, uni).inspect_err(
+                |&s| {
+                    let why = password_fields_refusal(policy, store, ch, user, dom, oem, uni);
+                    refuse(cx, user.clone(), None, None, s, RefusalReason::Logon(why));
+                },
             )?;
             let uid = cx.with(|i| {
                 if i.sessions.len() >= i.config.limits.max_sessions {
@@ -223,7 +230,11 @@ pub(super) async fn session_setup(cx: &Cx, rc: &Rc, r: SessionSetupAndXRequest) 
             Ok(a)
         }
         SessionSetupAndXRequest::LanMan(x) => super::session_lanman::session_setup(cx, x).await,
-        SessionSetupAndXRequest::Other { .. } => Err(NtStatus::NOT_SUPPORTED),
+        SessionSetupAndXRequest::Other { .. } => {
+            let why = RefusalReason::Logon(LogonRefusal::Malformed);
+            refuse(cx, String::new(), None, None, NtStatus::NOT_SUPPORTED, why);
+            Err(NtStatus::NOT_SUPPORTED)
+        }
     }
 }
 
@@ -245,6 +256,13 @@ pub(super) fn finish_login(
                 }
                 (None, crate::server::config::SigningMode::Required) => {
                     i.sessions.remove(&uid);
+                    i.events.push_back(crate::server::ServerEvent::Refused {
+                        user: auth.user.clone(),
+                        share: None,
+                        path: None,
+                        status: NtStatus::LOGON_FAILURE,
+                        reason: RefusalReason::SigningRequired,
+                    });
                     return Err(NtStatus::LOGON_FAILURE);
                 }
                 _ => {}

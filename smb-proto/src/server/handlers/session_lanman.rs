@@ -4,14 +4,16 @@
 //! the one-password session setup (an LM response, or plaintext when allowed), and the
 //! short TREE_CONNECT_ANDX answer these clients get.
 
-use alloc::format;
 use alloc::string::String;
 use bytes::Bytes;
 
 use super::*;
-use crate::auth::{verify_password_fields, verify_plaintext};
-use crate::server::ServerEvent;
+use crate::auth::{
+    LogonRefusal, password_fields_refusal, plaintext_refusal, verify_password_fields,
+    verify_plaintext,
+};
 use crate::server::cx::Cx;
+use crate::server::event::{DialectRefusal, DialectRefusalWhy, RefusalReason};
 use crate::server::lanman;
 use crate::server::state::Session;
 use crate::time::filetime_to_dos;
@@ -31,10 +33,6 @@ pub(super) enum Chosen {
     None,
 }
 
-fn refuse(cx: &Cx, reason: String) {
-    cx.with(|i| i.events.push_back(ServerEvent::Refused { reason }));
-}
-
 /// Chooses among the client's dialects under the configured policy.
 pub(super) fn choose(cx: &Cx, offered: &[String]) -> Chosen {
     let config = cx.with(|i| i.config.clone());
@@ -47,33 +45,29 @@ pub(super) fn choose(cx: &Cx, offered: &[String]) -> Chosen {
     // The client's best dialect, by the server's order of preference.
     let best = dialect::DIALECTS
         .iter()
-        .find(|(d, _)| offered.iter().any(|o| o == d));
-    let reason = match best {
-        None => format!(
-            "NEGOTIATE refused: no dialect this server speaks among {}",
-            offered.join(", ")
-        ),
-        Some((d, p)) => {
-            let why = if *p < Protocol::Lanman1 {
-                String::from("the core dialects are not served")
-            } else if let Some(why) = &range.pre_nt_off {
-                why.clone()
-            } else if *p < range.min && config.min_protocol.is_none() {
-                String::from(
-                    "the LANMAN dialects are off by default: turn on allow_lm or allow_plaintext to serve them",
-                )
-            } else if *p < range.min {
-                format!("min_protocol is {}", range.min)
-            } else {
-                format!("max_protocol is {}", range.max)
-            };
-            format!(
-                "NEGOTIATE refused: the client's best dialect is {d:?} ({p}); this server accepts {} to {} ({why})",
-                range.min, range.max
-            )
+        .find(|(d, _)| offered.iter().any(|o| o == d))
+        .copied();
+    let why = match best {
+        None => DialectRefusalWhy::Unknown,
+        Some((_, p)) if p < Protocol::Lanman1 => DialectRefusalWhy::CoreNotServed,
+        Some(_) if range.pre_nt_off.is_some() => range
+            .pre_nt_off
+            .unwrap_or(DialectRefusalWhy::LanmanWithoutLogon),
+        Some((_, p)) if p < range.min && config.min_protocol.is_none() => {
+            DialectRefusalWhy::LanmanOffByDefault
         }
+        Some((_, p)) if p < range.min => DialectRefusalWhy::BelowMin,
+        Some(_) => DialectRefusalWhy::AboveMax,
     };
-    refuse(cx, reason);
+    let refusal = DialectRefusal {
+        best,
+        min: range.min,
+        max: range.max,
+        why,
+    };
+    // The client is answered with dialect index 0xFFFF and no error status.
+    let reason = RefusalReason::Dialect(refusal);
+    refuse(cx, String::new(), None, None, NtStatus::SUCCESS, reason);
     Chosen::None
 }
 
@@ -150,34 +144,27 @@ pub(super) async fn session_setup(cx: &Cx, x: SessionSetupLanMan) -> HResult {
     let (user, domain) = (x.account_name.as_str(), x.primary_domain.as_str());
     let anonymous = user.is_empty() && matches!(&x.password[..], [] | [0]);
     let as_plaintext = plaintext || (x.password.len() != 24 && !anonymous);
+    let (policy, store) = (&config.policy, config.accounts.as_ref());
+    let refused = |s: NtStatus, why: LogonRefusal| {
+        refuse(cx, user.into(), None, None, s, RefusalReason::Logon(why));
+        s
+    };
     let auth = if as_plaintext {
         if !config.allow_plaintext {
-            refuse(
-                cx,
-                format!(
-                    "SESSION_SETUP refused for {user:?}: a plaintext password, and allow_plaintext is off"
-                ),
-            );
-            return Err(NtStatus::LOGON_FAILURE);
+            let s = NtStatus::LOGON_FAILURE;
+            return Err(refused(s, LogonRefusal::PlaintextNotAllowed));
         }
         let password = plaintext_password(cx, &x.password);
-        verify_plaintext(
-            &config.policy,
-            config.accounts.as_ref(),
-            user,
-            domain,
-            &password,
-        )?
+        verify_plaintext(policy, store, user, domain, &password)
+            .map_err(|s| refused(s, plaintext_refusal(store, user, domain, &password)))?
     } else {
-        verify_password_fields(
-            &config.policy,
-            config.accounts.as_ref(),
-            &neg.challenge,
-            user,
-            domain,
-            &x.password,
-            &[],
-        )?
+        let (ch, pw) = (&neg.challenge, &x.password[..]);
+        verify_password_fields(policy, store, ch, user, domain, pw, &[]).map_err(|s| {
+            refused(
+                s,
+                password_fields_refusal(policy, store, ch, user, domain, pw, &[]),
+            )
+        })?
     };
     let uid = cx.with(|i| {
         if i.sessions.len() >= i.config.limits.max_sessions {

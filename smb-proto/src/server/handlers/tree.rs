@@ -4,6 +4,7 @@ use alloc::string::String;
 
 use super::*;
 use crate::server::cx::Cx;
+use crate::server::event::RefusalReason;
 use crate::server::state::Tree;
 use crate::wire::NtStatus;
 
@@ -18,13 +19,21 @@ pub(super) async fn tree_connect(cx: &Cx, rc: &Rc, r: TreeConnectAndXRequest) ->
         (None, true)
     } else {
         let config = cx.with(|i| i.config.clone());
-        let s = config.find_share(name).ok_or(NtStatus::BAD_NETWORK_NAME)?;
+        let Some(s) = config.find_share(name) else {
+            let (user, _) = who(cx, rc);
+            let (share, status) = (Some(String::from(name)), NtStatus::BAD_NETWORK_NAME);
+            refuse(cx, user, share, None, status, RefusalReason::NoSuchShare);
+            return Err(status);
+        };
         (Some(s), config.shares[s.0 as usize].read_only)
     };
     let service = r.service.as_str();
     if (ipc && !matches!(service, "IPC" | "?????")) || (!ipc && !matches!(service, "A:" | "?????"))
     {
-        return Err(NtStatus::BAD_DEVICE_TYPE);
+        let (user, _) = who(cx, rc);
+        let (share, status) = (Some(String::from(name)), NtStatus::BAD_DEVICE_TYPE);
+        refuse(cx, user, share, None, status, RefusalReason::WrongService);
+        return Err(status);
     }
     let tid = cx.with(|i| {
         if i.trees.len() >= i.config.limits.max_trees {

@@ -45,6 +45,7 @@ pub mod query_disk;
 pub mod query_information;
 pub mod query_information2;
 pub mod rap;
+pub mod rap_servers;
 pub mod read;
 pub mod read_andx;
 pub mod read_raw;
@@ -341,8 +342,11 @@ macro_rules! empty_body {
             fn decode(
                 b: &mut $crate::wire::message::BlockDecoder<'_>,
             ) -> Result<Self, $crate::wire::codec::DecodeError> {
+                // An AndX body with nothing after the AndX header may come without the
+                // header too (some servers answer LOGOFF_ANDX with WordCount 0): nothing
+                // needed is missing.
                 let andx = if Self::COMMAND.is_andx() { 2 } else { 0 };
-                b.expect_word_count(&[andx])?;
+                b.expect_word_count(&[andx, 0])?;
                 Ok(Self)
             }
 

@@ -205,6 +205,14 @@ impl Default for NegotiateSecurity {
     }
 }
 
+/// Whether the names of a non-extended NT LM 0.12 negotiate response are UTF-16: when the
+/// server announces CAP_UNICODE (Samba and Windows then write them in UTF-16 even to a
+/// client whose request did not set FLAGS2_UNICODE, and nmap reads them so), or when the
+/// header says so.
+fn names_unicode(header_unicode: bool, capabilities: u32) -> bool {
+    header_unicode || capabilities & caps::UNICODE != 0
+}
+
 impl Body for NegotiateResponse {
     const COMMAND: Command = Command::NEGOTIATE;
 
@@ -237,8 +245,10 @@ impl Body for NegotiateResponse {
                     }
                 } else {
                     let challenge = d.bytes(challenge_length as usize, "Challenge")?;
-                    // Windows and Samba write the names as UTF-16 without alignment padding.
-                    let unicode = b.header.flags2.is_unicode();
+                    // Windows and Samba write the names as UTF-16 without alignment padding,
+                    // whether or not the header says Unicode (the client may not have
+                    // asked for it): CAP_UNICODE is what tells.
+                    let unicode = names_unicode(b.header.flags2.is_unicode(), n.capabilities);
                     let domain_name = read_str(d, unicode, "DomainName")?;
                     let server_name = if d.remaining() >= if unicode { 2 } else { 1 } {
                         Some(read_str(d, unicode, "ServerName")?)
@@ -297,7 +307,7 @@ impl Body for NegotiateResponse {
                     } => {
                         b.w.u8(challenge.len() as u8);
                         b.start_data();
-                        let unicode = b.unicode();
+                        let unicode = names_unicode(b.unicode(), n.capabilities);
                         b.w.bytes(challenge);
                         write_str(b.w, domain_name, unicode);
                         if let Some(s) = server_name {

@@ -89,6 +89,8 @@ impl Body for TreeConnectAndXResponse {
     const COMMAND: Command = Command::TREE_CONNECT_ANDX;
 
     fn decode(b: &mut BlockDecoder<'_>) -> Result<Self, DecodeError> {
+        // WordCount 2 (the AndX header alone, no OptionalSupport) comes from pre-NT
+        // servers; the support bits only inform.
         b.expect_word_count(&[2, 3, 7])?;
         let unicode = b.unicode();
         let optional_support = if b.word_count == 2 {

@@ -46,9 +46,20 @@ pub fn find_level_supported(l: u16) -> bool {
     matches!(l, 1 | 2 | 0x101..=0x106)
 }
 
+/// The FileNameLength of an entry at an NT level: OEM names carry their terminator and
+/// count it, as Samba (and Windows) send them, and as clients that read the name as a
+/// NUL-terminated string (nmap) need; UTF-16 names carry none.
+fn nt_name_len(e: &DirEntry, unicode: bool) -> usize {
+    str_len(&e.file_name, unicode) + usize::from(!unicode)
+}
+
 /// Bytes one entry takes at a level (before alignment padding).
 fn entry_len(level: u16, e: &DirEntry, unicode: bool, resume_keys: bool) -> usize {
-    let name = str_len(&e.file_name, unicode);
+    let name = if level >= 0x101 {
+        nt_name_len(e, unicode)
+    } else {
+        str_len(&e.file_name, unicode)
+    };
     match level {
         1 | 2 => {
             (if resume_keys { 4 } else { 0 })
@@ -75,7 +86,8 @@ fn entry_align(level: u16) -> usize {
 }
 
 /// Encodes as many entries as fit in `max_bytes`; returns the data, the number of entries
-/// written and the offset of the last entry's name (for LastNameOffset).
+/// written and the offset of the last entry (for LastNameOffset: Samba and Windows point
+/// it at the start of the last entry, and nmap reads that entry from there).
 pub fn encode_find_entries(
     level: u16,
     entries: &[DirEntry],
@@ -100,6 +112,7 @@ pub fn encode_find_entries(
         if let Some(at) = prev_next_at {
             w.patch_u32(at, (start - (at)) as u32);
         }
+        last_name = start;
         let dos = crate::wire::consts::ext_attr::to_dos(e.attributes);
         let name_len = str_len(&e.file_name, unicode);
         match level {
@@ -121,7 +134,6 @@ pub fn encode_find_entries(
                     w.u32(e.ea_size);
                 }
                 w.u8(name_len as u8);
-                last_name = w.pos();
                 write_name(&mut w, &e.file_name, unicode);
                 if unicode {
                     w.u16(0);
@@ -143,7 +155,7 @@ pub fn encode_find_entries(
                     w.u64(e.allocation_size);
                     w.u32(e.attributes);
                 }
-                w.u32(name_len as u32);
+                w.u32(nt_name_len(e, unicode) as u32);
                 if matches!(level, 0x102 | 0x104 | 0x105 | 0x106) {
                     w.u32(e.ea_size);
                 }
@@ -163,8 +175,10 @@ pub fn encode_find_entries(
                     w.u16(0);
                     w.u64(e.file_id);
                 }
-                last_name = w.pos();
                 write_name(&mut w, &e.file_name, unicode);
+                if !unicode {
+                    w.u8(0);
+                }
                 prev_next_at = Some(next_at);
                 // Pad to the alignment unless this is the last entry that fits.
                 let p = pad_to(w.pos(), align);
@@ -177,7 +191,7 @@ pub fn encode_find_entries(
     let mut data = w.into_vec();
     if let Some(at) = prev_next_at {
         let end = at + entry_len(level, &entries[count - 1], unicode, resume_keys);
-        data.truncate(end.max(last_name));
+        data.truncate(end);
     }
     Ok((Bytes::from(data), count, last_name.min(0xFFFF) as u16))
 }
@@ -332,6 +346,31 @@ mod tests {
                 assert!(few > 0 && few < 50);
             }
         }
+    }
+
+    #[test]
+    fn oem_names_as_samba_sends_them() {
+        // Level 0x104 in OEM: each name NUL-terminated and its length counting the NUL;
+        // LastNameOffset at the start of the last entry, which nmap reads from there
+        // (94 fixed bytes, then the name up to its NUL).
+        let e = |n: &str| DirEntry {
+            file_name: n.into(),
+            ..Default::default()
+        };
+        let entries = [e("."), e(".."), e("file1.txt")];
+        let (data, n, last) = encode_find_entries(0x104, &entries, false, true, 4096).unwrap();
+        assert_eq!(n, 3);
+        // Entries of 96 and 97 (padded to 104) bytes, then 94 + 10.
+        assert_eq!((data.len(), last), (96 + 104 + 94 + 10, 200));
+        assert_eq!(u32::from_le_bytes(data[60..64].try_into().unwrap()), 2);
+        assert_eq!(&data[200 + 94..], b"file1.txt\0");
+        assert_eq!(u32::from_le_bytes(data[200..204].try_into().unwrap()), 0);
+        let back = decode_find_entries(0x104, &data, false, true, 3).unwrap();
+        assert_eq!(back[2].file_name, "file1.txt");
+        // UTF-16: no terminator, the length of the name alone.
+        let (data, _, last) = encode_find_entries(0x104, &entries, true, true, 4096).unwrap();
+        assert_eq!((data.len(), last), (96 + 104 + 94 + 18, 200));
+        assert_eq!(u32::from_le_bytes(data[60..64].try_into().unwrap()), 2);
     }
 
     #[test]
