@@ -1,10 +1,18 @@
 //! A blocking server: a thread per connection, file operations run inline.
+//!
+//! Each connection thread waits in poll(2) on its socket and on a pipe: the pipe is the
+//! connection's waker (`ServerConnection::poll_wake`), written to when another
+//! connection has news for this one (an oplock break, a change a pending change-notify
+//! request sees), so that the news goes out at once rather than at the next read
+//! time-out.
 
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
+
+use rustix::event::{PollFd, PollFlags, Timespec};
 
 use smb_proto::server::fs::FileSystem;
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
@@ -104,8 +112,10 @@ impl<L: LaterSource> Server<L> {
     }
 
     /// Accepts and serves connections until stopped; then waits (up to 30 s) for live
-    /// connections to finish.
+    /// connections to finish. Changes made on disk by others are watched for while it
+    /// runs, when the file system can see them (`FileSystem::watch_changes`).
     pub fn run(&self) -> io::Result<()> {
+        let _watch = self.fs.watch_changes(&self.shared);
         for stream in self.listener.incoming() {
             if self.stop.load(Ordering::SeqCst) {
                 break;
@@ -203,12 +213,12 @@ fn serve_with<L: LaterSource>(
         peer,
     };
     stream.set_nodelay(true)?;
+    let wake = smb_localfs::wake::WakePipe::new()?;
     // Small while the connection is quiet (idle sessions cost little), larger once a
     // read fills it (bulk transfers).
     let mut buf = vec![0u8; 8 * 1024];
     let mut closed = false;
     let mut write_ok = true;
-    let mut read_timeout: Option<Duration> = None;
     loop {
         while let Some(ev) = conn.poll_event() {
             match ev {
@@ -242,16 +252,48 @@ fn serve_with<L: LaterSource>(
             conn.shutdown(clock.now());
             continue;
         }
+        if conn.poll_wake(wake.waker()) {
+            wake.drain();
+            conn.handle_wake(clock.now());
+            continue;
+        }
         let timeout = conn
             .poll_timeout()
             .map(|t| clock.until(t))
             .unwrap_or(Duration::from_secs(1))
             .clamp(Duration::from_millis(1), Duration::from_secs(1));
-        // One setsockopt only when the deadline moves by more than 50 ms: a wake-up a
-        // little late is harmless (the core checks times itself).
-        if read_timeout.is_none_or(|t: Duration| t.abs_diff(timeout) > Duration::from_millis(50)) {
-            stream.set_read_timeout(Some(timeout))?;
-            read_timeout = Some(timeout);
+        let reading = conn.wants_input();
+        let mut fds = [
+            PollFd::new(
+                &stream,
+                if reading {
+                    PollFlags::IN
+                } else {
+                    PollFlags::empty()
+                },
+            ),
+            PollFd::new(&wake, PollFlags::IN),
+        ];
+        let ts = Timespec {
+            tv_sec: timeout.as_secs() as _,
+            tv_nsec: timeout.subsec_nanos() as _,
+        };
+        match rustix::event::poll(&mut fds, Some(&ts)) {
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        let socket_ready = !fds[0].revents().is_empty();
+        let woken = !fds[1].revents().is_empty();
+        if woken {
+            wake.drain();
+            conn.handle_wake(clock.now());
+        }
+        if !socket_ready {
+            if !woken {
+                conn.handle_timeout(clock.now());
+            }
+            continue;
         }
         match stream.read(&mut buf) {
             Ok(0) => conn.handle_eof(clock.now()),

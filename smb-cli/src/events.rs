@@ -67,6 +67,12 @@ pub fn log_event(info: &ConnectionInfo, ev: &ServerEvent) {
             info.peer.port(),
             quoted(user)
         ),
+        ServerEvent::OplockBreak { fid, level } => tracing::info!(
+            target: "smb::serve",
+            "oplock break sent: peer={} port={} fid={fid} level={level}",
+            info.peer.ip().to_canonical(),
+            info.peer.port()
+        ),
         ServerEvent::Closed(why) => tracing::debug!(
             target: "smb::serve",
             "closed: peer={} port={} ({why})",

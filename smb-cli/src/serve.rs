@@ -98,6 +98,13 @@ pub struct ServeArgs {
     /// No NetBIOS name service (UDP 137) and no browse announcements (UDP 138).
     #[arg(long)]
     pub no_name_service: bool,
+    /// Grant no oplocks (clients then cache nothing; nothing is ever broken).
+    #[arg(long)]
+    pub no_oplocks: bool,
+    /// Do not watch the shared folders for changes made on disk by others (change
+    /// notification then reports only changes made through the server).
+    #[arg(long)]
+    pub no_kernel_change_notify: bool,
 }
 
 fn split_share(s: &str) -> Result<(String, PathBuf), String> {
@@ -138,6 +145,12 @@ pub struct FileConfig {
     pub max_protocol: Option<String>,
     /// OEM code page (`CP850`...).
     pub dos_charset: Option<String>,
+    /// Grant oplocks (default true).
+    pub oplocks: Option<bool>,
+    /// Seconds an open waits for an oplock holder to acknowledge a break (default 35).
+    pub oplock_break_timeout_secs: Option<u64>,
+    /// Watch the shared folders for changes made on disk by others (default true).
+    pub kernel_change_notify: Option<bool>,
     /// NetBIOS name of the server (`netbios_name` is the same key).
     #[serde(alias = "netbios_name")]
     pub server_name: Option<String>,
@@ -292,8 +305,13 @@ fn serve(a: ServeArgs) -> Result<(), String> {
             .ok_or_else(|| format!("user {u:?}: expected NAME:PASSWORD"))?;
         accounts.add(n, p);
     }
-    let fs = LocalFs::new(&roots).map_err(|e| format!("cannot open a share folder: {e}"))?;
+    let mut fs = LocalFs::new(&roots).map_err(|e| format!("cannot open a share folder: {e}"))?;
+    fs.set_watch_disk(!a.no_kernel_change_notify && file.kernel_change_notify.unwrap_or(true));
     let mut config = ServerConfig::new(shares.clone(), Arc::new(accounts));
+    config.oplocks = !a.no_oplocks && file.oplocks.unwrap_or(true);
+    if let Some(s) = file.oplock_break_timeout_secs {
+        config.oplock_break_timeout = std::time::Duration::from_secs(s);
+    }
     config.policy = AuthPolicy {
         allow_ntlmv1: a.allow_ntlmv1 || file.allow_ntlmv1,
         allow_lm: a.allow_lm || file.allow_lm,

@@ -10,6 +10,7 @@
 //!   thread ([`later::write_later`]) or an event loop ([`later::LaterWriter`]).
 //! - [`clock`]: the host clock and random seed the sans-IO cores are given.
 //! - [`events`]: the connection a server event comes from, and the event hook's type.
+//! - [`wake`]: a waker a thread can poll(2) for, for news from other connections.
 //!
 //! A share on a temporary folder, driven through the
 //! [`FileSystem`](smb_proto::server::fs::FileSystem) trait as a server core would: a file
@@ -67,6 +68,7 @@ pub mod later;
 pub mod net;
 #[cfg(test)]
 mod testing;
+pub mod wake;
 pub mod windows;
 
 pub use fs::LocalFs;

@@ -23,16 +23,30 @@
 //!    request ([`ServerConnection::complete`](server::ServerConnection::complete), any
 //!    order), a new client operation (the [`ClientConnection`](client::ClientConnection)
 //!    methods, each returning an [`Operation`](client::Operation) at once), the passing of
-//!    the deadline `poll_timeout` gave (`handle_timeout`), or the end of the stream or a
-//!    failed write (`handle_eof`).
+//!    the deadline `poll_timeout` gave (`handle_timeout`), news another connection of the
+//!    same server left for this one (server only: `handle_wake`, see below), or the end of
+//!    the stream or a failed write (`handle_eof`).
 //! 2. **Drain the outputs**: `poll_event` until it gives nothing (a server runs each
 //!    [`ServerEvent::Fs`](server::ServerEvent::Fs) request, inline if it is quick, else off
 //!    the reactor; a client hands each `Completed` result to whoever waits for it), then
 //!    `poll_transmit` until it gives nothing (write head, then tail, then the `later`
 //!    file bytes). Answering a file-system request inline is an input: drain again.
 //! 3. **Wait** for the socket to be readable (a server only while `wants_input` says
-//!    so), for the deadline of `poll_timeout`, for file-system completions and for the
-//!    application, then go back to 1.
+//!    so), for the deadline of `poll_timeout`, for file-system completions, for the
+//!    application and (a server) for its waker, then go back to 1.
+//!
+//! Connections of one server affect each other: an open on one breaks an oplock held
+//! on another, a change made through one answers a change-notify request pending on
+//! another. The core decides all of that in the [`SharedState`](server::SharedState)
+//! every connection of the server shares, and leaves the news in the other connection's
+//! mailbox; the host only delivers the wake-up. Before each wait a server host calls
+//! [`ServerConnection::poll_wake`](server::ServerConnection::poll_wake) with a
+//! [`Waker`](core::task::Waker) that ends the wait (an async task's own waker; a pipe
+//! the thread polls for a blocking host), and when it returns `true` or the waker fires
+//! it calls [`ServerConnection::handle_wake`](server::ServerConnection::handle_wake) and
+//! drains the outputs: the oplock break requests to send, the answers of requests that
+//! waited. A host whose file system can see changes made by others on disk starts its
+//! watcher once ([`FileSystem::watch_changes`](server::fs::FileSystem::watch_changes)).
 //!
 //! After end of stream (or a fatal error) the connection reports `Closed` once, with
 //! a [`ConnectionError`]: a client after every pending operation has failed; a server

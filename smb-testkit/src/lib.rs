@@ -257,29 +257,43 @@ pub struct ChildServer {
     pub port: u16,
     /// The share folder (`share`).
     pub dir: TempDir,
+    /// Where its standard error goes, when kept.
+    log: Option<TempDir>,
 }
 
 impl ChildServer {
     /// Starts `bin serve --listen 127.0.0.1:PORT --share share=DIR --user smbtest:smbpass ARGS`.
     pub fn start_smb_serve(bin: &Path, args: &[&str]) -> Self {
-        Self::start_smb_serve_logging(bin, args, None)
+        Self::start(bin, args, None, false)
     }
 
     /// [`start_smb_serve`](Self::start_smb_serve), with the server's standard error (its
     /// log) appended to `log` when given.
     pub fn start_smb_serve_logging(bin: &Path, args: &[&str], log: Option<&Path>) -> Self {
+        Self::start(bin, args, log, false)
+    }
+
+    /// [`start_smb_serve`](Self::start_smb_serve) keeping its standard error (with
+    /// `-v` in `args`, its log) for [`log`](Self::log).
+    pub fn start_smb_serve_logged(bin: &Path, args: &[&str]) -> Self {
+        Self::start(bin, args, None, true)
+    }
+
+    fn start(bin: &Path, args: &[&str], append: Option<&Path>, logged: bool) -> Self {
         let dir = TempDir::new("serve");
+        let log = logged.then(|| TempDir::new("serve-log"));
         for _attempt in 0..3 {
             let port = free_port();
-            let stderr = match log {
-                Some(p) => Stdio::from(
+            let stderr = match (&log, append) {
+                (Some(l), _) => Stdio::from(fs::File::create(l.path().join("stderr.txt")).unwrap()),
+                (None, Some(p)) => Stdio::from(
                     fs::OpenOptions::new()
                         .create(true)
                         .append(true)
                         .open(p)
                         .expect("log file"),
                 ),
-                None => Stdio::null(),
+                (None, None) => Stdio::null(),
             };
             let mut child = Command::new(bin)
                 .arg("serve")
@@ -292,7 +306,12 @@ impl ChildServer {
                 .spawn()
                 .expect("smb serve");
             if wait_for_port(port, Duration::from_secs(10)) {
-                return Self { child, port, dir };
+                return Self {
+                    child,
+                    port,
+                    dir,
+                    log,
+                };
             }
             let _ = child.kill();
             let _ = child.wait();
@@ -303,6 +322,15 @@ impl ChildServer {
     /// The share folder.
     pub fn share_dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// What the server wrote to standard error so far (started with
+    /// [`start_smb_serve_logged`](Self::start_smb_serve_logged); else empty).
+    pub fn log(&self) -> String {
+        self.log
+            .as_ref()
+            .and_then(|l| fs::read_to_string(l.path().join("stderr.txt")).ok())
+            .unwrap_or_default()
     }
 
     /// The child's process id.

@@ -27,6 +27,9 @@ enum Wake<L> {
     Readable,
     Done(FsOpId, FsResult<L>),
     Timer,
+    /// Another connection left news for this one (an oplock break, a change a pending
+    /// change-notify request sees).
+    News,
     Stop,
 }
 
@@ -73,6 +76,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
     let mut closed = false;
     let mut broken = false;
     let mut stopping = stop.is_closed();
+    let news = conn.wake_handle();
     loop {
         while let Some(ev) = conn.poll_event() {
             match ev {
@@ -120,6 +124,9 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
             if let Poll::Ready(Some((id, r))) = done_rx.as_mut().poll_next(cx) {
                 return Poll::Ready(Wake::Done(id, r));
             }
+            if !closed && news.poll_wake(cx.waker()) {
+                return Poll::Ready(Wake::News);
+            }
             if reading && tcp.poll_read_ready(cx).is_ready() {
                 return Poll::Ready(Wake::Readable);
             }
@@ -151,6 +158,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
                 let _ = conn.complete(clock.now(), id, r);
             }
             Wake::Timer => conn.handle_timeout(clock.now()),
+            Wake::News => conn.handle_wake(clock.now()),
             Wake::Stop => stopping = true,
         }
     }

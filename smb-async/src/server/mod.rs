@@ -125,6 +125,8 @@ impl<R: Runtime, L: LaterSource> Server<R, L> {
     /// Accepts and serves until stopped; then waits (up to 30 s) for live connections
     /// to finish.
     pub async fn run(self) -> io::Result<()> {
+        // Changes made on disk by others, when the file system can see them.
+        let _watch = self.fs.watch_changes(&self.shared);
         let mut stop = Box::pin(self.stop_rx.clone());
         loop {
             let next = poll_fn(|cx| {

@@ -29,6 +29,7 @@ mod lookup;
 mod meta;
 mod pool;
 mod status;
+pub mod watch;
 
 use std::io;
 use std::os::unix::fs::{FileExt, PermissionsExt};
@@ -58,6 +59,7 @@ pub struct LocalFs {
     shares: Vec<Share>,
     handles: Handles,
     max_handles: usize,
+    watch: bool,
 }
 
 impl LocalFs {
@@ -71,7 +73,14 @@ impl LocalFs {
             shares: v,
             handles: Handles::new(),
             max_handles: 65536,
+            watch: true,
         })
+    }
+
+    /// Whether the server watches the shared folders for changes others make on disk
+    /// (inotify), so that change-notify requests see them too (default: on).
+    pub fn set_watch_disk(&mut self, on: bool) {
+        self.watch = on;
     }
 
     /// Changes the most handles open at once (default 65536).
@@ -109,6 +118,21 @@ pub const LATER_MIN: u32 = 64 * 1024;
 impl FileSystem for LocalFs {
     /// Large reads are sent from the file itself (`sendfile`).
     type Later = FileRange;
+
+    /// Watches the shared folders clients watch with inotify, on a thread of its own
+    /// (see [`watch`]).
+    fn watch_changes(
+        &self,
+        shared: &smb_proto::server::SharedState,
+    ) -> Option<Box<dyn std::any::Any + Send>> {
+        if !self.watch {
+            return None;
+        }
+        let roots = self.shares.iter().map(|s| s.root.clone()).collect();
+        watch::start(roots, shared.clone())
+            .ok()
+            .map(|w| Box::new(w) as Box<dyn std::any::Any + Send>)
+    }
 
     fn is_quick(&self, call: &FsCall) -> bool {
         match call {

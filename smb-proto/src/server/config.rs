@@ -138,6 +138,12 @@ pub struct ServerConfig {
     /// The OEM code page of strings in messages without Unicode (Samba's `dos charset`;
     /// CP850 by default).
     pub dos_charset: CodePage,
+    /// Grant oplocks (exclusive, batch, level II) to clients that ask; off, every open
+    /// gets none and nothing is ever broken.
+    pub oplocks: bool,
+    /// How long an open waits for the holder of an oplock to acknowledge its break (or
+    /// close) before it goes on as if it had (35 s, as Windows).
+    pub oplock_break_timeout: Duration,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -151,6 +157,7 @@ impl fmt::Debug for ServerConfig {
             .field("signing", &self.signing)
             .field("limits", &self.limits)
             .field("named_pipes", &self.named_pipes)
+            .field("oplocks", &self.oplocks)
             .finish_non_exhaustive()
     }
 }
@@ -174,6 +181,8 @@ impl ServerConfig {
             max_protocol: Protocol::Nt1,
             allow_plaintext: false,
             dos_charset: CodePage::default(),
+            oplocks: true,
+            oplock_break_timeout: Duration::from_secs(35),
         }
     }
 

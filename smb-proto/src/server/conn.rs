@@ -7,6 +7,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::marker::PhantomData;
+use core::task::Waker;
 
 use super::config::{ServerConfig, SigningMode};
 use super::cx::Cx;
@@ -45,10 +46,14 @@ pub struct UnknownFsOp(pub FsOpId);
 /// The host owns the socket and the file system, and drives the connection in the order
 /// the crate documentation gives ([the drive loop](crate#the-drive-loop)): inputs
 /// ([`handle_input`](Self::handle_input), [`complete`](Self::complete),
-/// [`handle_timeout`](Self::handle_timeout), [`handle_eof`](Self::handle_eof)), then
-/// [`poll_event`](Self::poll_event) and [`poll_transmit`](Self::poll_transmit) until both
-/// are empty, then a wait on the socket (only while [`wants_input`](Self::wants_input)),
-/// the deadline of [`poll_timeout`](Self::poll_timeout) and file-system completions.
+/// [`handle_timeout`](Self::handle_timeout), [`handle_wake`](Self::handle_wake),
+/// [`handle_eof`](Self::handle_eof)), then [`poll_event`](Self::poll_event) and
+/// [`poll_transmit`](Self::poll_transmit) until both are empty, then a wait on the socket
+/// (only while [`wants_input`](Self::wants_input)), the deadline of
+/// [`poll_timeout`](Self::poll_timeout), file-system completions and the waker given to
+/// [`poll_wake`](Self::poll_wake) just before the wait: other connections of the server
+/// wake it when they have news for this one (an oplock break to send, a change a pending
+/// change-notify request sees, the end of a break an open waits for).
 /// Each [`ServerEvent::Fs`] request is run against the file system (off the reactor if
 /// it blocks) and answered with `complete`, in any order.
 ///
@@ -181,6 +186,7 @@ impl<L: Send + 'static> ServerConnection<L> {
         } else {
             self.frame_since = None;
         }
+        self.pump();
         Ok(())
     }
 
@@ -235,6 +241,7 @@ impl<L: Send + 'static> ServerConnection<L> {
             i.now = now;
             // Keep track of what the host holds open, whoever waits for the answer.
             let (share, closes) = i.op_info.remove(&id.0).ok_or(UnknownFsOp(id))?;
+            super::changes::completed(i, id.0, &result);
             if let Some(h) = closes {
                 i.host_handles.remove(&h.0);
                 i.close_requested.remove(&h.0);
@@ -254,6 +261,7 @@ impl<L: Send + 'static> ServerConnection<L> {
         if self.closing.is_some() {
             self.sweep_handles();
         }
+        self.pump();
         Ok(())
     }
 
@@ -321,6 +329,7 @@ impl<L: Send + 'static> ServerConnection<L> {
         for t in due {
             self.run(t);
         }
+        self.pump();
         let l = self.limits();
         if let Some(f) = self.frame_since
             && now.instant >= f + l.frame_timeout
@@ -338,6 +347,69 @@ impl<L: Send + 'static> ServerConnection<L> {
         {
             self.close(ConnectionError::Timeout(TimeLimit::Login));
         }
+    }
+
+    /// Registers `waker` to be woken when another connection has news for this one (an
+    /// oplock break to send, a change a waiting change-notify request sees, the end of a
+    /// break an open waits for); returns whether news is waiting already. Call it before
+    /// each wait (it keeps the last waker) and, when it returns `true` or the waker was
+    /// woken, call [`handle_wake`](Self::handle_wake).
+    pub fn poll_wake(&self, waker: &Waker) -> bool {
+        self.wake_handle().poll_wake(waker)
+    }
+
+    /// [`poll_wake`](Self::poll_wake) apart from the connection, for a host that waits
+    /// where it cannot borrow the connection (an async task's poll function).
+    pub fn wake_handle(&self) -> super::WakeHandle {
+        let (shared, id) = self.cx.with(|i| (i.shared.clone(), i.conn_id));
+        super::WakeHandle::new(shared, id)
+    }
+
+    /// Reads the news other connections left for this one (see
+    /// [`poll_wake`](Self::poll_wake)); an input like the others: drain the outputs after.
+    pub fn handle_wake(&mut self, now: Now) {
+        self.cx.with(|i| i.now = now);
+        self.pump();
+    }
+
+    /// Reads this connection's mail until none is left: sends the oplock breaks, polls
+    /// again the requests waiting for the shared state.
+    fn pump(&mut self) {
+        let (shared, id) = self.cx.with(|i| (i.shared.clone(), i.conn_id));
+        for _ in 0..64 {
+            let mail = shared.take_mail(id);
+            if mail.breaks.is_empty() && !mail.woken {
+                return;
+            }
+            if self.closing.is_some() {
+                continue;
+            }
+            for (fid, level) in mail.breaks {
+                self.send_break(fid, level);
+            }
+            if mail.woken {
+                let waiting: Vec<TaskId> = self.cx.with(|i| i.waiting.iter().copied().collect());
+                for t in waiting {
+                    self.run(t);
+                }
+            }
+        }
+    }
+
+    /// Sends an oplock break request (LOCKING_ANDX, MID 0xFFFF) for an open of ours.
+    fn send_break(&mut self, fid: u16, level: u8) {
+        let Some(tid) = self.cx.with(|i| i.files.get(&fid).map(|f| f.tid)) else {
+            return;
+        };
+        let msg = super::handlers::break_message(tid, fid, level);
+        let (head, tail) = msg.encode_framed(self.transport);
+        self.push_out(Transmit {
+            head: head.freeze(),
+            tail,
+            later: None,
+        });
+        self.cx
+            .with(|i| i.events.push_back(ServerEvent::OplockBreak { fid, level }));
     }
 
     /// The next event for the host.
@@ -387,10 +459,12 @@ impl<L: Send + 'static> ServerConnection<L> {
             i.op_owner.clear();
             i.fs_results.clear();
             for r in core::mem::take(&mut i.fs_queue) {
+                super::changes::dropped(i, r.id.0);
                 if let Some((_, Some(h))) = i.op_info.remove(&r.id.0) {
                     i.close_requested.remove(&h.0);
                 }
             }
+            i.waiting.clear();
             i.searches.clear();
             let files = core::mem::take(&mut i.files);
             // The cleanup below closes these one after the other.
@@ -424,6 +498,7 @@ impl<L: Send + 'static> ServerConnection<L> {
             i.current_task = None;
             if out.is_some() {
                 i.timers.remove(&id);
+                i.waiting.remove(&id);
                 let mids: Vec<u16> = i
                     .pending_mids
                     .iter()

@@ -38,6 +38,7 @@ impl Cx {
                 _ => None,
             };
             i.op_info.insert(id, (share, closes));
+            super::changes::issued(i, id, share, &call);
             i.fs_queue.push_back(FsRequest {
                 id: FsOpId(id),
                 share,

@@ -135,6 +135,13 @@ pub enum ServerEvent {
         /// Why.
         reason: RefusalReason,
     },
+    /// An oplock break request was sent to the client (for logging).
+    OplockBreak {
+        /// The FID whose oplock breaks.
+        fid: u16,
+        /// The level it breaks to: `0` none, `1` level II.
+        level: u8,
+    },
     /// The connection is closed; write what `poll_transmit` still gives, then close the
     /// socket. Keep answering file-system requests until [`ServerConnection::is_finished`](super::ServerConnection::is_finished).
     Closed(ConnectionError),

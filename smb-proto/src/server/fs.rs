@@ -462,6 +462,21 @@ pub trait FileSystem {
         false
     }
 
+    /// Starts watching for changes others make to the shared folders (not through this
+    /// server), for change notification: the back end watches the folders
+    /// [`SharedState::watched_folders`](super::SharedState::watched_folders) lists (and
+    /// again whenever the waker it registers with
+    /// [`SharedState::set_watch_waker`](super::SharedState::set_watch_waker) is woken)
+    /// and reports what changes with
+    /// [`SharedState::disk_change`](super::SharedState::disk_change), until the guard
+    /// it returns is dropped. Hosts call it once when they start serving. Default:
+    /// `None`, the back end cannot see such changes (clients still see every change
+    /// made through the server).
+    fn watch_changes(&self, shared: &super::SharedState) -> Option<Box<dyn Any + Send>> {
+        let _ = shared;
+        None
+    }
+
     /// Runs one request.
     fn dispatch(&self, req: &FsRequest) -> FsResult<Self::Later> {
         let s = req.share;

@@ -1,5 +1,6 @@
 //! State shared by every connection of a server: who has which file open (for sharing
-//! checks and delete-on-close) and byte-range locks.
+//! checks and delete-on-close) and byte-range locks; oplocks, change-notify watches and
+//! the connections' mailboxes live beside them (`cross`).
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -57,6 +58,9 @@ struct Files {
 #[derive(Debug, Clone, Default)]
 pub struct SharedState {
     inner: Arc<spin::Mutex<Files>>,
+    /// Oplocks, watches and mailboxes (see `cross.rs`); locked after `inner`, never
+    /// before.
+    pub(crate) cross: Arc<spin::Mutex<super::cross::Cross>>,
 }
 
 const DATA_READ: u32 = access::FILE_READ_DATA | access::FILE_EXECUTE;
@@ -76,10 +80,14 @@ impl SharedState {
 
     /// Registers a new connection; returns its id.
     pub fn register_connection(&self) -> u64 {
-        let mut f = self.inner.lock();
-        f.next_conn += 1;
-        f.connections += 1;
-        f.next_conn
+        let id = {
+            let mut f = self.inner.lock();
+            f.next_conn += 1;
+            f.connections += 1;
+            f.next_conn
+        };
+        self.open_mailbox(id);
+        id
     }
 
     /// Forgets a connection and everything it held.
@@ -96,6 +104,8 @@ impl SharedState {
             v.retain(|l| l.owner.0 != conn);
         }
         f.locks.retain(|_, v| !v.is_empty());
+        drop(f);
+        self.close_mailbox(conn);
     }
 
     /// Number of live connections.
@@ -152,6 +162,7 @@ impl SharedState {
 
     /// Removes an open; returns whether it was the last one and the file is to be deleted.
     pub fn remove_open(&self, key: FileKey, owner: OpenOwner) -> bool {
+        self.open_closed(key, owner);
         let mut f = self.inner.lock();
         let mut last = false;
         if let Some(v) = f.opens.get_mut(&key) {
@@ -167,6 +178,24 @@ impl SharedState {
             return f.delete_pending.remove(&key).unwrap_or(false);
         }
         false
+    }
+
+    /// Whether no open, lock or delete-pending mark is recorded.
+    pub(crate) fn files_idle(&self) -> bool {
+        let f = self.inner.lock();
+        f.opens.is_empty() && f.locks.is_empty() && f.delete_pending.is_empty()
+    }
+
+    /// Whether the file is open other than through `owner`, and whether it has
+    /// byte-range locks (what an oplock grant depends on).
+    pub(crate) fn others_and_locks(&self, key: FileKey, owner: OpenOwner) -> (bool, bool) {
+        let f = self.inner.lock();
+        let others = f
+            .opens
+            .get(&key)
+            .is_some_and(|v| v.iter().any(|e| e.owner != owner));
+        let locks = f.locks.get(&key).is_some_and(|v| !v.is_empty());
+        (others, locks)
     }
 
     /// Whether any open of the file exists (on any connection).

@@ -104,6 +104,10 @@ pub(crate) struct Inner {
     pub timers: BTreeMap<TaskId, Instant>,
     pub cancelled: BTreeSet<u16>,
     pub pending_mids: BTreeMap<u16, TaskId>,
+    /// Request tasks waiting for a change of the shared state (see `cross.rs`).
+    pub waiting: BTreeSet<TaskId>,
+    /// What this connection's file-system requests change (see `changes.rs`).
+    pub notes: super::changes::Notes,
     pub events: VecDeque<ServerEvent>,
     pub next_uid: u16,
     pub next_tid: u16,
@@ -146,6 +150,8 @@ impl Inner {
             timers: BTreeMap::new(),
             cancelled: BTreeSet::new(),
             pending_mids: BTreeMap::new(),
+            waiting: BTreeSet::new(),
+            notes: Default::default(),
             events: VecDeque::new(),
             next_uid: 100,
             next_tid: 1,

@@ -116,60 +116,166 @@ pub fn handshake_prefix() -> &'static [u8] {
     PREFIX.call_once(|| super::pair::session().0.client_bytes)
 }
 
-fn fresh_server_pair(later_reads: bool) -> super::pair::Pair {
+/// A fuzzed server connection, and another connection of the same server (a hub's
+/// client) that holds `file.txt` with a batch oplock and waits for any change in the
+/// share: what the fuzzed connection does breaks the oplock and answers the pending
+/// change notification.
+fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, Side) {
+    use super::hub::{Hub, created, notify, nt_create, open_dir};
     use super::pair::{Pair, client_config, fixture, in_order, server_config};
+    use crate::wire::consts::{access, disposition, share};
+    use crate::wire::msg::nt_create::{NT_CREATE_REQUEST_OPBATCH, NT_CREATE_REQUEST_OPLOCK};
     let mut fs = fixture();
     fs.later_reads = later_reads;
-    Pair::new(
-        0,
-        in_order(),
-        client_config(),
-        server_config(),
-        alloc::sync::Arc::new(fs),
-    )
+    let fs = alloc::sync::Arc::new(fs);
+    let shared = crate::server::SharedState::new();
+    let mut hub = Hub::with_shared(server_config(), fs.clone(), shared.clone());
+    let c = hub.connect(true);
+    let batch = NT_CREATE_REQUEST_OPLOCK | NT_CREATE_REQUEST_OPBATCH;
+    let all = share::READ | share::WRITE | share::DELETE;
+    let held = hub.call(
+        c,
+        nt_create(
+            "file.txt",
+            access::FILE_ALL_ACCESS,
+            all,
+            disposition::OPEN,
+            batch,
+        ),
+    );
+    assert_eq!(created(&held).1, crate::wire::consts::oplock::BATCH);
+    let (root, _) = created(&hub.call(c, open_dir("")));
+    let watch = hub.send(
+        c,
+        notify(root, crate::server::notify::filter::ALL, true, 4096),
+    );
+    let pair = Pair::with_shared(0, in_order(), client_config(), server_config(), fs, shared);
+    let side = Side {
+        client: c,
+        watch,
+        breaks: Default::default(),
+        notified: Default::default(),
+    };
+    (pair, hub, side)
+}
+
+/// The other connection's client and the MID of its change-notify request.
+struct Side {
+    client: usize,
+    watch: u16,
+    breaks: core::cell::Cell<usize>,
+    notified: core::cell::Cell<bool>,
+}
+
+/// What a run of the `server` target reached across connections.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrossReach {
+    /// Oplock breaks the other connection received.
+    pub breaks: usize,
+    /// Its change-notify request was answered with changes.
+    pub notified: bool,
+}
+
+/// How the other connection answers breaks.
+#[derive(Clone, Copy)]
+enum Answer {
+    Ack,
+    Close,
+    Ignore,
+}
+
+/// Lets the other connection answer what it received; runs until both settle.
+fn settle(p: &mut super::pair::Pair, hub: &mut super::hub::Hub, side: &Side, answer: Answer) {
+    use crate::wire::msg::CloseRequest;
+    for _ in 0..4 {
+        hub.run();
+        let breaks = hub.breaks(side.client);
+        side.breaks.set(side.breaks.get() + breaks.len());
+        if let Some(m) = hub.response(side.client, side.watch) {
+            side.notified
+                .set(side.notified.get() || !super::raw::notify_records(&m).is_empty());
+        }
+        for b in breaks {
+            match answer {
+                Answer::Ack => {
+                    hub.send(side.client, super::hub::oplock_ack(b.fid, b.level));
+                }
+                Answer::Close => {
+                    hub.send(
+                        side.client,
+                        CloseRequest {
+                            fid: b.fid,
+                            last_time_modified: 0,
+                        },
+                    );
+                }
+                Answer::Ignore => {}
+            }
+        }
+        p.serve_all();
+    }
 }
 
 /// Target `server`: a whole server connection over an in-memory file system, fed
-/// arbitrary client bytes. The first byte picks the chunk size and whether the bytes
+/// arbitrary client bytes, beside another connection of the same server that holds an
+/// oplock and a pending change notification. The first byte picks whether the bytes
 /// follow a valid handshake (logon, tree connect, open) so that file operations are
-/// reached; inputs of odd length answer reads as a sendfile host would ([`LaterRead`]s).
-/// Afterwards the connection must wind down cleanly.
+/// reached (bit 0), the chunk size (bits 1-5) and how the other connection answers oplock
+/// breaks (bits 6-7: acknowledge, close, let them time out); inputs of odd length answer
+/// reads as a sendfile host would ([`LaterRead`]s). Afterwards both connections must
+/// wind down cleanly and leave nothing in the shared state.
 ///
 /// [`LaterRead`]: crate::LaterRead
 pub fn server(data: &[u8]) {
     server_traced(data, None);
 }
 
+/// [`server`], telling what it reached across connections (to check seeds with).
+pub fn server_reach(data: &[u8]) -> CrossReach {
+    server_traced(data, None)
+}
+
 /// [`server`] with a trace of every file-system request (for debugging a crash).
 pub fn server_traced(
     data: &[u8],
     trace: Option<fn(&crate::server::fs::FsRequest, &crate::server::fs::FsResult<bytes::Bytes>)>,
-) {
+) -> CrossReach {
     let Some((&ctl, rest)) = data.split_first() else {
-        return;
+        return CrossReach::default();
     };
-    let mut p = fresh_server_pair(rest.len() % 2 == 1);
+    let (mut p, mut hub, side) = fresh_server_pair(rest.len() % 2 == 1);
+    let answer = match ctl >> 6 {
+        1 => Answer::Close,
+        2 => Answer::Ignore,
+        _ => Answer::Ack,
+    };
     p.trace = trace;
     if ctl & 1 == 1 {
         p.feed_server(handshake_prefix());
+        settle(&mut p, &mut hub, &side, answer);
     }
-    let chunk = 1 + usize::from(ctl >> 1) * 97;
+    let chunk = 1 + usize::from((ctl >> 1) & 0x1F) * 97;
     for piece in rest.chunks(chunk) {
         p.feed_server(piece);
+        settle(&mut p, &mut hub, &side, answer);
     }
     p.skip(core::time::Duration::from_secs(3600));
-    p.serve_all();
+    settle(&mut p, &mut hub, &side, answer);
     p.server.handle_eof(p.now);
     p.serve_all();
+    settle(&mut p, &mut hub, &side, answer);
     assert!(
         p.server.is_finished(),
         "the server connection did not finish after end of stream"
     );
-    assert_eq!(
-        p.fs.open_handles(),
-        0,
-        "handles left open after the connection ended"
-    );
+    // The host drops a finished connection; then the other one goes too, and nothing
+    // may be left open or in the shared state (`Hub::finish` checks).
+    drop(p);
+    hub.finish();
+    CrossReach {
+        breaks: side.breaks.get(),
+        notified: side.notified.get(),
+    }
 }
 
 /// Target `client`: a logged-on client connection with several operations in flight
@@ -242,7 +348,15 @@ pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
     whole.extend_from_slice(&p.client_bytes);
     let mut small = alloc::vec![0x02u8];
     small.extend_from_slice(&p.client_bytes);
+    let cross = cross_requests(&p.server_bytes[..]);
     let mut seeds = alloc::vec![with_prefix, whole, small];
+    // The same requests after the handshake, with each way of answering breaks.
+    for answer in [0x00u8, 0x40, 0x80] {
+        let mut s = alloc::vec![0x01u8 | answer];
+        s.extend_from_slice(&cross);
+        seeds.push(s);
+    }
+    // Sessions of pre-NT clients.
     for max in [Protocol::Lanman1, Protocol::Lanman2] {
         let mut seed = alloc::vec![0x00u8];
         seed.extend_from_slice(&lanman_session(max));
@@ -308,6 +422,94 @@ fn lanman_session(max: Protocol) -> alloc::vec::Vec<u8> {
         let _ = p.wait(id);
     }
     p.client_bytes
+}
+
+/// Requests that reach oplocks and change notification, for a connection that replayed
+/// [`handshake_prefix`] (whose server answers are `answers`): a directory opened and
+/// watched, `file.txt` opened with a batch oplock (breaking the other connection's) and
+/// written to, a byte-range lock, the watch cancelled, the handles closed.
+fn cross_requests(answers: &[u8]) -> alloc::vec::Vec<u8> {
+    use super::raw::{RawClient, notify, nt_create, open_dir};
+    use crate::wire::consts::{access, disposition, share};
+    use crate::wire::msg::nt_create::{NT_CREATE_REQUEST_OPBATCH, NT_CREATE_REQUEST_OPLOCK};
+    use crate::wire::msg::*;
+    let mut c = RawClient::new(1, true);
+    c.receive(answers);
+    for r in core::mem::take(&mut c.inbox) {
+        if let super::raw::Received::Response(m) = r {
+            match m.body() {
+                Response::SessionSetupAndX(_) => c.uid = m.header.uid,
+                Response::TreeConnectAndX(_) => c.tid = m.header.tid,
+                _ => {}
+            }
+        }
+    }
+    // The handshake's own open has FID 0x4000; these get the next ones.
+    let (file, dir) = (0x4000u16, 0x4001u16);
+    let mut out = alloc::vec::Vec::new();
+    let mut push = |c: &mut RawClient, mid: u16, body: Request| out.extend(c.frame(mid, body));
+    push(&mut c, 100, open_dir("dir").into());
+    push(
+        &mut c,
+        101,
+        notify(dir, crate::server::notify::filter::ALL, true, 1000).into(),
+    );
+    let batch = NT_CREATE_REQUEST_OPLOCK | NT_CREATE_REQUEST_OPBATCH;
+    let rw = access::FILE_READ_DATA | access::FILE_WRITE_DATA;
+    push(
+        &mut c,
+        102,
+        nt_create(
+            "file.txt",
+            rw,
+            share::READ | share::WRITE,
+            disposition::OPEN,
+            batch,
+        )
+        .into(),
+    );
+    push(
+        &mut c,
+        103,
+        nt_create("dir\\new.txt", rw, share::READ, disposition::CREATE, batch).into(),
+    );
+    push(
+        &mut c,
+        104,
+        WriteAndXRequest {
+            fid: file,
+            offset: 0,
+            data: Bytes::from_static(b"changed"),
+            ..Default::default()
+        }
+        .into(),
+    );
+    push(
+        &mut c,
+        105,
+        LockingAndXRequest {
+            fid: file,
+            locks: alloc::vec![LockRange {
+                pid: 1,
+                offset: 0,
+                length: 4,
+                pad: 0
+            }],
+            ..Default::default()
+        }
+        .into(),
+    );
+    push(&mut c, 101, NtCancelRequest.into());
+    push(
+        &mut c,
+        106,
+        CloseRequest {
+            fid: dir,
+            last_time_modified: 0,
+        }
+        .into(),
+    );
+    out
 }
 
 /// A seed for `server` that drives named pipes with raw requests after the handshake

@@ -3,8 +3,11 @@
 
 pub mod fuzz;
 pub mod fuzz_nbns;
+pub mod hub;
 pub mod memfs;
 pub mod pair;
+pub mod raw;
 
+pub use hub::Hub;
 pub use memfs::MemFs;
 pub use pair::{Pair, SimOptions};

@@ -121,12 +121,25 @@ impl Pair {
         server: ServerConfig,
         fs: Arc<MemFs>,
     ) -> Self {
+        Self::with_shared(seed, opts, client, server, fs, SharedState::new())
+    }
+
+    /// A new pair whose server connection joins `shared` (other connections of the same
+    /// server, e.g. a [`Hub`](super::hub::Hub)'s, live there too).
+    pub fn with_shared(
+        seed: u64,
+        opts: SimOptions,
+        client: ClientConfig,
+        server: ServerConfig,
+        fs: Arc<MemFs>,
+        shared: SharedState,
+    ) -> Self {
         let now = Now::new(Instant::from_nanos(1_000_000_000), 133_485_408_000_000_000);
         Self {
             client: ClientConnection::new(client, now, seed32(seed, 1)),
             server: ServerConnection::new(
                 Arc::new(server),
-                SharedState::new(),
+                shared,
                 Transport::Direct,
                 now,
                 seed32(seed, 2),
@@ -188,6 +201,10 @@ impl Pair {
                     self.server_bytes.extend_from_slice(b);
                 }
             }
+        }
+        // News from other connections of the server (none when the pair is alone).
+        if self.server.poll_wake(core::task::Waker::noop()) {
+            self.server.handle_wake(self.now);
         }
         while let Some(ev) = self.server.poll_event() {
             match ev {

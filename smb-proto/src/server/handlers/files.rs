@@ -113,6 +113,7 @@ pub(super) async fn write_fid(
     if data.is_empty() {
         return Ok(0);
     }
+    super::oplock::break_level2(cx, (f.share, f.file_id));
     match cx
         .fs(
             f.share,
@@ -224,6 +225,7 @@ async fn write_core_inner(cx: &Cx, rc: &Rc, w: &WriteRequest) -> Result<u16, NtS
             size: Some(w.offset as u64),
             ..Default::default()
         };
+        super::oplock::break_level2(cx, (f.share, f.file_id));
         cx.fs(
             f.share,
             FsCall::SetInfo {
@@ -281,6 +283,9 @@ pub(crate) async fn nt_transact(cx: &Cx, rc: &Rc, r: NtTransactRequest) -> HResu
     const IOCTL: u16 = 2;
     const FSCTL_SET_SPARSE: u32 = 0x0009_00C4;
     check_tree(cx, rc)?;
+    if r.function == super::notify::NOTIFY_CHANGE {
+        return super::notify::change_notify(cx, rc, r).await;
+    }
     if r.function == IOCTL && r.setup.len() >= 4 {
         let code = u32::from(r.setup[0]) | (u32::from(r.setup[1]) << 16);
         let fid = r.setup[2];

@@ -13,12 +13,15 @@ pub(crate) async fn locking(cx: &Cx, rc: &Rc, r: LockingAndXRequest) -> HResult 
     let f = check_fid(cx, rc, r.fid)?;
     let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
     let key = (f.share, f.file_id);
-    if r.type_of_lock & locking::LOCKING_OPLOCK_RELEASE != 0
-        && r.locks.is_empty()
-        && r.unlocks.is_empty()
-    {
-        // An oplock break acknowledgement has no response.
-        return Ok(Answer::silent());
+    if r.type_of_lock & locking::LOCKING_OPLOCK_RELEASE != 0 {
+        super::oplock::ack(cx, rc, r.fid, r.new_oplock_level);
+        if r.locks.is_empty() && r.unlocks.is_empty() {
+            // An oplock break acknowledgement has no response.
+            return Ok(Answer::silent());
+        }
+    }
+    if !r.locks.is_empty() {
+        super::oplock::break_level2(cx, key);
     }
     if r.type_of_lock & locking::LOCKING_CANCEL_LOCK != 0 {
         return Ok(Answer::ok(LockingAndXResponse));

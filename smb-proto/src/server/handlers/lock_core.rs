@@ -7,10 +7,12 @@ use crate::server::shared::Lock;
 use crate::wire::NtStatus;
 use crate::wire::msg::*;
 
-/// Takes an exclusive lock for the request's PID.
+/// Takes an exclusive lock for the request's PID; level II oplocks on the file break (as
+/// for LOCKING_ANDX).
 fn lock_range(cx: &Cx, rc: &Rc, fid: u16, offset: u32, count: u32) -> Result<(), NtStatus> {
     let f = check_fid(cx, rc, fid)?;
     let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
+    super::oplock::break_level2(cx, (f.share, f.file_id));
     shared.lock(
         (f.share, f.file_id),
         Lock {

@@ -22,8 +22,10 @@ mod ipc;
 mod lock;
 mod lock_core;
 mod names;
+mod notify;
 mod oem;
 mod open;
+mod oplock;
 mod pipe;
 mod raw;
 mod seek;
@@ -34,6 +36,7 @@ mod tree;
 mod tree_core;
 
 pub(crate) use open::close_all;
+pub(crate) use oplock::break_message;
 pub(crate) use pipe::Pipe;
 pub(crate) use raw::raw_write_data;
 

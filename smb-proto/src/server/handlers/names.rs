@@ -8,7 +8,7 @@ use crate::server::cx::Cx;
 use crate::server::fs::{FileInfo, FsCall, FsReply, SetInfo, SetTimes, ShareId, SharePath, Target};
 use crate::wildcard;
 use crate::wire::NtStatus;
-use crate::wire::consts::{attr, ext_attr};
+use crate::wire::consts::{access, attr, ext_attr, share as sharing};
 use crate::wire::msg::trans2::info::{filetime_to_utime, utime_to_filetime};
 use crate::wire::msg::*;
 
@@ -82,6 +82,15 @@ async fn delete_one(
         return Err(NtStatus::CANNOT_DELETE);
     }
     let shared = cx.with(|i| i.shared.clone());
+    // Deleting opens the file for DELETE sharing nothing: it breaks oplocks first.
+    super::oplock::contend(
+        cx,
+        (share, fi.file_id),
+        access::DELETE,
+        sharing::NONE,
+        false,
+    )
+    .await;
     shared.check_unlink((share, fi.file_id))?;
     if shared.is_open((share, fi.file_id)) {
         // Open by others with FILE_SHARE_DELETE: delete when the last handle closes.
@@ -197,6 +206,12 @@ pub(crate) async fn rename(cx: &Cx, rc: &Rc, r: RenameRequest) -> HResult {
     }
     if from == to {
         return Ok(Answer::ok(RenameResponse));
+    }
+    if !fi.is_dir {
+        // Renaming opens the file for DELETE sharing read and write (as Samba): it breaks
+        // oplocks first.
+        let rw = sharing::READ | sharing::WRITE;
+        super::oplock::contend(cx, (share, fi.file_id), access::DELETE, rw, false).await;
     }
     rename_path(cx, share, &from, &to, false, &fi).await?;
     Ok(Answer::ok(RenameResponse))

@@ -34,6 +34,8 @@ pub(crate) struct Opened {
     pub info: FileInfo,
     pub action: CreateAction,
     pub access: u32,
+    /// The oplock granted (`oplock::NONE` unless asked for).
+    pub oplock: u8,
 }
 
 fn map_disposition(d: u32) -> Result<Disposition, NtStatus> {
@@ -53,6 +55,17 @@ pub(super) const WRITE_DATA: u32 = access::FILE_WRITE_DATA | access::FILE_APPEND
 /// Opens (or creates) a file for a request: share-mode checks against every connection,
 /// read-only shares, delete-on-close.
 pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtStatus> {
+    open_with_oplock(cx, rc, spec, crate::wire::consts::oplock::NONE).await
+}
+
+/// [`open`], asking for an oplock (`oplock::EXCLUSIVE` or `oplock::BATCH`): the opens of
+/// other clients are broken first as far as needed, and the level granted is returned.
+pub(crate) async fn open_with_oplock(
+    cx: &Cx,
+    rc: &Rc,
+    spec: OpenSpec,
+    requested: u8,
+) -> Result<Opened, NtStatus> {
     let (share_id, read_only) = check_disk(cx, rc)?;
     let mut acc = access::map_generic(spec.access);
     if spec.access & access::MAXIMUM_ALLOWED != 0 && read_only {
@@ -95,7 +108,10 @@ pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtS
             .await
         {
             Ok(FsReply::Info(fi)) => {
-                shared.check_open((share_id, fi.file_id), acc, spec.share_access)?
+                // Oplock holders lose their caching before the file is overwritten.
+                let key = (share_id, fi.file_id);
+                super::oplock::contend(cx, key, acc, spec.share_access, true).await;
+                shared.check_open(key, acc, spec.share_access)?
             }
             Ok(_) => return Err(NtStatus::INTERNAL_ERROR),
             Err(NtStatus::OBJECT_NAME_NOT_FOUND) => {}
@@ -134,6 +150,9 @@ pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtS
             .await;
         return Err(NtStatus::TOO_MANY_OPENED_FILES);
     };
+    if action == CreateAction::Opened {
+        super::oplock::contend(cx, key, acc, spec.share_access, false).await;
+    }
     if let Err(e) = shared.add_open(key, (conn, fid), acc, spec.share_access) {
         let _ = cx
             .fs(
@@ -164,11 +183,13 @@ pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtS
             },
         )
     });
+    let oplock = super::oplock::grant(cx, key, fid, requested, acc, action);
     Ok(Opened {
         fid,
         info,
         action,
         access: acc,
+        oplock,
     })
 }
 
@@ -261,8 +282,9 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
     // A sharing violation is retried for about a second before it is reported, as Samba
     // does: another client may be about to close the file.
     let deadline = cx.now().instant + Duration::from_millis(950);
+    let requested = super::oplock::requested_nt(r.flags);
     let o = loop {
-        let res = open(
+        let res = open_with_oplock(
             cx,
             rc,
             OpenSpec {
@@ -275,6 +297,7 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
                 create_attributes: r.ext_file_attributes,
                 allocation_size: r.allocation_size,
             },
+            requested,
         )
         .await;
         match res {
@@ -308,7 +331,7 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
         },
     );
     Ok(Answer::ok(NtCreateAndXResponse {
-        oplock_level: 0,
+        oplock_level: o.oplock,
         fid: o.fid,
         create_action: action,
         creation_time: i.created,
@@ -361,7 +384,7 @@ pub(crate) async fn open_andx(cx: &Cx, rc: &Rc, r: OpenAndXRequest) -> HResult {
         (2, true) => Disposition::OverwriteIf,
         _ => return Err(NtStatus::INVALID_PARAMETER),
     };
-    let o = open(
+    let o = open_with_oplock(
         cx,
         rc,
         OpenSpec {
@@ -374,13 +397,18 @@ pub(crate) async fn open_andx(cx: &Cx, rc: &Rc, r: OpenAndXRequest) -> HResult {
             create_attributes: ext_attr::from_dos(r.file_attrs),
             allocation_size: r.allocation_size as u64,
         },
+        super::oplock::requested_andx(r.flags),
     )
     .await?;
-    let results = match o.action {
+    let mut results = match o.action {
         CreateAction::Opened => 1,
         CreateAction::Created => 2,
         CreateAction::Overwritten | CreateAction::Superseded => 3,
     };
+    if o.oplock != crate::wire::consts::oplock::NONE {
+        // Bit 15: an oplock was granted.
+        results |= 0x8000;
+    }
     let i = &o.info;
     Ok(Answer::ok(OpenAndXResponse {
         fid: o.fid,
