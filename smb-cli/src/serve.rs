@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use smb_blocking::server::{Server, ServerOptions};
-use smb_localfs::LocalFs;
 use smb_proto::auth::{AuthPolicy, MemoryAccounts};
 use smb_proto::server::{ServerConfig, ShareConfig, SigningMode};
 use smb_proto::wire::codepage::CodePage;
@@ -46,7 +45,9 @@ pub struct ServeArgs {
     /// Address and port to listen on [default: 0.0.0.0:445].
     #[arg(long)]
     pub listen: Option<String>,
-    /// A writable share: NAME=PATH (repeatable).
+    /// A writable share: NAME=PATH, or NAME=s3://BUCKET/PREFIX for a share in an
+    /// S3-compatible object store (settings in the config's `[s3]` table or the AWS_*
+    /// environment variables) (repeatable).
     #[arg(long = "share", value_name = "NAME=PATH")]
     pub shares: Vec<String>,
     /// A read-only share: NAME=PATH (repeatable).
@@ -172,6 +173,8 @@ pub struct FileConfig {
     /// Limits.
     #[serde(default)]
     pub limits: FileLimits,
+    /// The object store of `s3://` shares.
+    pub s3: Option<crate::serve_s3::FileS3>,
 }
 
 /// A `[[share]]` table.
@@ -180,7 +183,7 @@ pub struct FileConfig {
 pub struct FileShare {
     /// Share name (1 to 12 characters).
     pub name: String,
-    /// The folder.
+    /// The folder, or `s3://BUCKET/PREFIX`.
     pub path: PathBuf,
     /// Refuse changes.
     #[serde(default)]
@@ -259,7 +262,7 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         if sh.name.is_empty() || sh.name.len() > 12 {
             return Err(format!("share name {:?}: 1 to 12 characters", sh.name));
         }
-        if !sh.path.is_dir() {
+        if !sh.path.is_dir() && !crate::serve_s3::is_s3(&sh.path) {
             return Err(format!(
                 "share {}: {} is not a folder",
                 sh.name,
@@ -280,7 +283,7 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         .chain(a.ro_shares.iter().map(|s| (s, true)))
     {
         let (name, path) = split_share(s)?;
-        if !path.is_dir() {
+        if !path.is_dir() && !crate::serve_s3::is_s3(&path) {
             return Err(format!("share {name}: {} is not a folder", path.display()));
         }
         shares.push(ShareConfig {
@@ -305,8 +308,9 @@ fn serve(a: ServeArgs) -> Result<(), String> {
             .ok_or_else(|| format!("user {u:?}: expected NAME:PASSWORD"))?;
         accounts.add(n, p);
     }
-    let mut fs = LocalFs::new(&roots).map_err(|e| format!("cannot open a share folder: {e}"))?;
-    fs.set_watch_disk(!a.no_kernel_change_notify && file.kernel_change_notify.unwrap_or(true));
+    crate::serve_s3::local_first(&mut shares, &mut roots);
+    let watch_disk = !a.no_kernel_change_notify && file.kernel_change_notify.unwrap_or(true);
+    let fs = crate::serve_s3::file_system(&roots, file.s3.as_ref(), watch_disk)?;
     let mut config = ServerConfig::new(shares.clone(), Arc::new(accounts));
     config.oplocks = !a.no_oplocks && file.oplocks.unwrap_or(true);
     if let Some(s) = file.oplock_break_timeout_secs {
@@ -394,7 +398,6 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         SigningArg::On => SigningMode::Enabled,
         SigningArg::Required => SigningMode::Required,
     };
-    let fs: smb_blocking::server::SharedFs = Arc::new(fs);
     let print = |addr: std::net::SocketAddr| {
         println!("smb serve: listening on {addr}");
         for s in &shares {

@@ -17,10 +17,35 @@ fn example_config_is_valid_and_serves() {
     std::fs::create_dir_all(&manuals).unwrap();
     std::fs::write(manuals.join("read-me.txt"), b"manual").unwrap();
     let port = smb_testkit::free_port();
-    let conf = example
+    let mut conf = example
         .replace("/srv/scans", &scans.to_string_lossy())
         .replace("/srv/manuals", &manuals.to_string_lossy())
         .replace("0.0.0.0:445", &format!("127.0.0.1:{port}"));
+    // The S3 share: on a private SeaweedFS when there is one, else left out.
+    let weed = smb_testkit::weed_available().then(|| smb_testkit::Weed::start("scans"));
+    match &weed {
+        Some(w) => {
+            conf = conf
+                .replace("http://127.0.0.1:8333", &w.endpoint())
+                .replace(
+                    "access_key_id = \"change-me\"",
+                    &format!("access_key_id = \"{}\"", smb_testkit::S3_KEY),
+                )
+                .replace(
+                    "secret_access_key = \"change-me\"",
+                    &format!("secret_access_key = \"{}\"", smb_testkit::S3_SECRET),
+                )
+                .replace(
+                    "/var/tmp/smb-s3-staging",
+                    &dir.path().join("staging").to_string_lossy(),
+                );
+        }
+        None => {
+            let start = conf.find("# A share in S3-compatible").unwrap();
+            let end = conf.find("# One [[user]] table").unwrap();
+            conf.replace_range(start..end, "");
+        }
+    }
     let path = dir.path().join("smb.toml");
     std::fs::write(&path, conf).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_smb"))
@@ -62,6 +87,16 @@ fn example_config_is_valid_and_serves() {
         &format!("{base}/manuals/page.pdf"),
     ]);
     assert_eq!(o.status.code(), Some(1));
+    // The S3 share stores an object under its prefix.
+    if let Some(w) = &weed {
+        let o = smb(&[
+            "put",
+            src.to_str().unwrap(),
+            &format!("{base}/archive/page.pdf"),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(w.get("site-a/page.pdf").unwrap(), b"%PDF scan");
+    }
     // Shares are listed with their comments.
     let o = smb(&["shares", &base]);
     let out = String::from_utf8_lossy(&o.stdout);

@@ -65,6 +65,7 @@ pub mod events;
 pub mod frame;
 pub mod fs;
 pub mod later;
+pub mod mounts;
 pub mod net;
 #[cfg(test)]
 mod testing;
@@ -73,6 +74,7 @@ pub mod windows;
 
 pub use fs::LocalFs;
 pub use later::{FileRange, LaterSource};
+pub use mounts::Mounts;
 
 /// A file system the hosts here can serve: any
 /// [`FileSystem`](smb_proto::server::fs::FileSystem) whose later bytes they know how to

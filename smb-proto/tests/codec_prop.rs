@@ -213,6 +213,12 @@ fn request() -> impl Strategy<Value = Request> {
         }
         .into()),
         any::<u16>().prop_map(|fid| FlushRequest { fid }.into()),
+        (any::<u16>(), any::<u16>(), any::<i32>()).prop_map(|(fid, mode, offset)| SeekRequest {
+            fid,
+            mode,
+            offset
+        }
+        .into()),
         (any::<u16>(), s()).prop_map(|(search_attributes, file_name)| DeleteRequest {
             search_attributes,
             buffer_format: 4,
@@ -227,6 +233,24 @@ fn request() -> impl Strategy<Value = Request> {
             }
             .into()
         }),
+        (any::<u16>(), any::<u16>(), any::<u32>(), s(), s()).prop_map(
+            |(
+                search_attributes,
+                information_level,
+                cluster_count,
+                old_file_name,
+                new_file_name,
+            )| {
+                NtRenameRequest {
+                    search_attributes,
+                    information_level,
+                    cluster_count,
+                    old_file_name,
+                    new_file_name,
+                }
+                .into()
+            }
+        ),
         s().prop_map(|directory_name| CreateDirectoryRequest {
             buffer_format: 4,
             directory_name
@@ -563,6 +587,8 @@ fn response() -> impl Strategy<Value = Response> {
         (b(100), b(3000))
             .prop_map(|(p, d)| Trans2Response(TransResponseBody::reply(vec![], p, d)).into()),
         Just(Trans2Response(TransResponseBody::Interim).into()),
+        Just(NtRenameResponse.into()),
+        any::<u32>().prop_map(|offset| SeekResponse { offset }.into()),
         (b(100), b(300)).prop_map(|(p, d)| TransactionResponse(TransResponseBody::reply(
             vec![],
             p,
@@ -706,5 +732,104 @@ proptest! {
         }
         let want: Vec<_> = frames.into_iter().map(smb_proto::wire::NbssPacket::Message).collect();
         prop_assert_eq!(got, want);
+    }
+}
+
+/// Names as FEA and FILE_FULL_EA_INFORMATION lists carry them: 8-bit, no NUL.
+fn ea_name() -> impl Strategy<Value = String> {
+    "[\u{1}-\u{ff}]{1,20}"
+}
+
+fn fea() -> impl Strategy<Value = smb_proto::wire::msg::trans2::info::FeaEntry> {
+    (any::<u8>(), ea_name(), b(40)).prop_map(|(flags, name, value)| {
+        smb_proto::wire::msg::trans2::info::FeaEntry { flags, name, value }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// NT_TRANSACT_CREATE parameters and data, with an EA list.
+    #[test]
+    fn nt_transact_create_round_trips(
+        unicode in any::<bool>(),
+        words in proptest::collection::vec(any::<u32>(), 8),
+        name in s(),
+        sd in b(40),
+        eas in proptest::collection::vec(fea(), 0..4),
+    ) {
+        use smb_proto::wire::msg::nt_transact_sub::NtTransCreate;
+        let name = if unicode { name } else { name.chars().map(|c| if (c as u32) < 0x80 { c } else { 'x' }).collect() };
+        let c = NtTransCreate {
+            flags: words[0],
+            root_directory_fid: words[1],
+            desired_access: words[2],
+            allocation_size: u64::from(words[3]),
+            ext_file_attributes: words[4],
+            share_access: words[5],
+            create_disposition: words[6],
+            create_options: words[7],
+            impersonation_level: words[0] ^ words[1],
+            security_flags: words[2] as u8,
+            name,
+            security_descriptor: sd,
+            eas,
+        };
+        let (p, d) = c.encode(unicode);
+        prop_assert_eq!(NtTransCreate::decode(&p, &d, unicode).unwrap(), c);
+    }
+
+    /// The NT_TRANSACT_CREATE response parameters.
+    #[test]
+    fn nt_transact_create_response_round_trips(v in proptest::collection::vec(any::<u64>(), 8), b8 in any::<u8>()) {
+        use smb_proto::wire::msg::nt_transact_sub::NtTransCreateResponse;
+        let r = NtTransCreateResponse {
+            oplock_level: b8,
+            fid: v[0] as u16,
+            create_action: v[1] as u32,
+            ea_error_offset: v[2] as u32,
+            creation_time: v[3],
+            last_access_time: v[4],
+            last_write_time: v[5],
+            change_time: v[6],
+            ext_file_attributes: v[7] as u32,
+            allocation_size: v[0],
+            end_of_file: v[1],
+            resource_type: v[2] as u16,
+            nm_pipe_status: v[3] as u16,
+            directory: b8 & 1,
+        };
+        prop_assert_eq!(NtTransCreateResponse::decode(&r.encode()).unwrap(), r);
+    }
+
+    /// NT_TRANSACT sub-function decoders and the FIND level 1-3 entries never panic on
+    /// arbitrary bytes.
+    #[test]
+    fn nt_transact_subs_and_find_entries_never_panic(p in b(120), d in b(120), unicode in any::<bool>(), level in 1u16..4) {
+        use smb_proto::wire::msg::nt_transact_sub::*;
+        let _ = NtTransCreate::decode(&p, &d, unicode);
+        let _ = NtTransCreateResponse::decode(&p);
+        let _ = NtTransRename::decode(&p, unicode);
+        let _ = QuerySecurityDesc::decode(&p);
+        let _ = decode_full_ea_list(&d);
+        let _ = smb_proto::wire::msg::trans2::info::decode_find_entries(level, &d, unicode, true, 4);
+    }
+
+    /// FILE_FULL_EA_INFORMATION lists.
+    #[test]
+    fn full_ea_lists_round_trip(eas in proptest::collection::vec(fea(), 1..5)) {
+        use smb_proto::wire::msg::nt_transact_sub::{decode_full_ea_list, encode_full_ea_list};
+        prop_assert_eq!(decode_full_ea_list(&encode_full_ea_list(&eas)).unwrap(), eas);
+    }
+}
+
+proptest! {
+    #[test]
+    fn position_information_round_trips(n in any::<u64>(), unicode in any::<bool>()) {
+        use smb_proto::wire::msg::trans2::info::{SetFileInfo, decode_set_info, encode_set_info, level};
+        let set = SetFileInfo::Position(n);
+        let bytes = encode_set_info(&set, unicode);
+        prop_assert_eq!(bytes.len(), 8);
+        prop_assert_eq!(decode_set_info(level::PT_POSITION, &bytes, unicode), Ok(set));
     }
 }

@@ -397,6 +397,56 @@ fn fuzz_server_seeds_reach_breaks_and_pending_notifies() {
     );
 }
 
+std::thread_local! {
+    static CALLS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records each file-system call (its variant and paths) and whether it failed.
+fn record(
+    r: &smb_proto::server::fs::FsRequest,
+    res: &smb_proto::server::fs::FsResult<bytes::Bytes>,
+) {
+    CALLS.with(|c| {
+        c.borrow_mut()
+            .push(format!("{:?} {:?}", r.call, res.as_ref().err()))
+    });
+}
+
+#[test]
+fn fuzz_server_seed_reaches_names_and_eas() {
+    use smb_proto::testing::fuzz::{server_seeds, server_traced};
+    let seeds = server_seeds();
+    // The names seed follows the three session seeds and the three cross-connection ones
+    // (the LANMAN sessions and the pipe seed come after it).
+    let names = &seeds[6];
+    server_traced(names, Some(record));
+    let calls = CALLS.with(|c| c.take());
+    let has = |what: &[&str]| calls.iter().any(|c| what.iter().all(|w| c.contains(w)));
+    // NT_RENAME: the hard link reaches the file system (MemFs has none), the copy and the
+    // rename of the copy succeed.
+    assert!(has(&["Link", "file.txt", "link.txt"]), "{calls:#?}");
+    assert!(has(&["Open", "copy.txt", "None"]), "{calls:#?}");
+    assert!(
+        has(&["Rename", "copy.txt", "renamed.txt", "None"]),
+        "{calls:#?}"
+    );
+    // NT_TRANSACT CREATE gives its new file the EA; the level-3 search reads it back.
+    assert!(has(&["Open", "dir/with-eas.txt", "Create"]), "{calls:#?}");
+    assert!(has(&["SetEas", "USER.SEED", "None"]), "{calls:#?}");
+    assert!(has(&["GetEas", "dir/with-eas.txt", "None"]), "{calls:#?}");
+    // The searches list the share and the directory.
+    assert!(
+        calls.iter().filter(|c| c.starts_with("ReadDir")).count() >= 2,
+        "{calls:#?}"
+    );
+    // SEEK from the end, the last request, asks for the size of the open file.
+    let last = |f: &dyn Fn(&String) -> bool| calls.iter().rposition(f);
+    assert!(
+        last(&|c| c.starts_with("Stat { target: Handle")) > last(&|c| c.starts_with("ReadDir")),
+        "{calls:#?}"
+    );
+}
+
 /// What one client of the random workload believes it holds.
 #[derive(Default)]
 struct Model {
@@ -600,4 +650,46 @@ fn random_cross_workloads_keep_oplocks_exclusive_and_leak_nothing() {
         }
         h.finish();
     }
+}
+
+fn lock(fid: u16, timeout: u32) -> LockingAndXRequest {
+    LockingAndXRequest {
+        fid,
+        timeout,
+        locks: vec![LockRange {
+            pid: 1,
+            offset: 0,
+            length: 4,
+            pad: 0,
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_vanished_clients_locks_go_before_its_handles_are_closed() {
+    // smbtorture's base.disconnect: a client locks, vanishes, and at once a new one
+    // takes the same lock without waiting. Here the host has not yet run the vanished
+    // connection's closes when the new lock arrives.
+    let mut h = hub();
+    let a = h.connect(true);
+    let b = h.connect(true);
+    let rw = access::FILE_READ_DATA | access::FILE_WRITE_DATA;
+    let (fa, _) = open(&mut h, a, "f.txt", rw, ALL, disposition::OPEN, 0);
+    assert_eq!(h.call(a, lock(fa, 0)).header.nt_status(), NtStatus::SUCCESS);
+    let (fb, _) = open(&mut h, b, "f.txt", rw, ALL, disposition::OPEN, 0);
+    assert_eq!(
+        h.call(b, lock(fb, 0)).header.nt_status(),
+        NtStatus::LOCK_NOT_GRANTED
+    );
+    h.peers[a].stalled = true;
+    h.peers[a].dropped = true;
+    let now = h.now;
+    h.peers[a].server.handle_eof(now);
+    h.run();
+    assert!(!h.peers[a].server.is_finished(), "its closes still wait");
+    assert_eq!(h.call(b, lock(fb, 0)).header.nt_status(), NtStatus::SUCCESS);
+    h.drop_peer(a);
+    close(&mut h, b, fb);
+    h.finish();
 }

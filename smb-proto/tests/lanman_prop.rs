@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 use proptest::prelude::*;
-use smb_proto::server::mangle;
+use smb_proto::server::shortname;
 use smb_proto::wire::codepage::CodePage;
 use smb_proto::wire::msg::*;
 use smb_proto::wire::{Flags, Flags2, Header, Message, Pad, Request, Response};
@@ -126,12 +126,6 @@ fn request() -> impl Strategy<Value = Request> {
             })
             .into()
         }),
-        (any::<u16>(), any::<u16>(), any::<i32>()).prop_map(|(fid, mode, offset)| SeekRequest {
-            fid,
-            mode,
-            offset
-        }
-        .into()),
         (any::<u16>(), any::<u32>(), any::<u32>()).prop_map(|(fid, count, offset)| {
             LockByteRangeRequest { fid, count, offset }.into()
         }),
@@ -271,7 +265,6 @@ fn response() -> impl Strategy<Value = Response> {
         any::<u16>().prop_map(|fid| CreateResponse { fid }.into()),
         any::<u16>().prop_map(|fid| CreateNewResponse(CreateResponse { fid }).into()),
         Just(CloseAndTreeDiscResponse.into()),
-        any::<u32>().prop_map(|offset| SeekResponse { offset }.into()),
         Just(LockByteRangeResponse.into()),
         Just(UnlockByteRangeResponse.into()),
         (proptest::array::uniform4(any::<u16>()), b(300)).prop_map(|(reserved, data)| {
@@ -423,15 +416,15 @@ proptest! {
     #[test]
     fn short_names_are_8dot3_and_find_their_long_name(name in "[^\u{0}/\\\\]{1,40}") {
         for cp in [CodePage::Cp850, CodePage::Cp437, CodePage::Cp866] {
-            let short = mangle::short_name(&name, cp);
-            prop_assert!(mangle::is_8dot3(&short, cp), "{} -> {}", name, short);
+            let short = shortname::short_name_in(&name, cp);
+            prop_assert!(shortname::is_8_3_in(&short, cp), "{} -> {}", name, short);
             prop_assert!(cp.encode(&short).is_some());
-            prop_assert!(mangle::matches_short(&name, &short, cp));
-            if mangle::is_8dot3(&name, cp) {
-                // An 8.3 name keeps its characters (in upper case).
-                prop_assert_eq!(short.chars().count(), name.chars().count());
+            prop_assert!(shortname::matches_short(&name, &short, cp));
+            if shortname::is_8_3_in(&name, cp) {
+                // An 8.3 name is its own short name.
+                prop_assert_eq!(&short, &name);
             } else {
-                prop_assert!(mangle::looks_mangled(&short), "{} -> {}", name, short);
+                prop_assert!(shortname::looks_mangled(&short), "{} -> {}", name, short);
             }
         }
     }

@@ -593,3 +593,42 @@ fn handles_opened_after_the_connection_ended_are_closed() {
         assert!(s.p.server.is_finished());
     }
 }
+
+/// Closes the client asked for reach the host as such; the closes the server makes for
+/// handles a vanished client left open are marked abandoned (an object store discards
+/// their unfinished uploads).
+#[test]
+fn closes_for_a_vanished_client_are_marked_abandoned() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CLIENT_CLOSES: AtomicU64 = AtomicU64::new(0);
+    static ABANDONED: AtomicU64 = AtomicU64::new(0);
+    fn count_closes(c: &FsCall, _n: u64) -> Option<NtStatus> {
+        if let FsCall::Close { abandoned, .. } = c {
+            let n = if *abandoned {
+                &ABANDONED
+            } else {
+                &CLIENT_CLOSES
+            };
+            n.fetch_add(1, Ordering::SeqCst);
+        }
+        None
+    }
+    let opts = SimOptions {
+        fail_if: Some(count_closes),
+        ..SimOptions::default()
+    };
+    let fs = MemFs::new();
+    let mut s = S::new(7, opts, client_config(), fs);
+    let kept = s.open("kept.bin", OpenOptions::create()).unwrap();
+    s.write(kept, 0, b"closed by the client").unwrap();
+    s.close(kept).unwrap();
+    let left = s.open("left.bin", OpenOptions::create()).unwrap();
+    s.write(left, 0, b"never closed").unwrap();
+    assert_eq!(CLIENT_CLOSES.load(Ordering::SeqCst), 1);
+    assert_eq!(ABANDONED.load(Ordering::SeqCst), 0);
+    s.p.drop_connection();
+    s.p.settle();
+    assert_eq!(ABANDONED.load(Ordering::SeqCst), 1);
+    assert_eq!(CLIENT_CLOSES.load(Ordering::SeqCst), 1);
+    assert_eq!(s.p.fs.open_handles(), 0);
+}

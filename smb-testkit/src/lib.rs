@@ -15,6 +15,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+mod weed;
+pub use weed::{S3_KEY, S3_SECRET, Weed, weed_available, weed_binary};
+
 /// The account every peer knows.
 pub const USER: &str = "smbtest";
 /// Its password.
@@ -319,13 +322,57 @@ impl ChildServer {
         panic!("smb serve did not come up");
     }
 
+    /// Starts `bin serve --listen 127.0.0.1:PORT --user smbtest:smbpass ARGS` with the
+    /// extra environment `env` and no share of its own; its standard error goes to the
+    /// file [`ChildServer::log`] reads.
+    pub fn start_with(bin: &Path, args: &[String], env: &[(&str, String)]) -> Self {
+        let dir = TempDir::new("serve");
+        let log = TempDir::new("serve-log");
+        let log_path = log.path().join("stderr.txt");
+        for _attempt in 0..3 {
+            let port = free_port();
+            let stderr = fs::File::create(&log_path).unwrap();
+            let mut child = Command::new(bin)
+                .arg("serve")
+                .args(["--listen", &format!("127.0.0.1:{port}")])
+                .args(["--user", &format!("{USER}:{PASS}")])
+                .args(args)
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .stdout(Stdio::null())
+                .stderr(stderr)
+                .spawn()
+                .expect("smb serve");
+            if wait_for_port(port, Duration::from_secs(20)) {
+                return Self {
+                    child,
+                    port,
+                    dir,
+                    log: Some(log),
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!(
+            "smb serve did not come up: {}",
+            fs::read_to_string(&log_path).unwrap_or_default()
+        );
+    }
+
+    /// Kills the server at once (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The share folder.
     pub fn share_dir(&self) -> &Path {
         self.dir.path()
     }
 
     /// What the server wrote to standard error so far (started with
-    /// [`start_smb_serve_logged`](Self::start_smb_serve_logged); else empty).
+    /// [`start_smb_serve_logged`](Self::start_smb_serve_logged) or
+    /// [`start_with`](Self::start_with); else empty).
     pub fn log(&self) -> String {
         self.log
             .as_ref()

@@ -19,6 +19,8 @@ pub struct BenchOptions {
     pub big_mib: usize,
     /// Idle sessions for the memory comparison (0 skips it).
     pub idle_sessions: usize,
+    /// Only row 8 (the S3-backed share against the store's own client).
+    pub only_s3: bool,
 }
 
 /// One row of the table.
@@ -57,7 +59,7 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-fn timed(cmd: &mut Command) -> Result<f64, String> {
+pub(crate) fn timed(cmd: &mut Command) -> Result<f64, String> {
     let t0 = Instant::now();
     let out = cmd
         .stdin(Stdio::null())
@@ -78,7 +80,7 @@ fn timed(cmd: &mut Command) -> Result<f64, String> {
     Ok(secs)
 }
 
-fn smbclient(port: u16, cmds: &str, cwd: &Path) -> Command {
+pub(crate) fn smbclient(port: u16, cmds: &str, cwd: &Path) -> Command {
     let mut c = Command::new("smbclient");
     c.arg("//127.0.0.1/share")
         .args([
@@ -193,9 +195,9 @@ fn prepare(root: &Path, o: &BenchOptions) -> Result<Env, String> {
     })
 }
 
-type Runner<'a> = Box<dyn Fn() -> Result<f64, String> + 'a>;
+pub(crate) type Runner<'a> = Box<dyn Fn() -> Result<f64, String> + 'a>;
 
-fn compare(
+pub(crate) fn compare(
     name: &str,
     ours: (&str, Runner<'_>),
     theirs: (&str, Runner<'_>),
@@ -286,6 +288,9 @@ fn idle_sessions(port: u16, n: usize) -> Result<Vec<smb_blocking::client::Client
 /// Runs every comparison; returns the rows, the TCP ceiling (seconds for the big size)
 /// and the rendered markdown.
 pub fn run(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> {
+    if o.only_s3 {
+        return run_s3(root, o);
+    }
     let env = prepare(root, o)?;
     let (sp, op) = (env.smbd.port, env.ours.port);
     let dl = env.local.path().to_path_buf();
@@ -464,6 +469,7 @@ pub fn run(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> 
     )?;
     let tcp = e2e.theirs_median;
     rows.push(e2e);
+    rows.extend(crate::bench_s3::rows(&env.smb, env.local.path(), o)?);
     // 7. Idle sessions.
     let mut mem_row = None;
     if o.idle_sessions > 0 {
@@ -510,6 +516,28 @@ pub fn run(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> 
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("bench.md"), &md).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("bench.png"), chart(&rows).png()).map_err(|e| e.to_string())?;
+    Ok((rows, md))
+}
+
+/// Row 8 alone: builds `smb`, writes the big file, compares.
+fn run_s3(root: &Path, o: &BenchOptions) -> Result<(Vec<Row>, String), String> {
+    let st = Command::new("cargo")
+        .args(["build", "--release", "--bin", "smb"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !st.success() {
+        return Err("building smb failed".into());
+    }
+    let local = TempDir::new("bench");
+    let big = smb_testkit::pattern(o.big_mib << 20, 42);
+    std::fs::write(local.path().join("big.bin"), &big).map_err(|e| e.to_string())?;
+    drop(big);
+    let rows = crate::bench_s3::rows(&root.join("target/release/smb"), local.path(), o)?;
+    let md = render(&rows, None, 0.0, o);
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("bench-s3.md"), &md).map_err(|e| e.to_string())?;
     Ok((rows, md))
 }
 
@@ -569,11 +597,15 @@ fn render(rows: &[Row], mem: Option<&Row>, tcp: f64, o: &BenchOptions) -> String
             t
         );
     }
-    s += "\nRow 6: the ratio is our read's share of the raw TCP figure (one stream, the same bytes, interleaved).\n";
+    if tcp > 0.0 {
+        s += "\nRow 6: the ratio is our read's share of the raw TCP figure (one stream, the same bytes, interleaved).\n";
+    }
+    s += "Row 8: the ratio is the store's own S3 transfer time over the same transfer through an S3-backed share (target >= 0.8).\n";
     for r in rows.iter().filter(|r| {
-        r.name.starts_with("1.")
-            || r.name.starts_with("2. read") && r.ours.starts_with("smb get")
-            || r.name.starts_with("6.")
+        tcp > 0.0
+            && (r.name.starts_with("1.")
+                || r.name.starts_with("2. read") && r.ours.starts_with("smb get")
+                || r.name.starts_with("6."))
     }) {
         s += &format!(
             "\n{} ({}): {:.0} % of the raw TCP figure (target >= 60 %).",

@@ -1,6 +1,7 @@
 //! The project's own tooling, run as `cargo xtask ...`.
 
 pub mod bench;
+pub mod bench_s3;
 pub mod decode;
 pub mod fuzz;
 pub mod load;

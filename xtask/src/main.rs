@@ -41,6 +41,9 @@ enum Cmd {
         /// Idle sessions for the memory comparison (0: skip).
         #[arg(long, default_value_t = 1000)]
         idle_sessions: usize,
+        /// Only row 8: an S3-backed share against the store's own S3 client.
+        #[arg(long)]
+        only_s3: bool,
     },
     /// Many concurrent clients against `smb serve`, checksums everywhere, then a fault run.
     Load {
@@ -91,11 +94,13 @@ fn main() -> ExitCode {
             rounds,
             big_mib,
             idle_sessions,
+            only_s3,
         } => {
             let o = xtask::bench::BenchOptions {
                 rounds,
                 big_mib,
                 idle_sessions,
+                only_s3,
             };
             match xtask::bench::run(&xtask::fuzz::repo_root(), &o) {
                 Ok((_, md)) => {

@@ -13,7 +13,7 @@ use super::status::st;
 
 impl LocalFs {
     /// An fd for a target (file or directory), for extended attributes.
-    fn target_fd(&self, share: ShareId, target: &Target) -> Result<File, NtStatus> {
+    pub(super) fn target_fd(&self, share: ShareId, target: &Target) -> Result<File, NtStatus> {
         let (s, rel, file) = match target {
             Target::Path(p) => {
                 let s = self.share(share)?;
@@ -47,6 +47,9 @@ impl LocalFs {
             let Some(short) = name.strip_prefix("user.") else {
                 continue;
             };
+            if name == super::dosattr::XATTR {
+                continue;
+            }
             let mut val = vec![0u8; 64 * 1024];
             if let Ok(len) = rustix::fs::fgetxattr(&fd, name, &mut val) {
                 val.truncate(len);
@@ -75,6 +78,11 @@ impl LocalFs {
         };
         // Names are case-insensitive on the wire: reuse an existing name's case.
         let existing = self.get_eas(share, target).unwrap_or_default();
+        let private = super::dosattr::XATTR.trim_start_matches("user.");
+        if eas.iter().any(|e| e.name.eq_ignore_ascii_case(private)) {
+            // Where the DOS attributes live: not an EA a client may write.
+            return Err(NtStatus::ACCESS_DENIED);
+        }
         for e in eas {
             let name = existing
                 .iter()

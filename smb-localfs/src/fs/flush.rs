@@ -134,6 +134,7 @@ mod tests {
         t.fs.is_quick(&FsCall::Close {
             handle,
             set_written: None,
+            abandoned: false,
         })
     }
 

@@ -71,6 +71,23 @@ impl Handles {
         Ok(Handle(id))
     }
 
+    /// After a rename of `from` to `to` in `share`: handles on `from` or below it now name
+    /// the new place (a directory handle has no file descriptor to follow the move).
+    pub(super) fn renamed(&self, share: ShareId, from: &std::path::Path, to: &std::path::Path) {
+        let Ok(mut t) = self.table.lock() else {
+            return;
+        };
+        for o in t.values_mut().filter(|o| o.share == share) {
+            if let Ok(rest) = o.rel.strip_prefix(from) {
+                o.rel = if rest.as_os_str().is_empty() {
+                    to.to_path_buf()
+                } else {
+                    to.join(rest)
+                };
+            }
+        }
+    }
+
     /// The share, path and file of an open handle.
     pub(super) fn get(&self, h: Handle) -> Result<(ShareId, PathBuf, Option<Arc<File>>), NtStatus> {
         let t = self.table.lock().map_err(|_| NtStatus::INTERNAL_ERROR)?;

@@ -257,7 +257,7 @@ mod tests {
             0,
         ] {
             let set = SetInfo {
-                attributes: Some(a),
+                attributes: Some(a | ext_attr::ARCHIVE),
                 ..Default::default()
             };
             t.fs.set_info(SHARE, &target, &set).unwrap();
@@ -270,6 +270,18 @@ mod tests {
                 "mode {mode:o}"
             );
         }
+        // Attributes without ARCHIVE clear it (kept beside the file, not in the mode).
+        let set = SetInfo {
+            attributes: Some(ext_attr::READONLY),
+            ..Default::default()
+        };
+        t.fs.set_info(SHARE, &target, &set).unwrap();
+        assert_eq!(t.stat("f.txt").unwrap().attributes, ext_attr::READONLY);
+        let set = SetInfo {
+            attributes: Some(ext_attr::ARCHIVE),
+            ..Default::default()
+        };
+        t.fs.set_info(SHARE, &target, &set).unwrap();
         // An ordinary executable (owner-execute set) is neither hidden nor system.
         std::fs::set_permissions(&p, Permissions::from_mode(0o755)).unwrap();
         assert_eq!(t.stat("f.txt").unwrap().attributes, ext_attr::ARCHIVE);

@@ -22,6 +22,7 @@
 //! 32 MiB. Reads land in pooled buffers; reads of [`LATER_MIN`] bytes or more, where the
 //! core allows it, are offered to the host as a file range ([`FileRange`]) to send itself.
 
+mod dosattr;
 mod eas;
 mod flush;
 mod handles;
@@ -156,6 +157,7 @@ impl FileSystem for LocalFs {
             | FsCall::Mkdir { .. }
             | FsCall::Rmdir { .. }
             | FsCall::Rename { .. }
+            | FsCall::Link { .. }
             | FsCall::FsInfo
             | FsCall::GetEas { .. } => true,
             // Listings can be long, deletes free extents, set-info may truncate,
@@ -379,15 +381,26 @@ impl FileSystem for LocalFs {
             Target::Path(p) => {
                 let s = self.share(share)?;
                 let rel = s.existing(p)?;
-                Ok(info(&name_of(&rel), &s.meta(&rel)?))
+                let m = s.meta(&rel)?;
+                let mut fi = info(&name_of(&rel), &m);
+                if m.is_file() || m.is_dir() {
+                    if let Ok((f, _)) = open_either(&s.dir, here(&rel)) {
+                        dosattr::apply(&mut fi, &dosattr::read(&f));
+                    }
+                }
+                Ok(fi)
             }
             Target::Handle(h) => {
                 let (share, rel, f) = self.handles.get(*h)?;
-                let m = match f {
+                let m = match &f {
                     Some(f) => f.metadata().map_err(st)?,
                     None => self.share(share)?.meta(&rel)?,
                 };
-                Ok(info(&name_of(&rel), &m))
+                let mut fi = info(&name_of(&rel), &m);
+                if let Ok(fd) = self.target_fd(share, target) {
+                    dosattr::apply(&mut fi, &dosattr::read(&fd));
+                }
+                Ok(fi)
             }
         }
     }
@@ -408,14 +421,26 @@ impl FileSystem for LocalFs {
             // Not a link: one stat through the directory handle.
             if e.file_type().is_ok_and(|t| !t.is_symlink()) {
                 if let Ok(m) = d.symlink_metadata(name) {
-                    out.push(cap_info(name, &m));
+                    let mut fi = cap_info(name, &m);
+                    if m.is_file() || m.is_dir() {
+                        if let Some(v) = dosattr::read_entry(&d, name) {
+                            dosattr::apply(&mut fi, &v);
+                        } else if let Ok((f, _)) = open_either(&d, Path::new(name)) {
+                            dosattr::apply(&mut fi, &dosattr::read(&f));
+                        }
+                    }
+                    out.push(fi);
                 }
                 continue;
             }
             // A link: opened through the directory handle, which follows links that stay
             // inside; entries whose link leads outside (or that vanished) are left out.
-            if let Ok(m) = open_either(&d, Path::new(name)).and_then(|(f, _)| f.metadata()) {
-                out.push(info(name, &m));
+            if let Ok((f, _)) = open_either(&d, Path::new(name)) {
+                if let Ok(m) = f.metadata() {
+                    let mut fi = info(name, &m);
+                    dosattr::apply(&mut fi, &dosattr::read(&f));
+                    out.push(fi);
+                }
             }
         }
         Ok(out)
@@ -451,6 +476,21 @@ impl FileSystem for LocalFs {
                 .set_times(here(&rel), spec(t.accessed), spec(t.written))
                 .map_err(st)?;
         }
+        // ARCHIVE, a directory's attributes and the creation time are kept beside the file;
+        // a file the owner may not write takes no extended attribute either, so that is
+        // stored while the file is writable (before READONLY is set, after it is cleared).
+        let store = || -> Result<(), NtStatus> {
+            if set.attributes.is_some() || t.created.is_some() {
+                let fd = self.target_fd(share, target)?;
+                let new = dosattr::updated(dosattr::read(&fd), set.attributes, t.created);
+                dosattr::write(&fd, &new)?;
+            }
+            Ok(())
+        };
+        let clears_readonly = set.attributes.is_some_and(|a| a & ext_attr::READONLY == 0);
+        if !clears_readonly {
+            store()?;
+        }
         if let Some(a) = set.attributes {
             let m = s.meta(&rel)?;
             if !m.is_dir() {
@@ -462,6 +502,9 @@ impl FileSystem for LocalFs {
                     )
                     .map_err(st)?;
             }
+        }
+        if clears_readonly {
+            store()?;
         }
         Ok(())
     }
@@ -491,7 +534,22 @@ impl FileSystem for LocalFs {
                 return Err(NtStatus::ACCESS_DENIED);
             }
         }
-        s.dir.rename(&src, &s.dir, &dst).map_err(st)
+        s.dir.rename(&src, &s.dir, &dst).map_err(st)?;
+        self.handles.renamed(share, &src, &dst);
+        Ok(())
+    }
+
+    fn link(&self, share: ShareId, from: &SharePath, to: &SharePath) -> Result<(), NtStatus> {
+        let s = self.writable(share)?;
+        let src = s.existing(from)?;
+        let (dst, exists) = s.resolve(to)?;
+        if exists {
+            return Err(NtStatus::OBJECT_NAME_COLLISION);
+        }
+        if s.dir.symlink_metadata(&src).map_err(st)?.is_dir() {
+            return Err(NtStatus::FILE_IS_A_DIRECTORY);
+        }
+        s.dir.hard_link(&src, &s.dir, &dst).map_err(st)
     }
 
     fn delete(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus> {

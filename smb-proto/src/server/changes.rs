@@ -186,6 +186,7 @@ pub(crate) fn issued(i: &mut Inner, id: u64, share: ShareId, call: &FsCall) {
         FsCall::Close {
             handle,
             set_written,
+            ..
         } => {
             let mut bits = 0;
             if i.notes.written.remove(&handle.0) {

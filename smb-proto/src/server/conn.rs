@@ -287,6 +287,7 @@ impl<L: Send + 'static> ServerConnection<L> {
                     call: FsCall::Close {
                         handle: Handle(h),
                         set_written: None,
+                        abandoned: true,
                     },
                 });
             }
@@ -466,6 +467,8 @@ impl<L: Send + 'static> ServerConnection<L> {
             }
             i.waiting.clear();
             i.searches.clear();
+            // The locks go now; the handles close one after the other below.
+            i.shared.release_locks_of(i.conn_id);
             let files = core::mem::take(&mut i.files);
             // The cleanup below closes these one after the other.
             for f in files.values() {
@@ -478,7 +481,7 @@ impl<L: Send + 'static> ServerConnection<L> {
             return;
         }
         let id = self.tasks.spawn(async move {
-            super::handlers::close_all(&cx, handles).await;
+            super::handlers::close_all(&cx, handles, true).await;
             Reply {
                 msgs: Vec::new(),
                 seq: None,

@@ -184,6 +184,11 @@ pub enum FsCall {
         handle: Handle,
         /// Set the last write time before closing (FILETIME).
         set_written: Option<u64>,
+        /// No client asked for this close: the connection ended (or the open failed
+        /// after the host opened the file) with the handle still open, so nobody saw its
+        /// writes acknowledged by a close. [`FileSystem::dispatch`] runs
+        /// [`FileSystem::abandon`] for it.
+        abandoned: bool,
     },
     /// Information about a path (not following links out of the share); [`FsReply::Info`].
     Stat {
@@ -210,6 +215,13 @@ pub enum FsCall {
         to: SharePath,
         /// Replace an existing target.
         replace: bool,
+    },
+    /// A second name for a file (a hard link); answered with [`FsReply::Done`].
+    Link {
+        /// The existing file.
+        from: SharePath,
+        /// The new name (must not exist).
+        to: SharePath,
     },
     /// Delete a file; answered with [`FsReply::Done`].
     Delete {
@@ -252,6 +264,7 @@ impl FsCall {
             FsCall::Write { .. }
             | FsCall::SetInfo { .. }
             | FsCall::Rename { .. }
+            | FsCall::Link { .. }
             | FsCall::Delete { .. }
             | FsCall::Mkdir { .. }
             | FsCall::Rmdir { .. }
@@ -419,6 +432,12 @@ pub trait FileSystem {
     fn flush(&self, handle: Handle) -> Result<(), NtStatus>;
     /// Closes (flushing first).
     fn close(&self, handle: Handle, set_written: Option<u64>) -> Result<(), NtStatus>;
+    /// Closes a handle no client asked to close (see [`FsCall::Close`]'s `abandoned`):
+    /// a backend whose writes only become visible at close (an object store) may
+    /// discard them instead. Default: [`close`](Self::close), keeping what was written.
+    fn abandon(&self, handle: Handle) -> Result<(), NtStatus> {
+        self.close(handle, None)
+    }
     /// Information about a path or handle.
     fn stat(&self, share: ShareId, target: &Target) -> Result<FileInfo, NtStatus>;
     /// Lists a directory.
@@ -433,6 +452,11 @@ pub trait FileSystem {
         to: &SharePath,
         replace: bool,
     ) -> Result<(), NtStatus>;
+    /// Gives a file a second name (a hard link); default: not supported.
+    fn link(&self, share: ShareId, from: &SharePath, to: &SharePath) -> Result<(), NtStatus> {
+        let _ = (share, from, to);
+        Err(NtStatus::NOT_SUPPORTED)
+    }
     /// Deletes a file.
     fn delete(&self, share: ShareId, path: &SharePath) -> Result<(), NtStatus>;
     /// Creates a directory.
@@ -510,7 +534,13 @@ pub trait FileSystem {
             FsCall::Flush { handle } => self.flush(*handle).map(|()| FsReply::Done),
             FsCall::Close {
                 handle,
+                abandoned: true,
+                ..
+            } => self.abandon(*handle).map(|()| FsReply::Done),
+            FsCall::Close {
+                handle,
                 set_written,
+                abandoned: false,
             } => self.close(*handle, *set_written).map(|()| FsReply::Done),
             FsCall::Stat { target } => self.stat(s, target).map(FsReply::Info),
             FsCall::ReadDir { path } => self.read_dir(s, path).map(FsReply::Dir),
@@ -520,6 +550,7 @@ pub trait FileSystem {
             FsCall::Rename { from, to, replace } => {
                 self.rename(s, from, to, *replace).map(|()| FsReply::Done)
             }
+            FsCall::Link { from, to } => self.link(s, from, to).map(|()| FsReply::Done),
             FsCall::Delete { path } => self.delete(s, path).map(|()| FsReply::Done),
             FsCall::Mkdir { path } => self.mkdir(s, path).map(|()| FsReply::Done),
             FsCall::Rmdir { path } => self.rmdir(s, path).map(|()| FsReply::Done),

@@ -1,11 +1,8 @@
 //! Per-connection state of the pre-NT dialects, and the policy that decides whether a
 //! client may speak them.
 
-use alloc::collections::BTreeMap;
-
 use super::config::{ServerConfig, SigningMode};
 use super::event::DialectRefusalWhy;
-use super::fs::Handle;
 use crate::wire::Header;
 use crate::wire::dialect::Protocol;
 
@@ -24,7 +21,7 @@ pub(crate) struct RawWrite {
     pub write_through: bool,
 }
 
-/// What a connection negotiated in a pre-NT dialect, and its raw-mode and SEEK state.
+/// What a connection negotiated in a pre-NT dialect, and its raw-mode state.
 #[derive(Debug, Default)]
 pub(crate) struct LanmanState {
     /// The family negotiated (`None` until NEGOTIATE, and for NT LM 0.12 `Some(Nt1)`).
@@ -33,9 +30,6 @@ pub(crate) struct LanmanState {
     pub plaintext: bool,
     /// A WRITE_RAW whose raw data message is the next thing on the wire.
     pub raw_write: Option<RawWrite>,
-    /// SEEK positions by FID, with the handle they belong to (a FID reused by another
-    /// open starts at 0 again).
-    pub positions: BTreeMap<u16, (Handle, u64)>,
 }
 
 impl LanmanState {

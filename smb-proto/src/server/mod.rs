@@ -18,11 +18,11 @@ mod event;
 pub mod fs;
 mod handlers;
 mod lanman;
-pub mod mangle;
 pub mod notify;
 mod oplock;
 pub mod path;
 pub mod shared;
+pub mod shortname;
 mod state;
 pub use crate::wildcard;
 

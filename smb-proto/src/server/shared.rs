@@ -270,6 +270,17 @@ impl SharedState {
         }
     }
 
+    /// Releases every byte-range lock connection `conn` holds, at once: a client that
+    /// vanished must not keep others waiting while its handles are closed one by one
+    /// (the shares and delete-on-close marks go with each close, as usual).
+    pub fn release_locks_of(&self, conn: u64) {
+        let mut f = self.inner.lock();
+        for v in f.locks.values_mut() {
+            v.retain(|l| l.owner.0 != conn);
+        }
+        f.locks.retain(|_, v| !v.is_empty());
+    }
+
     /// Whether I/O on a range by `owner` conflicts with someone else's lock.
     pub fn io_conflict(
         &self,

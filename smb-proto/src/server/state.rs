@@ -53,6 +53,10 @@ pub(crate) struct OpenFile {
     /// Offset of the last byte-range lock refused on this open (Samba's
     /// `lock_failure_offset`): a repeat spins briefly and fails with FILE_LOCK_CONFLICT.
     pub lock_failure: Option<u64>,
+    /// SMB_COM_SEEK's position (where the last read or write ended, or a seek put it).
+    pub seek_pos: i64,
+    /// FilePositionInformation (set by the client, moved by reads).
+    pub position: u64,
 }
 
 /// One search (FIND_FIRST2 handle).
@@ -61,6 +65,22 @@ pub(crate) struct Search {
     pub tid: u16,
     pub entries: Vec<DirEntry>,
     pub pos: usize,
+    /// What a FIND_FIRST2 search lists again on each FIND_NEXT2 (`pos` is then an index
+    /// into its `order`); `None` for searches that page through `entries`.
+    pub source: Option<SearchSource>,
+}
+
+/// A live search: the folder, pattern and attributes, and every name seen in it so far in
+/// listing order (`.` and `..` first; deleted names stay, as places to resume after).
+#[derive(Debug, Clone)]
+pub(crate) struct SearchSource {
+    pub share: ShareId,
+    pub dir: SharePath,
+    pub pattern: String,
+    pub attrs: u16,
+    pub order: Vec<String>,
+    /// The EA names of a QUERY_EAS_FROM_LIST search.
+    pub ea_names: Vec<String>,
 }
 
 /// Negotiated parameters.
@@ -113,8 +133,10 @@ pub(crate) struct Inner {
     pub next_tid: u16,
     pub next_fid: u16,
     pub next_sid: u16,
-    /// Pre-NT dialect state (the negotiated family, raw mode, SEEK positions).
+    /// Pre-NT dialect state (the negotiated family, raw mode).
     pub lanman: super::lanman::LanmanState,
+    /// The 8.3 names this connection was shown for long names, newest last.
+    pub short_names: super::shortname::Issued,
 }
 
 impl Inner {
@@ -158,6 +180,7 @@ impl Inner {
             next_fid: 0x4000,
             next_sid: 1,
             lanman: Default::default(),
+            short_names: Default::default(),
         }
     }
 
@@ -235,21 +258,5 @@ impl Inner {
     pub fn new_sid(&mut self) -> Option<u16> {
         let s = &self.searches;
         Self::alloc_id(&mut self.next_sid, |v| s.contains_key(&v))
-    }
-
-    /// Keeps a new search of `tid` (its entries, the next one to send); returns its id.
-    pub fn add_search(
-        &mut self,
-        tid: u16,
-        entries: Vec<DirEntry>,
-        pos: usize,
-    ) -> Result<u16, crate::wire::NtStatus> {
-        use crate::wire::NtStatus;
-        if self.searches.len() >= self.config.limits.max_searches {
-            return Err(NtStatus::INSUFFICIENT_RESOURCES);
-        }
-        let sid = self.new_sid().ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
-        self.searches.insert(sid, Search { tid, entries, pos });
-        Ok(sid)
     }
 }

@@ -315,7 +315,9 @@ fn client_with_operations() -> (super::pair::Pair, alloc::vec::Vec<crate::client
 }
 
 /// Seeds for `server`: the recorded client side of a session doing a bit of everything,
-/// with and without the handshake prefix, and raw requests on named pipes.
+/// with and without the handshake prefix, the name and metadata requests of
+/// [`names_seed`](super::names_seed), sessions of LANMAN1 and LANMAN2 clients, and raw
+/// requests on named pipes (last).
 pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
     let (mut p, t, fid) = super::pair::session();
     let skip = p.client_bytes.len();
@@ -356,6 +358,12 @@ pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
         s.extend_from_slice(&cross);
         seeds.push(s);
     }
+    // Names and metadata: NT_RENAME, NT_TRANSACT CREATE with EAs, searches, RAP.
+    let mut names = alloc::vec![0x01u8];
+    names.extend(super::names_seed::names_requests(&client_after(
+        &p.server_bytes[..],
+    )));
+    seeds.push(names);
     // Sessions of pre-NT clients.
     for max in [Protocol::Lanman1, Protocol::Lanman2] {
         let mut seed = alloc::vec![0x00u8];
@@ -424,6 +432,24 @@ fn lanman_session(max: Protocol) -> alloc::vec::Vec<u8> {
     p.client_bytes
 }
 
+/// A raw client with the UID and TID of the session that [`handshake_prefix`] set up
+/// (whose server answers are `answers`).
+fn client_after(answers: &[u8]) -> super::raw::RawClient {
+    let mut c = super::raw::RawClient::new(1, true);
+    c.receive(answers);
+    for r in core::mem::take(&mut c.inbox) {
+        if let super::raw::Received::Response(m) = r {
+            match m.body() {
+                Response::SessionSetupAndX(_) => c.uid = m.header.uid,
+                // The first tree is the share (a later one is IPC$, for the share list).
+                Response::TreeConnectAndX(_) if c.tid == 0 => c.tid = m.header.tid,
+                _ => {}
+            }
+        }
+    }
+    c
+}
+
 /// Requests that reach oplocks and change notification, for a connection that replayed
 /// [`handshake_prefix`] (whose server answers are `answers`): a directory opened and
 /// watched, `file.txt` opened with a batch oplock (breaking the other connection's) and
@@ -433,17 +459,7 @@ fn cross_requests(answers: &[u8]) -> alloc::vec::Vec<u8> {
     use crate::wire::consts::{access, disposition, share};
     use crate::wire::msg::nt_create::{NT_CREATE_REQUEST_OPBATCH, NT_CREATE_REQUEST_OPLOCK};
     use crate::wire::msg::*;
-    let mut c = RawClient::new(1, true);
-    c.receive(answers);
-    for r in core::mem::take(&mut c.inbox) {
-        if let super::raw::Received::Response(m) = r {
-            match m.body() {
-                Response::SessionSetupAndX(_) => c.uid = m.header.uid,
-                Response::TreeConnectAndX(_) => c.tid = m.header.tid,
-                _ => {}
-            }
-        }
-    }
+    let mut c = client_after(answers);
     // The handshake's own open has FID 0x4000; these get the next ones.
     let (file, dir) = (0x4000u16, 0x4001u16);
     let mut out = alloc::vec::Vec::new();

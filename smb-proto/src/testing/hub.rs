@@ -49,6 +49,9 @@ pub struct Peer {
     pub dropped: bool,
     /// Oplock breaks the server sent (events), for logging checks.
     pub break_events: usize,
+    /// The host runs none of this connection's file-system requests for now (a slow
+    /// disk or a busy thread pool).
+    pub stalled: bool,
 }
 
 /// The clients, the shared state and the files.
@@ -101,6 +104,7 @@ impl Hub {
             waker: Waker::from(flag.clone()),
             flag,
             pending_fs: Vec::new(),
+            stalled: false,
             client: RawClient::new(pid, level2),
             dropped: false,
             break_events: 0,
@@ -201,7 +205,7 @@ impl Hub {
                 _ => {}
             }
         }
-        if !peer.pending_fs.is_empty() {
+        if !peer.pending_fs.is_empty() && !peer.stalled {
             let r = peer.pending_fs.remove(0);
             let res = fs.dispatch(&r);
             peer.server
@@ -259,6 +263,7 @@ impl Hub {
     /// Cuts client `p`'s connection: the server sees end of stream; every file-system
     /// request is still answered until the connection finishes, then it is dropped.
     pub fn drop_peer(&mut self, p: usize) {
+        self.peers[p].stalled = false;
         self.peers[p].dropped = true;
         let now = self.now;
         self.peers[p].server.handle_eof(now);

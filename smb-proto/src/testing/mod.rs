@@ -5,6 +5,7 @@ pub mod fuzz;
 pub mod fuzz_nbns;
 pub mod hub;
 pub mod memfs;
+mod names_seed;
 pub mod pair;
 pub mod raw;
 

@@ -38,6 +38,7 @@ nt_statuses! {
     PENDING = 0x0000_0103, "operation pending";
     NOTIFY_ENUM_DIR = 0x0000_010C, "notify enum dir";
     BUFFER_OVERFLOW = 0x8000_0005, "buffer overflow: more data is available";
+    INVALID_EA_NAME = 0x8000_0013, "invalid extended attribute name";
     NO_MORE_FILES = 0x8000_0006, "no more files";
     UNSUCCESSFUL = 0xC000_0001, "unsuccessful";
     NOT_IMPLEMENTED = 0xC000_0002, "not implemented";
@@ -61,7 +62,6 @@ nt_statuses! {
     DATA_ERROR = 0xC000_003E, "data error";
     SHARING_VIOLATION = 0xC000_0043, "sharing violation";
     EAS_NOT_SUPPORTED = 0xC000_004F, "extended attributes not supported";
-    INVALID_EA_NAME = 0xC000_0051, "invalid extended attribute name";
     EA_CORRUPT_ERROR = 0xC000_0053, "corrupt extended attribute list";
     FILE_LOCK_CONFLICT = 0xC000_0054, "file lock conflict";
     LOCK_NOT_GRANTED = 0xC000_0055, "lock not granted";

@@ -40,7 +40,7 @@ pub(crate) async fn open_core(cx: &Cx, rc: &Rc, r: OpenRequest) -> HResult {
     if i.is_dir {
         // As Samba: a directory opened this way is closed again and refused.
         if let Some(f) = cx.with(|x| x.files.remove(&o.fid)) {
-            let _ = super::open::close_one(cx, o.fid, f, None).await;
+            let _ = super::open::close_one(cx, o.fid, f, None, true).await;
         }
         return Err(NtStatus::ACCESS_DENIED);
     }

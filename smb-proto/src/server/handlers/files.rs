@@ -77,8 +77,14 @@ async fn read_fid_with(
         .await?
     {
         // A host may return fewer bytes than asked, never more.
-        FsReply::Read(b) if b.len() <= len as usize => Ok(ReadOut::Now(b)),
-        FsReply::ReadLater(l) if later_ok && l.len > 0 && l.len <= len => Ok(ReadOut::Later(l)),
+        FsReply::Read(b) if b.len() <= len as usize => {
+            super::seek::moved(cx, fid, offset, b.len() as u64, true);
+            Ok(ReadOut::Now(b))
+        }
+        FsReply::ReadLater(l) if later_ok && l.len > 0 && l.len <= len => {
+            super::seek::moved(cx, fid, offset, u64::from(l.len), true);
+            Ok(ReadOut::Later(l))
+        }
         _ => Err(NtStatus::INTERNAL_ERROR),
     }
 }
@@ -126,7 +132,10 @@ pub(super) async fn write_fid(
         )
         .await?
     {
-        FsReply::Written(n) => Ok(n),
+        FsReply::Written(n) => {
+            super::seek::moved(cx, fid, offset, u64::from(n), false);
+            Ok(n)
+        }
         _ => Err(NtStatus::INTERNAL_ERROR),
     }
 }
@@ -175,7 +184,7 @@ pub(crate) async fn close(cx: &Cx, rc: &Rc, r: CloseRequest) -> HResult {
     let f = cx
         .with(|i| i.files.remove(&r.fid))
         .ok_or(NtStatus::INVALID_HANDLE)?;
-    close_one(cx, r.fid, f, utime_or_none(r.last_time_modified)).await?;
+    close_one(cx, r.fid, f, utime_or_none(r.last_time_modified), false).await?;
     Ok(Answer::ok(CloseResponse))
 }
 
@@ -272,19 +281,23 @@ pub(crate) async fn write_and_close(cx: &Cx, rc: &Rc, r: WriteAndCloseRequest) -
         let f = cx
             .with(|i| i.files.remove(&r.fid))
             .ok_or(NtStatus::INVALID_HANDLE)?;
-        close_one(cx, r.fid, f, utime_or_none(r.last_write_time)).await?;
+        close_one(cx, r.fid, f, utime_or_none(r.last_write_time), false).await?;
     }
     Ok(Answer::ok(WriteAndCloseResponse { count }))
 }
 
-/// NT_TRANSACT: only the IOCTL FSCTL_SET_SPARSE, a no-op on hosts whose files are
-/// sparse anyway; every other function is NOT_SUPPORTED.
+/// NT_TRANSACT: NOTIFY_CHANGE, the functions of [`super::nttrans`], and the IOCTL
+/// FSCTL_SET_SPARSE, a no-op on hosts whose files are sparse anyway; every other function
+/// is NOT_SUPPORTED.
 pub(crate) async fn nt_transact(cx: &Cx, rc: &Rc, r: NtTransactRequest) -> HResult {
     const IOCTL: u16 = 2;
     const FSCTL_SET_SPARSE: u32 = 0x0009_00C4;
     check_tree(cx, rc)?;
     if r.function == super::notify::NOTIFY_CHANGE {
         return super::notify::change_notify(cx, rc, r).await;
+    }
+    if let Some(a) = super::nttrans::answer(cx, rc, &r).await {
+        return a;
     }
     if r.function == IOCTL && r.setup.len() >= 4 {
         let code = u32::from(r.setup[0]) | (u32::from(r.setup[1]) << 16);
@@ -310,6 +323,6 @@ pub(crate) async fn process_exit(cx: &Cx, rc: &Rc) -> HResult {
     let pid = rc.pid();
     let uid = rc.uid;
     let files = cx.with(|i| i.take_files(|f| f.pid == pid && f.uid == uid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(ProcessExitResponse))
 }

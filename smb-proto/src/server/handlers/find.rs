@@ -1,27 +1,32 @@
-//! The core and LANMAN1.0 directory searches: SEARCH, FIND, FIND_UNIQUE and FIND_CLOSE.
+//! The 8.3 directory searches of every dialect: the core SEARCH and the LANMAN1.0 FIND,
+//! FIND_UNIQUE and FIND_CLOSE.
 //!
 //! All four share SEARCH's layout: 43-byte entries carrying a 21-byte resume key and an
-//! 8.3 name. The server part of the resume key holds the search id (bytes 1-2) and the
-//! position after the entry (bytes 3-6); byte 0 repeats the search attributes and bytes
-//! 17-20 are the client's. As Samba answers:
-//! - names are 8.3 (mangled when long, see [`mangle`](crate::server::mangle)), in upper
-//!   case unless the client set `FLAGS2_LONG_NAMES`, NUL-padded to 13 bytes;
-//! - a pattern with wildcards that matches nothing (or a resume past the end) gives zero
-//!   entries and success; a plain name that matches nothing gives NO_MORE_FILES;
+//! 8.3 name. As Samba answers them:
+//! - the resume key holds the 8.3 name in FCB form (8 + 3, space-padded, no dot) in bytes
+//!   1-11, the search id in byte 12 and the position after the entry in bytes 13-16;
+//!   byte 0 repeats the search attributes and bytes 17-20 come back as the client sent
+//!   them;
+//! - names are 8.3 (mangled when long, see [`shortname`](crate::server::shortname)) in
+//!   the OEM code page, in upper case unless the client set `FLAGS2_LONG_NAMES`,
+//!   NUL-padded to 13 bytes; a pattern matches the long or the 8.3 name, and in the pre-NT
+//!   dialects as DOS means it (see [`dos_pattern`]);
+//! - a pattern with wildcards that matches nothing gives zero entries and success; a plain
+//!   name that matches nothing gives NO_MORE_FILES;
 //! - a search for the volume label (attributes 0x08 alone) gives one entry with the label;
-//! - FIND_CLOSE answers a zero count and no data.
-//!
-//! SEARCH forgets a search once its last entry went out; FIND keeps it until FIND_CLOSE
-//! (or the tree goes); FIND_UNIQUE keeps none.
+//! - `.` and `..` come first, at the share root only for pre-NT clients;
+//! - a search stays open until a request finds nothing more (or FIND_CLOSE, or the tree
+//!   goes); FIND_UNIQUE keeps none; FIND_CLOSE answers a zero count and no data.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::names::{attrs_match, list, stat};
+use super::names::attrs_match;
 use super::{Answer, HResult, Rc, attributes, check_disk};
 use crate::server::cx::Cx;
-use crate::server::fs::{FileInfo, FsCall, FsReply, SharePath};
-use crate::server::mangle;
+use crate::server::fs::{FileInfo, FsCall, FsReply, ShareId, SharePath};
+use crate::server::shortname;
+use crate::server::state::{Inner, Search};
 use crate::wildcard;
 use crate::wire::codepage::CodePage;
 use crate::wire::consts::{attr, ext_attr};
@@ -29,11 +34,12 @@ use crate::wire::msg::trans2::info::{DirEntry, filetime_to_dos};
 use crate::wire::msg::*;
 use crate::wire::{Flags2, NtStatus};
 
-/// Which of the four commands is being served.
+/// Which of the commands is being served.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    /// SEARCH and FIND: the search stays until a request finds nothing more.
     Search,
-    Find,
+    /// FIND_UNIQUE: one request, no search kept.
     Unique,
 }
 
@@ -43,7 +49,7 @@ pub(crate) async fn search(cx: &Cx, rc: &Rc, r: SearchRequest) -> HResult {
 }
 
 pub(crate) async fn find(cx: &Cx, rc: &Rc, r: FindRequest) -> HResult {
-    let v = run(cx, rc, r.0, Kind::Find).await?;
+    let v = run(cx, rc, r.0, Kind::Search).await?;
     Ok(Answer::ok(FindResponse(SearchResponse { entries: v })))
 }
 
@@ -56,31 +62,39 @@ pub(crate) async fn find_unique(cx: &Cx, rc: &Rc, r: FindUniqueRequest) -> HResu
 
 pub(crate) async fn find_close(cx: &Cx, rc: &Rc, r: FindCloseRequest) -> HResult {
     check_disk(cx, rc)?;
-    let Some((sid, _, _)) = resume_of(&r.0.resume_key) else {
+    let Some((sid, _)) = resume_of(&r.0.resume_key) else {
         // Samba: a FIND_CLOSE without a resume key is ERRSRV/ERRsrverror.
         return Err(NtStatus::INVALID_PARAMETER);
     };
     cx.with(|i| {
-        if i.searches.get(&sid).is_some_and(|s| s.tid == rc.tid) {
+        if i.searches
+            .get(&sid)
+            .is_some_and(|s| s.tid == rc.tid && s.source.is_none())
+        {
             i.searches.remove(&sid);
         }
     });
     Ok(Answer::ok(FindCloseResponse::default()))
 }
 
-/// The search id, position and wildcard flag a resume key holds.
-fn resume_of(key: &[u8]) -> Option<(u16, usize, bool)> {
+/// The search id and position a resume key holds.
+fn resume_of(key: &[u8]) -> Option<(u16, usize)> {
     if key.len() != RESUME_KEY_LEN {
         return None;
     }
-    let sid = u16::from_le_bytes([key[1], key[2]]);
-    let pos = u32::from_le_bytes([key[3], key[4], key[5], key[6]]) as usize;
-    Some((sid, pos, key[7] != 0))
+    let pos = u32::from_le_bytes([key[13], key[14], key[15], key[16]]) as usize;
+    Some((u16::from(key[12]), pos))
+}
+
+/// Core SEARCH ids travel in one byte of the resume key: 1 to 255.
+fn new_core_sid(i: &mut Inner) -> Option<u16> {
+    (1u16..=255).find(|v| !i.searches.contains_key(v))
 }
 
 /// The pattern as the pre-NT dialects mean it: `?` also matches nothing at the end of a
 /// name part, and `.` before a wildcard also matches the end of a name without one
-/// (`????????.???` matches `A`), which the DOS wildcards `>` and `"` express.
+/// (`????????.???` matches `A`), which the DOS wildcards `>` and `"` express (Samba
+/// translates the patterns of LANMAN2 and older clients the same way).
 fn dos_pattern(p: &str) -> String {
     let chars: Vec<char> = p.chars().collect();
     let mut out = String::with_capacity(p.len());
@@ -94,17 +108,35 @@ fn dos_pattern(p: &str) -> String {
     out
 }
 
-/// The 13-byte name field of an entry: the 8.3 name, upper case unless the client takes
-/// long names, in the OEM code page, NUL-padded.
+/// The 13-byte name field of an entry: the 8.3 name, upper case when the client does
+/// not take long names, in the OEM code page, NUL-padded.
 fn name_field(name: &str, upper: bool, cp: CodePage) -> [u8; 13] {
-    let short = if upper || !mangle::is_8dot3(name, cp) {
-        mangle::short_name(name, cp)
-    } else {
-        String::from(name)
-    };
+    let mut short = shortname::short_name_in(name, cp);
+    if upper {
+        short = shortname::dos_upper_in(&short, cp);
+    }
     let mut out = [0u8; 13];
     let bytes = cp.encode(&short).unwrap_or_default();
     for (o, b) in out.iter_mut().zip(bytes.iter().take(12)) {
+        *o = *b;
+    }
+    out
+}
+
+/// The resume key's FCB form of an entry's name field (8 + 3, space-padded, no dot).
+fn fcb_name(field: &[u8; 13]) -> [u8; 11] {
+    let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    let text = &field[..len];
+    // Split at the first dot, as Samba does (`..` keeps a dot in the extension).
+    let (base, ext) = match text.iter().position(|&b| b == b'.') {
+        Some(d) => (&text[..d], &text[d + 1..]),
+        None => (text, &[][..]),
+    };
+    let mut out = [b' '; 11];
+    for (o, b) in out[..8].iter_mut().zip(base) {
+        *o = *b;
+    }
+    for (o, b) in out[8..].iter_mut().zip(ext) {
         *o = *b;
     }
     out
@@ -120,55 +152,53 @@ fn entry(fi: &FileInfo, name: &str) -> DirEntry {
     }
 }
 
-/// Collects the entries of a new search; `None` for the volume label search.
+/// The one entry of a volume label search.
+async fn volume_label(cx: &Cx, share: ShareId, cp: CodePage) -> DirEntry {
+    let label = match cx.fs(share, FsCall::FsInfo).await {
+        Ok(FsReply::FsInfo(f)) if !f.label.is_empty() => f.label,
+        _ => cx.with(|i| i.config.shares[share.0 as usize].name.clone()),
+    };
+    let label: String = label
+        .chars()
+        .filter(|&c| cp.encode_char(c).is_some())
+        .take(11)
+        .collect();
+    DirEntry {
+        attributes: u32::from(attr::VOLUME),
+        file_name: label.to_uppercase(),
+        ..Default::default()
+    }
+}
+
+/// The entries a new search finds.
 async fn collect(
     cx: &Cx,
-    share: crate::server::fs::ShareId,
+    share: ShareId,
     r: &SearchRequest,
     cp: CodePage,
 ) -> Result<Vec<DirEntry>, NtStatus> {
     if r.search_attributes & 0x1F == attr::VOLUME {
-        let label = match cx.fs(share, FsCall::FsInfo).await {
-            Ok(FsReply::FsInfo(f)) if !f.label.is_empty() => f.label,
-            _ => cx.with(|i| i.config.shares[share.0 as usize].name.clone()),
-        };
-        let label: String = label
-            .chars()
-            .filter(|&c| cp.encode_char(c).is_some())
-            .take(11)
-            .collect();
-        return Ok(alloc::vec![DirEntry {
-            attributes: u32::from(attr::VOLUME),
-            file_name: label.to_uppercase(),
-            ..Default::default()
-        }]);
+        return Ok(alloc::vec![volume_label(cx, share, cp).await]);
     }
     let (dir, pattern) = SharePath::parse_pattern(&r.file_name)?;
-    let here = stat(cx, share, &dir).await.map_err(|e| match e {
-        NtStatus::OBJECT_NAME_NOT_FOUND => NtStatus::OBJECT_PATH_NOT_FOUND,
-        e => e,
-    })?;
-    if !here.is_dir {
-        return Err(NtStatus::OBJECT_PATH_NOT_FOUND);
-    }
-    let dos = dos_pattern(&pattern);
-    let fits = |name: &str| {
-        wildcard::matches(&dos, name) || wildcard::matches(&dos, &mangle::short_name(name, cp))
+    let pre_nt = cx.with(|i| i.lanman.pre_nt());
+    let pattern = if pre_nt {
+        dos_pattern(&pattern)
+    } else {
+        pattern
     };
-    // `.` and `..` come first, at the share root too (as Samba lists them).
     let mut entries = Vec::new();
-    for name in [".", ".."] {
-        if fits(name) && attrs_match(r.search_attributes, &here, true) {
-            entries.push(entry(&here, name));
+    for (name, fi) in super::search::raw_listing(cx, share, &dir).await? {
+        // smbd lists `.` and `..` at the share root too for pre-NT clients (captured with
+        // smbclient in LANMAN1); NT LM 0.12 clients do not get them there.
+        if (name == "." || name == "..") && dir.is_root() && !pre_nt {
+            continue;
         }
-    }
-    let limit = cx.with(|i| i.config.limits.max_dir_entries);
-    for fi in list(cx, share, &dir).await? {
-        if entries.len() >= limit {
-            return Err(NtStatus::INSUFFICIENT_RESOURCES);
-        }
-        if fits(&fi.name) && attrs_match(r.search_attributes, &fi, true) {
-            entries.push(entry(&fi, &fi.name));
+        let short = shortname::short_name_in(&name, cp);
+        if (wildcard::matches(&pattern, &name) || wildcard::matches(&pattern, &short))
+            && attrs_match(r.search_attributes, &fi, true)
+        {
+            entries.push(entry(&fi, &name));
         }
     }
     Ok(entries)
@@ -183,48 +213,49 @@ async fn run(cx: &Cx, rc: &Rc, r: SearchRequest, kind: Kind) -> Result<Vec<Searc
     } else {
         [0; 4]
     };
-    let resuming = resume_of(&r.resume_key);
-    let wild = match resuming {
-        Some((_, _, w)) => w,
-        None => wildcard::has_wildcards(&r.file_name),
-    };
-    let sid = match resuming {
-        Some((sid, pos, _)) => {
-            let found = cx.with(|i| match i.searches.get_mut(&sid) {
-                Some(s) if s.tid == rc.tid => {
-                    s.pos = pos.min(s.entries.len());
-                    true
-                }
-                _ => false,
-            });
-            if !found {
-                // A search that ended (or never was): nothing more.
-                return if wild {
-                    Ok(Vec::new())
-                } else {
-                    Err(NtStatus::NO_MORE_FILES)
-                };
-            }
-            sid
+    let (sid, wild) = if let Some((sid, pos)) = resume_of(&r.resume_key) {
+        cx.with(|i| {
+            i.searches
+                .get_mut(&sid)
+                .filter(|s| s.tid == rc.tid && s.source.is_none())
+                .map(|s| s.pos = pos)
+        })
+        .ok_or(NtStatus::NO_MORE_FILES)?;
+        (sid, true)
+    } else {
+        let wild = wildcard::has_wildcards(&r.file_name);
+        let entries = collect(cx, share, &r, cp).await?;
+        if entries.is_empty() {
+            return if wild {
+                Ok(Vec::new())
+            } else {
+                Err(NtStatus::NO_MORE_FILES)
+            };
         }
-        None => {
-            let entries = collect(cx, share, &r, cp).await?;
-            if entries.is_empty() {
-                return if wild {
-                    Ok(Vec::new())
-                } else {
-                    Err(NtStatus::NO_MORE_FILES)
-                };
+        let sid = cx.with(|i| {
+            if i.searches.len() >= i.config.limits.max_searches {
+                return Err(NtStatus::INSUFFICIENT_RESOURCES);
             }
-            cx.with(|i| i.add_search(rc.tid, entries, 0))?
-        }
+            let sid = new_core_sid(i).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+            i.searches.insert(
+                sid,
+                Search {
+                    tid: rc.tid,
+                    entries,
+                    pos: 0,
+                    source: None,
+                },
+            );
+            Ok(sid)
+        })?;
+        (sid, wild)
     };
     let room = cx
         .with(|i| i.neg.client_max_buffer as usize)
         .clamp(1024, 0xFFFF)
         .saturating_sub(64)
         / SEARCH_ENTRY_LEN;
-    let max = (r.max_count as usize).min(room);
+    let max = (r.max_count as usize).min(room).max(1);
     let dirtype = (r.search_attributes & 0xFF) as u8;
     let out = cx.with(|i| {
         let s = i.searches.get_mut(&sid)?;
@@ -232,11 +263,14 @@ async fn run(cx: &Cx, rc: &Rc, r: SearchRequest, kind: Kind) -> Result<Vec<Searc
         let end = (start + max).min(s.entries.len());
         let mut v = Vec::with_capacity(end - start);
         for (k, e) in s.entries[start..end].iter().enumerate() {
+            let name = name_field(&e.file_name, upper, cp);
+            i.short_names
+                .note(&e.file_name, &shortname::short_name_in(&e.file_name, cp));
             let mut key = [0u8; RESUME_KEY_LEN];
             key[0] = dirtype;
-            key[1..3].copy_from_slice(&sid.to_le_bytes());
-            key[3..7].copy_from_slice(&((start + k + 1) as u32).to_le_bytes());
-            key[7] = u8::from(wild);
+            key[1..12].copy_from_slice(&fcb_name(&name));
+            key[12] = sid as u8;
+            key[13..17].copy_from_slice(&((start + k + 1) as u32).to_le_bytes());
             key[17..21].copy_from_slice(&client_state);
             let (date, time) = filetime_to_dos(e.last_write_time);
             v.push(SearchEntry {
@@ -246,16 +280,11 @@ async fn run(cx: &Cx, rc: &Rc, r: SearchRequest, kind: Kind) -> Result<Vec<Searc
                     | (e.attributes as u8 & attr::VOLUME as u8),
                 last_write_time: u32::from(time) | u32::from(date) << 16,
                 file_size: e.end_of_file.min(u64::from(u32::MAX)) as u32,
-                file_name: name_field(&e.file_name, upper, cp),
+                file_name: name,
             });
         }
         s.pos = end;
-        let done = match kind {
-            Kind::Search => end >= s.entries.len(),
-            Kind::Find => false,
-            Kind::Unique => true,
-        };
-        if done {
+        if v.is_empty() || kind == Kind::Unique {
             i.searches.remove(&sid);
         }
         Some(v)
@@ -290,5 +319,12 @@ mod tests {
         let long = name_field("a long name.text", false, cp);
         assert_eq!(&long[..5], b"ALON~");
         assert_eq!(&long[8..13], b".TEX\0");
+        let mut want = [b' '; 11];
+        want[..8].copy_from_slice(&long[..8]);
+        want[8..].copy_from_slice(b"TEX");
+        assert_eq!(fcb_name(&long), want);
+        assert_eq!(&fcb_name(&name_field("a.b", false, cp)), b"a       b  ");
+        assert_eq!(&fcb_name(&name_field("..", false, cp)), b"        .  ");
+        assert_eq!(&fcb_name(&name_field(".", false, cp)), b"           ");
     }
 }

@@ -17,7 +17,8 @@ use crate::wire::msg::*;
 
 pub(crate) async fn transaction(cx: &Cx, rc: &Rc, r: TransactionRequest) -> HResult {
     let tree = check_tree(cx, rc)?;
-    if tree.share.is_some() {
+    // RAP travels on any tree (smbtorture sends it on the disk share it tests).
+    if tree.share.is_some() && !r.name.eq_ignore_ascii_case(rap::LANMAN_PIPE) {
         return Err(NtStatus::NOT_SUPPORTED);
     }
     if !r.name.eq_ignore_ascii_case(rap::LANMAN_PIPE) {
@@ -60,14 +61,16 @@ pub(crate) async fn transaction(cx: &Cx, rc: &Rc, r: TransactionRequest) -> HRes
         (function::NET_SERVER_GET_INFO, 1) => {
             rap::encode_server_info(&config.server_name, 4, 9, 0x0000_9003, &config.comment)
         }
-        (function::NET_SHARE_ENUM | function::NET_SERVER_GET_INFO, _) => (
+        (function::NET_SHARE_ENUM, _) => (
             rap::encode_error(rap::ERROR_INVALID_LEVEL),
             bytes::Bytes::new(),
         ),
-        _ => (
-            rap::encode_error(rap::ERROR_NOT_SUPPORTED),
-            bytes::Bytes::new(),
-        ),
+        _ => super::rap::answer(cx, &req, &r.payload.parameters).unwrap_or_else(|| {
+            (
+                rap::encode_error(rap::ERROR_NOT_SUPPORTED),
+                bytes::Bytes::new(),
+            )
+        }),
     };
     Ok(Answer::ok(TransactionResponse(TransResponseBody::reply(
         vec![],

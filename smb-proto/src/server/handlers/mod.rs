@@ -23,14 +23,19 @@ mod lock;
 mod lock_core;
 mod names;
 mod notify;
+mod nt_rename;
+mod nttrans;
 mod oem;
 mod open;
 mod oplock;
 mod pipe;
+mod rap;
 mod raw;
+mod search;
 mod seek;
 mod session;
 mod session_lanman;
+mod setinfo;
 mod trans2;
 mod tree;
 mod tree_core;
@@ -376,6 +381,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::WriteAndX(r) => files::write_andx(cx, rc, r).await,
         Request::Close(r) => files::close(cx, rc, r).await,
         Request::Flush(r) => files::flush(cx, rc, r).await,
+        Request::Seek(r) => seek::seek(cx, rc, r).await,
         Request::LockingAndX(r) => lock::locking(cx, rc, r).await,
         Request::Read(r) => files::read_core(cx, rc, r).await,
         Request::Write(r) => files::write_core(cx, rc, r).await,
@@ -385,6 +391,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
         Request::Delete(r) => names::delete(cx, rc, r).await,
         Request::Rename(r) => names::rename(cx, rc, r).await,
+        Request::NtRename(r) => nt_rename::nt_rename(cx, rc, r).await,
         Request::CreateDirectory(r) => names::mkdir(cx, rc, &r.directory_name)
             .await
             .map(|()| Answer::ok(CreateDirectoryResponse)),
@@ -408,7 +415,6 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::Create(r) => core_open::create(cx, rc, r).await,
         Request::CreateNew(r) => core_open::create_new(cx, rc, r).await,
         Request::CloseAndTreeDisc(r) => tree_core::close_and_tree_disc(cx, rc, r).await,
-        Request::Seek(r) => seek::seek(cx, rc, r).await,
         Request::LockByteRange(r) => lock_core::lock_byte_range(cx, rc, r).await,
         Request::UnlockByteRange(r) => lock_core::unlock_byte_range(cx, rc, r).await,
         Request::LockAndRead(r) => lock_core::lock_and_read(cx, rc, r).await,

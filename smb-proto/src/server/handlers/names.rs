@@ -157,22 +157,40 @@ pub(crate) async fn rename_path(
     replace: bool,
     fi: &FileInfo,
 ) -> Result<(), NtStatus> {
-    let shared = cx.with(|i| i.shared.clone());
     if !fi.is_dir {
-        shared.check_rename((share, fi.file_id))?;
-    } else {
-        // A directory with open files below it cannot move.
-        let below = cx.with(|i| {
+        // As Samba's rename_internals: an open for DELETE sharing reading and writing, so
+        // an open that does not share delete, or has delete access itself, refuses it.
+        cx.with(|i| i.shared.clone()).check_open(
+            (share, fi.file_id),
+            crate::wire::consts::access::DELETE,
+            crate::wire::consts::share::READ | crate::wire::consts::share::WRITE,
+        )?;
+    }
+    rename_checked(cx, share, from, to, replace, fi).await
+}
+
+/// Renames a path whose sharing was checked (or needs none: a rename through its own
+/// handle); updates this connection's open entries.
+pub(crate) async fn rename_checked(
+    cx: &Cx,
+    share: ShareId,
+    from: &SharePath,
+    to: &SharePath,
+    replace: bool,
+    fi: &FileInfo,
+) -> Result<(), NtStatus> {
+    // A directory with open files below it cannot move, whoever renames it.
+    if fi.is_dir
+        && cx.with(|i| {
             i.files.values().any(|f| {
                 f.share == share
                     && f.path.as_str().len() > from.as_str().len()
                     && f.path.as_str().starts_with(from.as_str())
                     && f.path.as_str().as_bytes()[from.as_str().len()] == b'/'
             })
-        });
-        if below {
-            return Err(NtStatus::ACCESS_DENIED);
-        }
+        })
+    {
+        return Err(NtStatus::ACCESS_DENIED);
     }
     cx.fs(
         share,
@@ -193,6 +211,16 @@ pub(crate) async fn rename_path(
     Ok(())
 }
 
+/// Before a rename by name (SMBmv, NT_RENAME) of a file: the rename opens the file for
+/// DELETE sharing read and write (as Samba), so it breaks oplocks first (a batch oplock
+/// to level II, even when the rename then fails with SHARING_VIOLATION).
+pub(crate) async fn contend_rename(cx: &Cx, share: ShareId, fi: &FileInfo) {
+    if !fi.is_dir {
+        let rw = sharing::READ | sharing::WRITE;
+        super::oplock::contend(cx, (share, fi.file_id), access::DELETE, rw, false).await;
+    }
+}
+
 pub(crate) async fn rename(cx: &Cx, rc: &Rc, r: RenameRequest) -> HResult {
     let share = writable(cx, rc)?;
     let from = SharePath::parse(&r.old_file_name)?;
@@ -207,12 +235,7 @@ pub(crate) async fn rename(cx: &Cx, rc: &Rc, r: RenameRequest) -> HResult {
     if from == to {
         return Ok(Answer::ok(RenameResponse));
     }
-    if !fi.is_dir {
-        // Renaming opens the file for DELETE sharing read and write (as Samba): it breaks
-        // oplocks first.
-        let rw = sharing::READ | sharing::WRITE;
-        super::oplock::contend(cx, (share, fi.file_id), access::DELETE, rw, false).await;
-    }
+    contend_rename(cx, share, &fi).await;
     rename_path(cx, share, &from, &to, false, &fi).await?;
     Ok(Answer::ok(RenameResponse))
 }
@@ -290,7 +313,8 @@ pub(crate) async fn set_information(cx: &Cx, rc: &Rc, r: SetInformationRequest) 
             ..Default::default()
         },
         size: None,
-        attributes: Some(attrs),
+        // As Samba and Windows: NORMAL alone changes nothing (0 clears every attribute).
+        attributes: (r.file_attributes != ext_attr::NORMAL as u16).then_some(attrs),
     };
     cx.fs(
         share,

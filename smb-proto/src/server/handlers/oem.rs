@@ -7,7 +7,8 @@
 //!   listing back into the code page.
 //! - **8.3 names.** A path component that looks mangled (`ANNU~K3Z.XLS`) and does not exist
 //!   under that name is replaced by the long name whose 8.3 form it is (one directory
-//!   listing per such component). A TRANS2 listing for a client without
+//!   listing per such component), or by the long name it was shown for when no file has it
+//!   (see [`Issued`](crate::server::shortname::Issued)). A TRANS2 listing for a client without
 //!   `FLAGS2_LONG_NAMES` gives 8.3 names for long ones.
 
 use alloc::string::String;
@@ -17,8 +18,8 @@ use super::names::list;
 use super::{Rc, check_disk};
 use crate::server::cx::Cx;
 use crate::server::fs::{ShareId, SharePath};
-use crate::server::mangle;
 use crate::server::path::fold_case;
+use crate::server::shortname;
 use crate::wildcard;
 use crate::wire::Flags2;
 use crate::wire::codepage::CodePage;
@@ -37,7 +38,7 @@ async fn long_path(cx: &Cx, share: ShareId, raw: &str, cp: CodePage) -> Option<S
     let parts: Vec<&str> = raw.split(['\\', '/']).collect();
     if !parts
         .iter()
-        .any(|p| mangle::looks_mangled(p) && !wildcard::has_wildcards(p))
+        .any(|p| shortname::looks_mangled(p) && !wildcard::has_wildcards(p))
     {
         return None;
     }
@@ -54,17 +55,24 @@ async fn long_path(cx: &Cx, share: ShareId, raw: &str, cp: CodePage) -> Option<S
             return None;
         }
         let mut name = String::from(*part);
-        if mangle::looks_mangled(part)
+        if shortname::looks_mangled(part)
             && let Ok(entries) = list(cx, share, &dir).await
         {
             let key = fold_case(part);
-            if !entries.iter().any(|e| fold_case(&e.name) == key)
-                && let Some(e) = entries
+            if !entries.iter().any(|e| fold_case(&e.name) == key) {
+                if let Some(e) = entries
                     .iter()
-                    .find(|e| mangle::matches_short(&e.name, part, cp))
-            {
-                name = e.name.clone();
-                changed = true;
+                    .find(|e| shortname::matches_short(&e.name, part, cp))
+                {
+                    name = e.name.clone();
+                    changed = true;
+                } else if let Some(long) =
+                    cx.with(|i| i.short_names.long_of(part).map(String::from))
+                {
+                    // Gone since, or never created: the long name it was shown for.
+                    name = long;
+                    changed = true;
+                }
             }
         }
         dir = dir.join(&name).ok()?;
@@ -125,13 +133,15 @@ pub(crate) fn entries_out(cx: &Cx, rc: &Rc, entries: &mut [DirEntry]) {
         return;
     }
     for e in entries {
-        if !long && !mangle::is_8dot3(&e.file_name, dos) {
-            e.file_name = mangle::short_name(&e.file_name, dos);
+        if !long {
+            let short = shortname::short_name_in(&e.file_name, dos);
+            cx.with(|i| i.short_names.note(&e.file_name, &short));
+            e.file_name = short;
         }
         if let Some(cp) = cp {
             e.file_name = cp
                 .to_wire(&e.file_name)
-                .unwrap_or_else(|| cp.to_wire_lossy(&mangle::short_name(&e.file_name, cp)));
+                .unwrap_or_else(|| cp.to_wire_lossy(&shortname::short_name_in(&e.file_name, cp)));
         }
     }
 }

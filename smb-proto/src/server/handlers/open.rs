@@ -145,6 +145,7 @@ pub(crate) async fn open_with_oplock(
                 FsCall::Close {
                     handle,
                     set_written: None,
+                    abandoned: true,
                 },
             )
             .await;
@@ -160,6 +161,7 @@ pub(crate) async fn open_with_oplock(
                 FsCall::Close {
                     handle,
                     set_written: None,
+                    abandoned: true,
                 },
             )
             .await;
@@ -180,6 +182,8 @@ pub(crate) async fn open_with_oplock(
                 delete_on_close: spec.delete_on_close,
                 pid: rc.pid(),
                 lock_failure: None,
+                seek_pos: 0,
+                position: 0,
             },
         )
     });
@@ -194,10 +198,11 @@ pub(crate) async fn open_with_oplock(
 }
 
 /// Closes files taken out of the connection's table: host close, shared release, and
-/// delete-on-close.
-pub(crate) async fn close_all(cx: &Cx, files: BTreeMap<u16, OpenFile>) {
+/// delete-on-close. `abandoned`: the connection ended with them open (no client asked
+/// for these closes; see [`FsCall::Close`]).
+pub(crate) async fn close_all(cx: &Cx, files: BTreeMap<u16, OpenFile>, abandoned: bool) {
     for (fid, f) in files {
-        let _ = close_one(cx, fid, f, None).await;
+        let _ = close_one(cx, fid, f, None, abandoned).await;
     }
 }
 
@@ -206,6 +211,7 @@ pub(super) async fn close_one(
     fid: u16,
     f: OpenFile,
     set_written: Option<u64>,
+    abandoned: bool,
 ) -> Result<(), NtStatus> {
     let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
     let key = (f.share, f.file_id);
@@ -218,6 +224,7 @@ pub(super) async fn close_one(
             FsCall::Close {
                 handle: f.handle,
                 set_written,
+                abandoned,
             },
         )
         .await;

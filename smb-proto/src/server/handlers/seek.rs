@@ -1,23 +1,23 @@
-//! SEEK: the position of an open file, kept per FID for the clients that ask for it (the
-//! core reads and writes carry their own offsets). Mode 2 (from the end) asks the host
-//! for the size; a position before the start becomes 0, as Samba has it.
+//! The file pointers of an open: SMB_COM_SEEK's position, which reads and writes move to
+//! their end, and FilePositionInformation, which a client sets and reads back and which
+//! reads (not writes) move, as Samba keeps them apart.
 
 use super::{Answer, HResult, Rc, check_fid};
 use crate::server::cx::Cx;
 use crate::server::fs::{FsCall, FsReply, Target};
 use crate::wire::NtStatus;
-use crate::wire::msg::*;
+use crate::wire::msg::{SeekRequest, SeekResponse, seek_mode};
 
+/// SMB_COM_SEEK: from the start (the offset as an unsigned 32-bit number), the current
+/// position or the end; the answer carries the low 32 bits of the new position. As Samba,
+/// only the mode's low two bits count and mode 3 seeks from the start (what the pre-NT
+/// redirectors may send).
 pub(crate) async fn seek(cx: &Cx, rc: &Rc, r: SeekRequest) -> HResult {
     let f = check_fid(cx, rc, r.fid)?;
-    let current = cx.with(|i| match i.lanman.positions.get(&r.fid) {
-        Some((h, pos)) if *h == f.handle => *pos,
-        _ => 0,
-    });
-    let base = match r.mode {
-        seek::SEEK_CUR => current,
-        seek::SEEK_END => {
-            match cx
+    let pos = match r.mode & 3 {
+        seek_mode::CURRENT => f.seek_pos + i64::from(r.offset),
+        seek_mode::END => {
+            let size = match cx
                 .fs(
                     f.share,
                     FsCall::Stat {
@@ -28,14 +28,30 @@ pub(crate) async fn seek(cx: &Cx, rc: &Rc, r: SeekRequest) -> HResult {
             {
                 FsReply::Info(i) => i.size,
                 _ => return Err(NtStatus::INTERNAL_ERROR),
+            };
+            // Before the start of the file: the start.
+            (i64::try_from(size).unwrap_or(i64::MAX) + i64::from(r.offset)).max(0)
+        }
+        _ => i64::from(r.offset as u32),
+    };
+    cx.with(|i| {
+        if let Some(f) = i.files.get_mut(&r.fid) {
+            f.seek_pos = pos;
+        }
+    });
+    Ok(Answer::ok(SeekResponse { offset: pos as u32 }))
+}
+
+/// After a read or write of `count` bytes at `offset` through `fid`: the seek position
+/// follows both, the FilePositionInformation only reads.
+pub(crate) fn moved(cx: &Cx, fid: u16, offset: u64, count: u64, read: bool) {
+    let end = offset.saturating_add(count);
+    cx.with(|i| {
+        if let Some(f) = i.files.get_mut(&fid) {
+            f.seek_pos = i64::try_from(end).unwrap_or(i64::MAX);
+            if read {
+                f.position = end;
             }
         }
-        // Mode 0 and anything else: from the start.
-        _ => 0,
-    };
-    let pos = base.saturating_add_signed(i64::from(r.offset));
-    cx.with(|i| i.lanman.positions.insert(r.fid, (f.handle, pos)));
-    Ok(Answer::ok(SeekResponse {
-        offset: pos.min(u64::from(u32::MAX)) as u32,
-    }))
+    });
 }

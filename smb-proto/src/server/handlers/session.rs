@@ -287,6 +287,6 @@ pub(super) fn finish_login(
 pub(super) async fn logoff(cx: &Cx, rc: &Rc) -> HResult {
     check_uid(cx, rc)?;
     let files = cx.with(|i| i.detach_session(rc.uid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(LogoffAndXResponse))
 }

@@ -4,22 +4,18 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::names::{attrs_match, list, rename_path, stat};
+use super::names::stat;
 use super::{
     Answer, HResult, Rc, check_disk, check_fid, check_tree, file_information, reply_header,
 };
 use crate::server::cx::Cx;
 use crate::server::fs::Ea;
-use crate::server::fs::{FileInfo, FsCall, FsReply, SetInfo, SetTimes, ShareId, SharePath, Target};
-use crate::wildcard;
-use crate::wire::consts::ext_attr;
+use crate::server::fs::{FileInfo, FsCall, FsReply, ShareId, SharePath, Target};
 use crate::wire::msg::trans2::info::{
-    DirEntry, FeaEntry, FsInformation, SetFileInfo, decode_fea_list, decode_gea_list,
-    decode_set_info, encode_fea_list, encode_file_info, encode_find_entries, encode_fs_info, level,
+    FeaEntry, FsInformation, decode_fea_list, decode_gea_list, encode_fea_list, encode_file_info,
+    encode_fs_info, level,
 };
-use crate::wire::msg::trans2::sub::{
-    FindFirst2, FindFirst2Response, FindNext2, FindNext2Response, Trans2Sub, find_flags,
-};
+use crate::wire::msg::trans2::sub::Trans2Sub;
 use crate::wire::msg::*;
 use crate::wire::{Message, NtStatus, Response};
 
@@ -42,8 +38,12 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
     let sub = super::oem::trans2_in(cx, rc, sub).await;
     let max_data = r.header.max_data_count as usize;
     let (params, data) = match sub {
-        Trans2Sub::FindFirst2(f) => find_first(cx, rc, f, max_data).await?,
-        Trans2Sub::FindNext2(f) => find_next(cx, rc, f, max_data).await?,
+        Trans2Sub::FindFirst2(f) => {
+            super::search::find_first(cx, rc, f, &r.payload.data, max_data).await?
+        }
+        Trans2Sub::FindNext2(f) => {
+            super::search::find_next(cx, rc, f, &r.payload.data, max_data).await?
+        }
         Trans2Sub::QueryFsInformation { level } => query_fs(cx, rc, level).await?,
         Trans2Sub::QueryPathInformation {
             level, file_name, ..
@@ -61,8 +61,8 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             } else {
                 let fi = stat(cx, share, &path).await?;
                 let pending = cx.with(|i| i.shared.delete_pending((share, fi.file_id)));
-                let mut info = file_information(&fi, &wire_name(&path), pending);
-                info.alt_name = short_name(&fi.name);
+                let mut info = file_information(&fi, &wire_name(&on_disk(&path, &fi)), pending);
+                info.alt_name = short_name(cx, &fi.name);
                 let data = encode_file_info(level, &info, rc.unicode)?;
                 (Bytes::from_static(&[0, 0]), data)
             }
@@ -100,9 +100,11 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             };
             let pending =
                 cx.with(|i| i.shared.delete_pending((f.share, f.file_id))) || f.delete_on_close;
-            let mut info = file_information(&fi, &wire_name(&f.path), pending);
+            // The name as it is now (another connection may have renamed the file).
+            let mut info = file_information(&fi, &wire_name(&on_disk(&f.path, &fi)), pending);
             info.access_flags = f.access;
-            info.alt_name = short_name(&fi.name);
+            info.alt_name = short_name(cx, &fi.name);
+            info.position = f.position;
             let data = encode_file_info(level, &info, rc.unicode)?;
             (Bytes::from_static(&[0, 0]), data)
         }
@@ -112,36 +114,23 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             data,
             ..
         } => {
-            let (share, ro) = check_disk(cx, rc)?;
-            if ro {
-                return Err(NtStatus::ACCESS_DENIED);
+            match super::setinfo::set_path_info(cx, rc, level, &file_name, &data).await {
+                Err(NtStatus::INVALID_EA_NAME) => {
+                    return Ok(warning_reply(cx, rc, NtStatus::INVALID_EA_NAME));
+                }
+                r => r?,
             }
-            let path = SharePath::parse(&file_name)?;
-            let set =
-                decode_set_info(level, &data, rc.unicode).map_err(|_| NtStatus::INVALID_LEVEL)?;
-            set_info(cx, rc, share, Target::Path(path.clone()), &path, None, set).await?;
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
         Trans2Sub::SetFileInformation {
             fid, level, data, ..
         } => {
-            let f = check_fid(cx, rc, fid)?;
-            let (share, ro) = check_disk(cx, rc)?;
-            if ro {
-                return Err(NtStatus::ACCESS_DENIED);
+            match super::setinfo::set_file_info(cx, rc, fid, level, &data).await {
+                Err(NtStatus::INVALID_EA_NAME) => {
+                    return Ok(warning_reply(cx, rc, NtStatus::INVALID_EA_NAME));
+                }
+                r => r?,
             }
-            let set =
-                decode_set_info(level, &data, rc.unicode).map_err(|_| NtStatus::INVALID_LEVEL)?;
-            set_info(
-                cx,
-                rc,
-                share,
-                Target::Handle(f.handle),
-                &f.path.clone(),
-                Some(fid),
-                set,
-            )
-            .await?;
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
         Trans2Sub::CreateDirectory { name, data, .. } => {
@@ -158,6 +147,15 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
     Ok(split_reply(cx, rc, params, data))
 }
 
+/// The path with its last component as the file system spells it (a case-insensitive
+/// lookup may have found `test1` for `TEST1`).
+fn on_disk(p: &SharePath, fi: &FileInfo) -> SharePath {
+    if p.is_root() || fi.name.is_empty() {
+        return p.clone();
+    }
+    p.parent().join(&fi.name).unwrap_or_else(|_| p.clone())
+}
+
 /// The share-relative path as clients see it (`\dir\file`).
 fn wire_name(p: &SharePath) -> String {
     let mut s = String::from("\\");
@@ -165,10 +163,19 @@ fn wire_name(p: &SharePath) -> String {
     s
 }
 
-/// An 8.3 alternate name for names that are not 8.3 already (empty otherwise).
-fn short_name(name: &str) -> String {
-    let _ = name;
-    String::new()
+/// The 8.3 alternate name (FILE_ALT_NAME_INFORMATION): the name itself when it is 8.3.
+fn short_name(cx: &Cx, name: &str) -> String {
+    let short = crate::server::shortname::short_name(name);
+    cx.with(|i| i.short_names.note(name, &short));
+    short
+}
+
+/// A warning status (STATUS_INVALID_EA_NAME) goes with a whole reply, as Samba sends it
+/// (clients parse the body of a warning).
+fn warning_reply(cx: &Cx, rc: &Rc, status: NtStatus) -> Answer {
+    let mut a = split_reply(cx, rc, Bytes::from_static(&[0, 0]), Bytes::new());
+    a.status = status;
+    a
 }
 
 /// Builds the response, splitting it when it exceeds the client's buffer.
@@ -212,149 +219,6 @@ fn split_reply(cx: &Cx, rc: &Rc, params: Bytes, data: Bytes) -> Answer {
     a
 }
 
-fn dir_entry(fi: &FileInfo, name: &str, index: usize) -> DirEntry {
-    DirEntry {
-        file_index: index as u32 + 1,
-        creation_time: fi.created,
-        last_access_time: fi.accessed,
-        last_write_time: fi.written,
-        change_time: fi.changed,
-        end_of_file: if fi.is_dir { 0 } else { fi.size },
-        allocation_size: if fi.is_dir { 0 } else { fi.allocation_size },
-        attributes: super::attributes(fi),
-        ea_size: 0,
-        short_name: String::new(),
-        file_id: fi.file_id,
-        file_name: name.into(),
-    }
-}
-
-async fn find_first(
-    cx: &Cx,
-    rc: &Rc,
-    f: FindFirst2,
-    max_data: usize,
-) -> Result<(Bytes, Bytes), NtStatus> {
-    let (share, _) = check_disk(cx, rc)?;
-    if !crate::wire::msg::trans2::info::find_level_supported(f.level) {
-        return Err(NtStatus::INVALID_LEVEL);
-    }
-    let (dir, pattern) = SharePath::parse_pattern(&f.file_name)?;
-    let here = stat(cx, share, &dir).await.map_err(|e| match e {
-        NtStatus::OBJECT_NAME_NOT_FOUND => NtStatus::OBJECT_PATH_NOT_FOUND,
-        e => e,
-    })?;
-    if !here.is_dir {
-        return Err(NtStatus::NOT_A_DIRECTORY);
-    }
-    let limit = cx.with(|i| i.config.limits.max_dir_entries);
-    let mut entries: Vec<DirEntry> = Vec::new();
-    let parent = if dir.is_root() {
-        here.clone()
-    } else {
-        stat(cx, share, &dir.parent())
-            .await
-            .unwrap_or_else(|_| here.clone())
-    };
-    let attrs = f.search_attributes | crate::wire::consts::attr::DIRECTORY;
-    for (name, fi) in [(".", &here), ("..", &parent)] {
-        if wildcard::matches(&pattern, name)
-            && attrs_match(attrs, fi, f.search_attributes & 0x10 != 0)
-        {
-            let n = entries.len();
-            entries.push(dir_entry(fi, name, n));
-        }
-    }
-    for fi in list(cx, share, &dir).await? {
-        if entries.len() >= limit {
-            return Err(NtStatus::INSUFFICIENT_RESOURCES);
-        }
-        if wildcard::matches(&pattern, &fi.name) && attrs_match(f.search_attributes, &fi, true) {
-            let n = entries.len();
-            entries.push(dir_entry(&fi, &fi.name.clone(), n));
-        }
-    }
-    if entries.is_empty() {
-        return Err(NtStatus::NO_SUCH_FILE);
-    }
-    super::oem::entries_out(cx, rc, &mut entries);
-    let count = (f.search_count.max(1)) as usize;
-    let resume = f.flags & find_flags::RETURN_RESUME_KEYS != 0;
-    let slice = &entries[..entries.len().min(count)];
-    let (data, n, last_name) =
-        encode_find_entries(f.level, slice, rc.unicode, resume, max_data.min(0xFFFF))?;
-    if n == 0 {
-        return Err(NtStatus::BUFFER_TOO_SMALL);
-    }
-    let end = n == entries.len();
-    let close = f.flags & find_flags::CLOSE_AFTER_REQUEST != 0
-        || (end && f.flags & find_flags::CLOSE_AT_EOS != 0);
-    let sid = if close {
-        0
-    } else {
-        cx.with(|i| i.add_search(rc.tid, entries, n))?
-    };
-    let p = FindFirst2Response {
-        sid,
-        search_count: n as u16,
-        end_of_search: end as u16,
-        ea_error_offset: 0,
-        last_name_offset: last_name,
-    };
-    Ok((p.encode(), data))
-}
-
-async fn find_next(
-    cx: &Cx,
-    rc: &Rc,
-    f: FindNext2,
-    max_data: usize,
-) -> Result<(Bytes, Bytes), NtStatus> {
-    check_disk(cx, rc)?;
-    let resume = f.flags & find_flags::RETURN_RESUME_KEYS != 0;
-    let (data, n, last, end) = cx.with(|i| {
-        let s = i
-            .searches
-            .get_mut(&f.sid)
-            .filter(|s| s.tid == rc.tid)
-            .ok_or(NtStatus::INVALID_HANDLE)?;
-        if f.flags & find_flags::CONTINUE_FROM_LAST == 0 {
-            if !f.file_name.is_empty() {
-                let want = crate::server::path::fold_case(&f.file_name);
-                if let Some(p) = s
-                    .entries
-                    .iter()
-                    .position(|e| crate::server::path::fold_case(&e.file_name) == want)
-                {
-                    s.pos = p + 1;
-                }
-            } else if f.resume_key != 0 && (f.resume_key as usize) <= s.entries.len() {
-                s.pos = f.resume_key as usize;
-            }
-        }
-        let count = f.search_count.max(1) as usize;
-        let rest = &s.entries[s.pos.min(s.entries.len())..];
-        let slice = &rest[..rest.len().min(count)];
-        let (data, n, last) =
-            encode_find_entries(f.level, slice, rc.unicode, resume, max_data.min(0xFFFF))?;
-        s.pos += n;
-        let end = s.pos >= s.entries.len();
-        Ok::<_, NtStatus>((data, n, last, end))
-    })?;
-    if end && f.flags & (find_flags::CLOSE_AT_EOS | find_flags::CLOSE_AFTER_REQUEST) != 0
-        || f.flags & find_flags::CLOSE_AFTER_REQUEST != 0
-    {
-        cx.with(|i| i.searches.remove(&f.sid));
-    }
-    let p = FindNext2Response {
-        search_count: n as u16,
-        end_of_search: end as u16,
-        ea_error_offset: 0,
-        last_name_offset: last,
-    };
-    Ok((p.encode(), data))
-}
-
 async fn query_fs(cx: &Cx, rc: &Rc, lvl: u16) -> Result<(Bytes, Bytes), NtStatus> {
     let (share, ro) = check_disk(cx, rc)?;
     let FsReply::FsInfo(f) = cx.fs(share, FsCall::FsInfo).await? else {
@@ -379,8 +243,19 @@ async fn query_fs(cx: &Cx, rc: &Rc, lvl: u16) -> Result<(Bytes, Bytes), NtStatus
         } else {
             f.fs_name.clone()
         },
+        object_id: volume_object_id(f.serial, &f.label),
     };
     Ok((Bytes::new(), encode_fs_info(lvl, &info, rc.unicode)?))
+}
+
+/// A volume object id made from the serial number and label (stable for a share).
+fn volume_object_id(serial: u32, label: &str) -> [u8; 16] {
+    let mut id = [0u8; 16];
+    id[..4].copy_from_slice(&serial.to_le_bytes());
+    for (k, b) in label.bytes().take(12).enumerate() {
+        id[4 + k] = b;
+    }
+    id
 }
 
 async fn query_eas(
@@ -421,7 +296,16 @@ async fn query_eas(
     Ok(encode_fea_list(&list))
 }
 
-async fn set_eas(
+/// Whether an EA name is acceptable: not empty, no control characters and none of
+/// `"*+,/:;<=>?[\]|`.
+pub(crate) fn valid_ea_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name
+            .bytes()
+            .any(|b| b < 0x20 || b"\\/:*?\"<>|,+=[];".contains(&b))
+}
+
+pub(crate) async fn set_eas(
     cx: &Cx,
     share: ShareId,
     target: Target,
@@ -434,154 +318,10 @@ async fn set_eas(
             value: e.value,
         })
         .collect();
-    if eas.iter().any(|e| {
-        e.name.is_empty()
-            || e.name
-                .bytes()
-                .any(|b| b < 0x20 || b"\\/:*?\"<>|,+=[];".contains(&b))
-    }) {
+    if eas.iter().any(|e| !valid_ea_name(&e.name)) {
         return Err(NtStatus::INVALID_EA_NAME);
     }
     cx.fs(share, FsCall::SetEas { target, eas })
         .await
         .map(|_| ())
-}
-
-fn time_or_none(t: u64) -> Option<u64> {
-    (t != 0 && t != u64::MAX).then_some(t)
-}
-
-async fn set_info(
-    cx: &Cx,
-    rc: &Rc,
-    share: ShareId,
-    target: Target,
-    path: &SharePath,
-    fid: Option<u16>,
-    set: SetFileInfo,
-) -> Result<(), NtStatus> {
-    match set {
-        SetFileInfo::Basic {
-            creation_time,
-            last_access_time,
-            last_write_time,
-            change_time,
-            attributes,
-        } => {
-            let info = SetInfo {
-                times: SetTimes {
-                    created: time_or_none(creation_time),
-                    accessed: time_or_none(last_access_time),
-                    written: time_or_none(last_write_time),
-                    changed: time_or_none(change_time),
-                },
-                size: None,
-                attributes: (attributes != 0).then_some(attributes),
-            };
-            cx.fs(share, FsCall::SetInfo { target, info })
-                .await
-                .map(|_| ())
-        }
-        SetFileInfo::Standard {
-            creation_time,
-            last_access_time,
-            last_write_time,
-        } => {
-            let info = SetInfo {
-                times: SetTimes {
-                    created: time_or_none(creation_time),
-                    accessed: time_or_none(last_access_time),
-                    written: time_or_none(last_write_time),
-                    changed: None,
-                },
-                ..Default::default()
-            };
-            cx.fs(share, FsCall::SetInfo { target, info })
-                .await
-                .map(|_| ())
-        }
-        SetFileInfo::EndOfFile(n) => {
-            let info = SetInfo {
-                size: Some(n),
-                ..Default::default()
-            };
-            cx.fs(share, FsCall::SetInfo { target, info })
-                .await
-                .map(|_| ())
-        }
-        SetFileInfo::Allocation(n) => {
-            // Shrinking the allocation below the end of file truncates.
-            let fi = match cx
-                .fs(
-                    share,
-                    FsCall::Stat {
-                        target: target.clone(),
-                    },
-                )
-                .await?
-            {
-                FsReply::Info(i) => i,
-                _ => return Err(NtStatus::INTERNAL_ERROR),
-            };
-            if n < fi.size {
-                let info = SetInfo {
-                    size: Some(n),
-                    ..Default::default()
-                };
-                cx.fs(share, FsCall::SetInfo { target, info }).await?;
-            }
-            Ok(())
-        }
-        SetFileInfo::Disposition { delete_pending } => {
-            let Some(fid) = fid else {
-                return Err(NtStatus::INVALID_PARAMETER);
-            };
-            let f = check_fid(cx, rc, fid)?;
-            if f.access & crate::wire::consts::access::DELETE == 0 {
-                return Err(NtStatus::ACCESS_DENIED);
-            }
-            if delete_pending {
-                let fi = match cx
-                    .fs(
-                        share,
-                        FsCall::Stat {
-                            target: Target::Handle(f.handle),
-                        },
-                    )
-                    .await?
-                {
-                    FsReply::Info(i) => i,
-                    _ => return Err(NtStatus::INTERNAL_ERROR),
-                };
-                if super::attributes(&fi) & ext_attr::READONLY != 0 {
-                    return Err(NtStatus::CANNOT_DELETE);
-                }
-                if f.is_dir && !list(cx, share, &f.path).await?.is_empty() {
-                    return Err(NtStatus::DIRECTORY_NOT_EMPTY);
-                }
-            }
-            cx.with(|i| {
-                if let Some(o) = i.files.get_mut(&fid) {
-                    o.delete_on_close = delete_pending;
-                }
-                i.shared
-                    .set_delete_pending((f.share, f.file_id), delete_pending);
-            });
-            Ok(())
-        }
-        SetFileInfo::Eas(eas) => set_eas(cx, share, target, eas).await,
-        SetFileInfo::Rename {
-            replace_if_exists,
-            file_name,
-            ..
-        } => {
-            let to = if file_name.contains('\\') || file_name.contains('/') {
-                SharePath::parse(&file_name)?
-            } else {
-                path.parent().join(&file_name)?
-            };
-            let fi = stat(cx, share, path).await?;
-            rename_path(cx, share, path, &to, replace_if_exists, &fi).await
-        }
-    }
 }

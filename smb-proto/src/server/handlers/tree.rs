@@ -75,6 +75,6 @@ pub(super) async fn tree_connect(cx: &Cx, rc: &Rc, r: TreeConnectAndXRequest) ->
 pub(super) async fn tree_disconnect(cx: &Cx, rc: &Rc) -> HResult {
     check_tree(cx, rc)?;
     let files = cx.with(|i| i.detach_tree(rc.tid));
-    close_all(cx, files).await;
+    close_all(cx, files, false).await;
     Ok(Answer::ok(TreeDisconnectResponse))
 }

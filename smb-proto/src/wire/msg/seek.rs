@@ -1,24 +1,28 @@
-//! `SMB_COM_SEEK` (0x12): move (or learn) a file's current position.
+//! `SMB_COM_SEEK` (0x12): move the file pointer of an open file (kept by the server per
+//! handle, for clients that read and write at "the current position").
 
 use crate::wire::codec::DecodeError;
 use crate::wire::header::Command;
 use crate::wire::message::{BlockDecoder, BlockEncoder, Body};
 
-/// Mode: from the start of the file.
-pub const SEEK_SET: u16 = 0;
-/// Mode: from the current position.
-pub const SEEK_CUR: u16 = 1;
-/// Mode: from the end of the file.
-pub const SEEK_END: u16 = 2;
+/// Where a SEEK offset counts from.
+pub mod seek_mode {
+    /// From the start of the file.
+    pub const START: u16 = 0;
+    /// From the current position.
+    pub const CURRENT: u16 = 1;
+    /// From the end of the file.
+    pub const END: u16 = 2;
+}
 
 /// SEEK request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SeekRequest {
     /// The file.
     pub fid: u16,
-    /// [`SEEK_SET`], [`SEEK_CUR`] or [`SEEK_END`].
+    /// One of [`seek_mode`].
     pub mode: u16,
-    /// Signed distance from the origin.
+    /// The offset (signed).
     pub offset: i32,
 }
 
@@ -45,7 +49,7 @@ impl Body for SeekRequest {
 /// SEEK response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SeekResponse {
-    /// The new position from the start of the file.
+    /// The new position (its low 32 bits).
     pub offset: u32,
 }
 

@@ -9,6 +9,7 @@ use crate::wire::NtStatus;
 use crate::wire::codec::{DecodeError, DecodeErrorKind, Reader, Writer, pad_to};
 use crate::wire::strings::str_len;
 
+use super::ea::{FeaEntry, decode_fea_list, encode_fea_list};
 use super::name::{read_name, write_name};
 use super::query_file::{FileInformation, read_dos_times, write_dos_times};
 
@@ -39,11 +40,13 @@ pub struct DirEntry {
     pub file_id: u64,
     /// The name.
     pub file_name: String,
+    /// The extended attributes the request asked for (SMB_INFO_QUERY_EAS_FROM_LIST level).
+    pub eas: Vec<FeaEntry>,
 }
 
 /// Whether a find level is supported by [`encode_find_entries`] / [`decode_find_entries`].
 pub fn find_level_supported(l: u16) -> bool {
-    matches!(l, 1 | 2 | 0x101..=0x106)
+    matches!(l, 1..=3 | 0x101..=0x106)
 }
 
 /// The FileNameLength of an entry at an NT level: OEM names carry their terminator and
@@ -61,14 +64,9 @@ fn entry_len(level: u16, e: &DirEntry, unicode: bool, resume_keys: bool) -> usiz
         str_len(&e.file_name, unicode)
     };
     match level {
-        1 | 2 => {
-            (if resume_keys { 4 } else { 0 })
-                + 22
-                + if level == 2 { 4 } else { 0 }
-                + 1
-                + name
-                + if unicode { 2 } else { 1 }
-        }
+        1 => (if resume_keys { 4 } else { 0 }) + 23 + name + if unicode { 3 } else { 1 },
+        2 => (if resume_keys { 4 } else { 0 }) + 27 + name + 1,
+        3 => (if resume_keys { 4 } else { 0 }) + 23 + ea_list_len(&e.eas) + name + 1,
         0x101 => 64 + name,
         0x102 => 68 + name,
         0x103 => 12 + name,
@@ -83,6 +81,96 @@ fn entry_len(level: u16, e: &DirEntry, unicode: bool, resume_keys: bool) -> usiz
 /// SMB_INFO levels are packed).
 fn entry_align(level: u16) -> usize {
     if level >= 0x101 { 8 } else { 1 }
+}
+
+/// Bytes an EA list takes in an SMB_INFO_QUERY_EAS_FROM_LIST entry (its size field too).
+fn ea_list_len(eas: &[FeaEntry]) -> usize {
+    encode_fea_list(eas).len()
+}
+
+/// One entry of the SMB_INFO levels (1 STANDARD, 2 QUERY_EA_SIZE, 3 QUERY_EAS_FROM_LIST),
+/// laid out as Windows and Samba send them: the 22 bytes of DOS times, sizes and
+/// attributes, then the EA size (level 2) or EA list (level 3), a one-byte name length
+/// (without terminator), and the name. Level 1 aligns a Unicode name to two bytes and ends
+/// it with a two-byte terminator; levels 2 and 3 leave the name unaligned and end it with a
+/// single zero byte.
+fn encode_info_entry(w: &mut Writer, level: u16, e: &DirEntry, unicode: bool, resume_keys: bool) {
+    if resume_keys {
+        w.u32(e.file_index);
+    }
+    let i = FileInformation {
+        creation_time: e.creation_time,
+        last_access_time: e.last_access_time,
+        last_write_time: e.last_write_time,
+        ..Default::default()
+    };
+    write_dos_times(w, &i);
+    w.u32(e.end_of_file.min(u32::MAX as u64) as u32);
+    w.u32(e.allocation_size.min(u32::MAX as u64) as u32);
+    w.u16(crate::wire::consts::ext_attr::to_dos(e.attributes));
+    match level {
+        2 => w.u32(e.ea_size),
+        3 => w.bytes(&encode_fea_list(&e.eas)),
+        _ => {}
+    }
+    w.u8(str_len(&e.file_name, unicode).min(0xFF) as u8);
+    if level == 1 && unicode {
+        w.u8(0);
+    }
+    write_name(w, &e.file_name, unicode);
+    if level == 1 && unicode {
+        w.u16(0);
+    } else {
+        w.u8(0);
+    }
+}
+
+/// Reads one entry of the SMB_INFO levels (see [`encode_info_entry`]).
+fn decode_info_entry(
+    r: &mut Reader<'_>,
+    level: u16,
+    e: &mut DirEntry,
+    unicode: bool,
+    resume_keys: bool,
+) -> Result<(), DecodeError> {
+    if resume_keys {
+        e.file_index = r.u32("ResumeKey")?;
+    }
+    let mut i = FileInformation::default();
+    read_dos_times(r, &mut i)?;
+    e.creation_time = i.creation_time;
+    e.last_access_time = i.last_access_time;
+    e.last_write_time = i.last_write_time;
+    e.end_of_file = r.u32("FileDataSize")? as u64;
+    e.allocation_size = r.u32("AllocationSize")? as u64;
+    e.attributes = crate::wire::consts::ext_attr::from_dos(r.u16("Attributes")?);
+    match level {
+        2 => e.ea_size = r.u32("EaSize")?,
+        3 => {
+            let at = r.pos();
+            let size = r.u32("SizeOfListInBytes")? as usize;
+            if size < 4 || size - 4 > r.remaining() {
+                return Err(DecodeError::invalid("SizeOfListInBytes", at));
+            }
+            let list = r.slice(size - 4, "FEAList")?;
+            let mut whole = Vec::with_capacity(size);
+            whole.extend_from_slice(&(size as u32).to_le_bytes());
+            whole.extend_from_slice(list);
+            e.eas = decode_fea_list(&Bytes::from(whole))?;
+        }
+        _ => {}
+    }
+    let len = r.u8("FileNameLength")? as usize;
+    if level == 1 && unicode && r.remaining() > 0 {
+        r.skip(1, "Pad")?;
+    }
+    let len = len.min(r.remaining());
+    e.file_name = read_name(r, len, unicode, "FileName")?;
+    let term = if level == 1 && unicode { 2 } else { 1 };
+    if r.remaining() >= term {
+        r.skip(term, "FileName")?;
+    }
+    Ok(())
 }
 
 /// Encodes as many entries as fit in `max_bytes`; returns the data, the number of entries
@@ -113,33 +201,9 @@ pub fn encode_find_entries(
             w.patch_u32(at, (start - (at)) as u32);
         }
         last_name = start;
-        let dos = crate::wire::consts::ext_attr::to_dos(e.attributes);
-        let name_len = str_len(&e.file_name, unicode);
         match level {
-            1 | 2 => {
-                if resume_keys {
-                    w.u32(e.file_index);
-                }
-                let i = FileInformation {
-                    creation_time: e.creation_time,
-                    last_access_time: e.last_access_time,
-                    last_write_time: e.last_write_time,
-                    ..Default::default()
-                };
-                write_dos_times(&mut w, &i);
-                w.u32(e.end_of_file.min(u32::MAX as u64) as u32);
-                w.u32(e.allocation_size.min(u32::MAX as u64) as u32);
-                w.u16(dos);
-                if level == 2 {
-                    w.u32(e.ea_size);
-                }
-                w.u8(name_len as u8);
-                write_name(&mut w, &e.file_name, unicode);
-                if unicode {
-                    w.u16(0);
-                } else {
-                    w.u8(0);
-                }
+            1..=3 => {
+                encode_info_entry(&mut w, level, e, unicode, resume_keys);
                 prev_next_at = None;
             }
             _ => {
@@ -214,29 +278,8 @@ pub fn decode_find_entries(
         let mut e = DirEntry::default();
         let next;
         match level {
-            1 | 2 => {
-                if resume_keys {
-                    e.file_index = r.u32("ResumeKey")?;
-                }
-                let mut i = FileInformation::default();
-                read_dos_times(&mut r, &mut i)?;
-                e.creation_time = i.creation_time;
-                e.last_access_time = i.last_access_time;
-                e.last_write_time = i.last_write_time;
-                e.end_of_file = r.u32("FileDataSize")? as u64;
-                e.allocation_size = r.u32("AllocationSize")? as u64;
-                e.attributes = crate::wire::consts::ext_attr::from_dos(r.u16("Attributes")?);
-                if level == 2 {
-                    e.ea_size = r.u32("EaSize")?;
-                }
-                let len = r.u8("FileNameLength")? as usize;
-                let len = len.min(r.remaining());
-                e.file_name = read_name(&mut r, len, unicode, "FileName")?;
-                // The terminator (not counted in the length).
-                let term = if unicode { 2 } else { 1 };
-                if r.remaining() >= term {
-                    r.skip(term, "FileName")?;
-                }
+            1..=3 => {
+                decode_info_entry(&mut r, level, &mut e, unicode, resume_keys)?;
                 next = r.pos() - at;
             }
             _ => {
@@ -318,9 +361,18 @@ mod tests {
                 },
                 file_id: 1000 + i as u64,
                 file_name: alloc::format!("file number {i}.txt"),
+                eas: if i % 3 == 0 {
+                    alloc::vec![FeaEntry {
+                        flags: 0,
+                        name: alloc::format!("EA{i}"),
+                        value: Bytes::from(alloc::vec![i as u8; i as usize]),
+                    }]
+                } else {
+                    Vec::new()
+                },
             })
             .collect();
-        for level in [1u16, 2, 0x101, 0x102, 0x103, 0x104, 0x105, 0x106] {
+        for level in [1u16, 2, 3, 0x101, 0x102, 0x103, 0x104, 0x105, 0x106] {
             for unicode in [true, false] {
                 let (data, n, _) =
                     encode_find_entries(level, &entries, unicode, true, 60_000).unwrap();
@@ -339,6 +391,9 @@ mod tests {
                     }
                     if level != 0x103 {
                         assert_eq!(a.end_of_file, b.end_of_file);
+                    }
+                    if level == 3 {
+                        assert_eq!(a.eas, b.eas);
                     }
                 }
                 // A small buffer holds fewer entries.

@@ -130,4 +130,8 @@ pub mod level {
     pub const PT_FS_ATTRIBUTE: u16 = 1005;
     /// FileFsFullSizeInformation (pass-through).
     pub const PT_FS_FULL_SIZE: u16 = 1007;
+    /// FileFsObjectIdInformation (pass-through).
+    pub const PT_FS_OBJECT_ID: u16 = 1008;
+    /// FileFsSectorSizeInformation (pass-through).
+    pub const PT_FS_SECTOR_SIZE: u16 = 1011;
 }

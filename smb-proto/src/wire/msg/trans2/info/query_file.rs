@@ -157,20 +157,13 @@ pub fn encode_file_info(level: u16, i: &FileInformation, unicode: bool) -> Resul
             w.u32(str_len(name, unicode) as u32);
             write_name(&mut w, name, unicode);
         }
+        // Over SMB1, Windows and Samba send the pass-through FileAllInformation with the
+        // layout of SMB_QUERY_FILE_ALL_INFO (no index, access, position, mode or alignment).
         FILE_ALL_INFO | PT_ALL => {
             write_basic(&mut w, i);
             w.u32(0);
             write_standard(&mut w, i);
-            if level == PT_ALL {
-                w.u64(i.index_number);
-                w.u32(i.ea_size);
-                w.u32(i.access_flags);
-                w.u64(i.position);
-                w.u32(i.mode);
-                w.u32(i.alignment);
-            } else {
-                w.u32(i.ea_size);
-            }
+            w.u32(i.ea_size);
             w.u32(str_len(&i.file_name, unicode) as u32);
             write_name(&mut w, &i.file_name, unicode);
         }
@@ -257,16 +250,7 @@ pub fn decode_file_info(
             r.u32("Reserved1")?;
             read_standard(&mut r, &mut i)?;
             r.u16("Reserved2")?;
-            if level == PT_ALL {
-                i.index_number = r.u64("IndexNumber")?;
-                i.ea_size = r.u32("EaSize")?;
-                i.access_flags = r.u32("AccessFlags")?;
-                i.position = r.u64("CurrentByteOffset")?;
-                i.mode = r.u32("Mode")?;
-                i.alignment = r.u32("AlignmentRequirement")?;
-            } else {
-                i.ea_size = r.u32("EaSize")?;
-            }
+            i.ea_size = r.u32("EaSize")?;
             let n = utf16_len_checked(&mut r, "FileNameLength")?;
             i.file_name = read_name(&mut r, n, unicode, "FileName")?;
         }

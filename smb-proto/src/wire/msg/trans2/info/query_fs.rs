@@ -40,6 +40,9 @@ pub struct FsInformation {
     pub max_name_length: u32,
     /// File-system name (e.g. `NTFS`).
     pub fs_name: String,
+    /// The volume's object id (FileFsObjectIdInformation; the 48 bytes of extended
+    /// information after it are sent as zeros).
+    pub object_id: [u8; 16],
 }
 
 /// Encodes a QUERY_FS_INFORMATION level.
@@ -82,6 +85,20 @@ pub fn encode_fs_info(level: u16, i: &FsInformation, unicode: bool) -> Result<By
         FS_DEVICE_INFO | PT_FS_DEVICE => {
             w.u32(i.device_type);
             w.u32(i.device_characteristics);
+        }
+        PT_FS_OBJECT_ID => {
+            w.bytes(&i.object_id);
+            w.zeros(48);
+        }
+        PT_FS_SECTOR_SIZE => {
+            // Logical, physical (atomic and for performance) and effective sector sizes,
+            // flags (aligned device, partition aligned), and two alignment offsets.
+            for _ in 0..4 {
+                w.u32(i.bytes_per_sector);
+            }
+            w.u32(0x3);
+            w.u32(0);
+            w.u32(0);
         }
         FS_ATTRIBUTE_INFO | PT_FS_ATTRIBUTE => {
             w.u32(i.fs_attributes);
@@ -140,6 +157,15 @@ pub fn decode_fs_info(
         FS_DEVICE_INFO | PT_FS_DEVICE => {
             i.device_type = r.u32("DeviceType")?;
             i.device_characteristics = r.u32("DeviceCharacteristics")?;
+        }
+        PT_FS_OBJECT_ID => {
+            let id = r.slice(16, "ObjectId")?;
+            i.object_id.copy_from_slice(id);
+            r.skip(48, "ExtendedInfo")?;
+        }
+        PT_FS_SECTOR_SIZE => {
+            i.bytes_per_sector = r.u32("LogicalBytesPerSector")?;
+            r.skip(24, "SectorSizeInformation")?;
         }
         FS_ATTRIBUTE_INFO | PT_FS_ATTRIBUTE => {
             i.fs_attributes = r.u32("FileSystemAttributes")?;

@@ -49,6 +49,8 @@ pub enum SetFileInfo {
     EndOfFile(u64),
     /// Set extended attributes (SMB_INFO_SET_EAS; an empty value removes one).
     Eas(Vec<FeaEntry>),
+    /// The handle's current byte offset (pass-through FilePositionInformation).
+    Position(u64),
     /// Rename (pass-through FileRenameInformation).
     Rename {
         /// Replace an existing target.
@@ -93,6 +95,7 @@ pub fn decode_set_info(
             SetFileInfo::Allocation(r.u64("AllocationSize")?)
         }
         SET_FILE_END_OF_FILE_INFO | PT_END_OF_FILE => SetFileInfo::EndOfFile(r.u64("EndOfFile")?),
+        PT_POSITION => SetFileInfo::Position(r.u64("CurrentByteOffset")?),
         PT_RENAME => {
             // FileRenameInformation as SMB1 carries it: ReplaceIfExists (1), reserved (3),
             // RootDirectory (4), FileNameLength (4), FileName.
@@ -144,7 +147,9 @@ pub fn encode_set_info(info: &SetFileInfo, unicode: bool) -> Bytes {
         }
         SetFileInfo::Disposition { delete_pending } => w.u8(*delete_pending as u8),
         SetFileInfo::Eas(eas) => return encode_fea_list(eas),
-        SetFileInfo::Allocation(n) | SetFileInfo::EndOfFile(n) => w.u64(*n),
+        SetFileInfo::Allocation(n) | SetFileInfo::EndOfFile(n) | SetFileInfo::Position(n) => {
+            w.u64(*n)
+        }
         SetFileInfo::Rename {
             replace_if_exists,
             root_directory,
