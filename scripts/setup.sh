@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Sets up everything the build and the tests need on a fresh Debian 12 machine.
+# Sets up everything the build and the tests need on a fresh Debian 12 machine (the real
+# peers, tshark, and systemd-analyze for the check of docs/smb-serve.service).
 # Idempotent and quick when everything is present. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
 need=()
-for cmd_pkg in smbd:samba smbclient:smbclient rpcclient:smbclient nmblookup:samba-common-bin smbtorture:samba-testsuite tshark:tshark nmap:nmap; do
+for cmd_pkg in smbd:samba smbclient:smbclient rpcclient:smbclient nmblookup:samba-common-bin \
+        smbtorture:samba-testsuite tshark:tshark nmap:nmap systemd-analyze:systemd; do
     cmd=${cmd_pkg%%:*}
     pkg=${cmd_pkg##*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then

@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::later::{FileRange, LaterSource};
 pub use smb_localfs::SharedFs;
 pub use smb_localfs::events::{ConnectionInfo, EventHook};
+use smb_localfs::reload::{DiskWatch, Follower, Settings};
 
 /// Options of the blocking server besides the protocol configuration.
 #[derive(Debug, Clone)]
@@ -44,8 +45,7 @@ impl Default for ServerOptions {
 /// A listening blocking SMB1 server over a file system whose later bytes are `L`.
 pub struct Server<L = FileRange> {
     listener: TcpListener,
-    config: Arc<ServerConfig>,
-    fs: SharedFs<L>,
+    settings: Settings<L>,
     shared: SharedState,
     options: ServerOptions,
     stop: Arc<AtomicBool>,
@@ -70,7 +70,7 @@ impl StopHandle {
 }
 
 impl<L: LaterSource> Server<L> {
-    /// Binds a listener.
+    /// Binds a listener (on `[::]` it takes IPv4 clients too).
     pub fn bind(
         addr: impl ToSocketAddrs,
         config: ServerConfig,
@@ -78,9 +78,8 @@ impl<L: LaterSource> Server<L> {
         options: ServerOptions,
     ) -> io::Result<Self> {
         Ok(Self {
-            listener: TcpListener::bind(addr)?,
-            config: Arc::new(config),
-            fs,
+            listener: smb_localfs::net::listen(addr)?,
+            settings: Settings::new(Arc::new(config), fs),
             shared: SharedState::new(),
             options,
             stop: Arc::new(AtomicBool::new(false)),
@@ -90,12 +89,18 @@ impl<L: LaterSource> Server<L> {
     }
 
     /// Calls `hook` with the events of every connection other than file-system work
-    /// (sessions, refusals, ends), from the connection's thread.
+    /// (sessions, audit events, refusals, ends), from the connection's thread.
     pub fn on_event(
         &mut self,
         hook: impl Fn(&ConnectionInfo, &ServerEvent) + Send + Sync + 'static,
     ) {
         self.hook = Some(Arc::new(hook));
+    }
+
+    /// The configuration and file system new connections get: replace them to reload
+    /// (see [`Settings`]; connections made before keep working).
+    pub fn settings(&self) -> Settings<L> {
+        self.settings.clone()
     }
 
     /// The bound address.
@@ -115,7 +120,7 @@ impl<L: LaterSource> Server<L> {
     /// connections to finish. Changes made on disk by others are watched for while it
     /// runs, when the file system can see them (`FileSystem::watch_changes`).
     pub fn run(&self) -> io::Result<()> {
-        let _watch = self.fs.watch_changes(&self.shared);
+        let mut watch = DiskWatch::start(&self.settings, &self.shared);
         for stream in self.listener.incoming() {
             if self.stop.load(Ordering::SeqCst) {
                 break;
@@ -126,22 +131,17 @@ impl<L: LaterSource> Server<L> {
                 continue;
             }
             self.live.fetch_add(1, Ordering::SeqCst);
-            let (config, fs, shared, live, stop) = (
-                self.config.clone(),
-                self.fs.clone(),
-                self.shared.clone(),
-                self.live.clone(),
-                self.stop.clone(),
-            );
-            let transport = self.options.transport;
-            let hook = self.hook.clone();
+            watch.follow(&self.settings, &self.shared);
+            let (_, config, fs) = self.settings.get();
+            let c = Connection {
+                config,
+                shared: self.shared.clone(),
+                transport: self.options.transport,
+                hook: self.hook.clone(),
+                follower: Some(self.settings.follower()),
+            };
+            let (live, stop) = (self.live.clone(), self.stop.clone());
             std::thread::spawn(move || {
-                let c = Connection {
-                    config,
-                    shared,
-                    transport,
-                    hook,
-                };
                 let _ = serve_with(stream, c, fs.as_ref(), &stop);
                 live.fetch_sub(1, Ordering::SeqCst);
             });
@@ -181,21 +181,24 @@ pub fn serve_connection<L: LaterSource>(
         shared,
         transport,
         hook: None,
+        follower: None,
     };
     serve_with(stream, c, fs, stop)
 }
 
 /// What one connection is served with besides its socket and file system.
-struct Connection {
+struct Connection<L> {
     config: Arc<ServerConfig>,
     shared: SharedState,
     transport: Transport,
     hook: Option<EventHook>,
+    /// Configuration changes after a reload that kept the file system.
+    follower: Option<Follower<L>>,
 }
 
 fn serve_with<L: LaterSource>(
     mut stream: TcpStream,
-    c: Connection,
+    mut c: Connection<L>,
     fs: &(dyn FileSystem<Later = L> + Send + Sync),
     stop: &AtomicBool,
 ) -> io::Result<()> {
@@ -212,6 +215,7 @@ fn serve_with<L: LaterSource>(
         id: conn.id(),
         peer,
     };
+    let _span = tracing::info_span!("conn", id = info.id, peer = %peer).entered();
     stream.set_nodelay(true)?;
     let wake = smb_localfs::wake::WakePipe::new()?;
     // Small while the connection is quiet (idle sessions cost little), larger once a
@@ -298,6 +302,10 @@ fn serve_with<L: LaterSource>(
         match stream.read(&mut buf) {
             Ok(0) => conn.handle_eof(clock.now()),
             Ok(n) => {
+                // New requests see a configuration reloaded since the last ones.
+                if let Some(cfg) = c.follower.as_mut().and_then(|f| f.poll()) {
+                    conn.set_config(cfg);
+                }
                 let _ = conn.handle_input(clock.now(), &buf[..n]);
                 if n == buf.len() && buf.len() < 256 * 1024 {
                     buf.resize(256 * 1024, 0);

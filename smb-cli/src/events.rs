@@ -15,6 +15,13 @@
 
 use smb_localfs::events::ConnectionInfo;
 use smb_proto::server::ServerEvent;
+use smb_proto::wire::NtStatus;
+
+/// A status as logs name it: `STATUS_ACCESS_DENIED`, or the number in hex.
+pub fn status_name(s: NtStatus) -> String {
+    s.name()
+        .map_or_else(|| format!("{:#010x}", s.0), String::from)
+}
 
 /// Quotes a client-supplied string: the characters a log reader could misread escaped.
 fn quoted(s: &str) -> String {
@@ -43,9 +50,7 @@ pub fn refusal_line(info: &ConnectionInfo, ev: &ServerEvent) -> Option<String> {
     if let Some(p) = path {
         line.push_str(&format!(" path={}", quoted(p)));
     }
-    let status = status
-        .name()
-        .map_or_else(|| format!("{:#010x}", status.0), String::from);
+    let status = status_name(*status);
     line.push_str(&format!(
         " reason={} status={status}",
         quoted(&reason.to_string())

@@ -4,15 +4,20 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod accounts;
+mod audit_log;
 mod client_cmd;
 mod events;
 mod name_service;
+mod reload;
 mod resolve;
 mod serve;
 mod serve_s3;
+mod share_access;
 mod shell;
 mod transfer;
 mod url;
+mod user_cmd;
 
 use client_cmd::{ClientOpts, Failure};
 use url::SmbUrl;
@@ -42,8 +47,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Serve folders over SMB1.
+    /// Serve folders over SMB1 (`smb serve --help`: the whole manual).
+    #[command(
+        long_about = serve::SERVE_ABOUT,
+        after_long_help = serve::SERVE_MANUAL,
+        after_help = "`smb serve --help` shows the whole manual: accounts, per-share access, audit log, signals, files."
+    )]
     Serve(serve::ServeArgs),
+    /// Keep the accounts of `smb serve` (password hashes in a file): add, del, list,
+    /// passwd.
+    User {
+        #[command(subcommand)]
+        cmd: user_cmd::UserCmd,
+    },
     /// List a directory.
     Ls {
         /// smb://.../SHARE/PATH
@@ -154,7 +170,7 @@ fn parse(u: &str) -> Result<SmbUrl, Failure> {
 fn run(cli: Cli) -> Result<(), Failure> {
     let quiet = cli.quiet;
     match &cli.cmd {
-        Cmd::Serve(_) | Cmd::Completions { .. } => unreachable!(),
+        Cmd::Serve(_) | Cmd::User { .. } | Cmd::Completions { .. } => unreachable!(),
         Cmd::Ls { url, o } => client_cmd::ls(&parse(url)?, o),
         Cmd::Shell { url, o } => shell::run(&parse(url)?, o),
         Cmd::Get {
@@ -203,6 +219,7 @@ fn main() -> ExitCode {
         .try_init();
     match cli.cmd {
         Cmd::Serve(a) => return serve::run(a),
+        Cmd::User { cmd } => return user_cmd::run(cmd),
         Cmd::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "smb", &mut std::io::stdout());
             return ExitCode::SUCCESS;

@@ -9,11 +9,11 @@ use smb_proto::nbns::responder::ResponderEvent;
 use smb_tokio::{NameService, NameServiceConfig, NameServiceEvent, StopHandle, Tokio};
 
 /// The default NetBIOS name: the host name's first label, upper case, at most 15 bytes
-/// (`SMBRS` when the host name cannot be read).
+/// (`SMBRS` when the host name cannot be read). The name comes from uname(2), which
+/// works where /proc/sys is hidden (the systemd unit's `ProcSubset=pid`).
 pub fn default_netbios_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .unwrap_or_default();
+    let uts = rustix::system::uname();
+    let host = uts.nodename().to_string_lossy().into_owned();
     netbios_name(host.trim()).unwrap_or_else(|| "SMBRS".into())
 }
 

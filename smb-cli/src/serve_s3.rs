@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use smb_localfs::{LocalFs, Mounts, SharedFs};
+use smb_localfs::{Durability, LocalFs, Mounts, SharedFs};
 use smb_proto::server::fs::ShareId;
 use smb_s3::{S3Config, S3Fs, S3Location, S3Settings, S3Share};
 
@@ -14,7 +14,7 @@ use smb_s3::{S3Config, S3Fs, S3Location, S3Settings, S3Share};
 /// optional; the endpoint, region and credentials default to `AWS_ENDPOINT_URL`,
 /// `AWS_REGION` (or `AWS_DEFAULT_REGION`, else us-east-1), `AWS_ACCESS_KEY_ID` and
 /// `AWS_SECRET_ACCESS_KEY`.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileS3 {
     /// Endpoint URL of the store (e.g. `http://127.0.0.1:8333`).
@@ -99,31 +99,41 @@ fn settings(f: &FileS3) -> S3Settings {
     s
 }
 
-/// Opens the local folders, watching them for changes made outside the server when
-/// `watch_disk` says so.
-fn local(roots: &[(PathBuf, bool)], watch_disk: bool) -> Result<LocalFs, String> {
+/// Opens the local folders, `durability[k]` the promise of `roots[k]` (close mode where
+/// missing), watching them for changes made outside the server when `watch_disk` says so.
+fn local(
+    roots: &[(PathBuf, bool)],
+    durability: &[Durability],
+    watch_disk: bool,
+) -> Result<LocalFs, String> {
     let mut fs = LocalFs::new(roots).map_err(|e| format!("cannot open a share folder: {e}"))?;
     fs.set_watch_disk(watch_disk);
+    for (i, d) in durability.iter().enumerate().take(roots.len()) {
+        fs.set_durability(ShareId(i as u32), *d);
+    }
     Ok(fs)
 }
 
-/// The file system serving `roots` (path or `s3://` URL, read-only flag), in order: one
+/// The file system serving `roots` (path or `s3://` URL, read-only flag; `durability[k]`
+/// is what local share `k` promises about written data), in order: one
 /// LocalFs when every share is a folder, else local folders and S3 locations mounted
 /// side by side. Local folders should come first (see [`local_first`]): then they keep
 /// their share numbers and their folders are watched for outside changes.
 pub fn file_system(
     roots: &[(PathBuf, bool)],
+    durability: &[Durability],
     s3: Option<&FileS3>,
     watch_disk: bool,
 ) -> Result<SharedFs, String> {
     if !roots.iter().any(|(p, _)| is_s3(p)) {
-        return Ok(Arc::new(local(roots, watch_disk)?));
+        return Ok(Arc::new(local(roots, durability, watch_disk)?));
     }
     let mut locals = Vec::new();
+    let mut local_durability = Vec::new();
     let mut remote = Vec::new();
     // (is S3, index among its kind) for each server share.
     let mut order = Vec::new();
-    for (p, ro) in roots {
+    for (k, (p, ro)) in roots.iter().enumerate() {
         if is_s3(p) {
             let url = p.to_string_lossy();
             let location = S3Location::parse(&url)
@@ -136,6 +146,7 @@ pub fn file_system(
         } else {
             order.push((false, locals.len()));
             locals.push((p.clone(), *ro));
+            local_durability.push(durability.get(k).copied().unwrap_or_default());
         }
     }
     let f = s3.cloned().unwrap_or_default();
@@ -146,7 +157,7 @@ pub fn file_system(
     let local_backend = if locals.is_empty() {
         None
     } else {
-        let fs = local(&locals, watch_disk)?;
+        let fs = local(&locals, &local_durability, watch_disk)?;
         Some(m.add(Arc::new(fs)).map_err(|e| format!("{e}"))?)
     };
     for (is_s3, i) in order {

@@ -20,7 +20,7 @@ fn example_config_is_valid_and_serves() {
     let mut conf = example
         .replace("/srv/scans", &scans.to_string_lossy())
         .replace("/srv/manuals", &manuals.to_string_lossy())
-        .replace("0.0.0.0:445", &format!("127.0.0.1:{port}"));
+        .replace("[::]:445", &format!("127.0.0.1:{port}"));
     // The S3 share: on a private SeaweedFS when there is one, else left out.
     let weed = smb_testkit::weed_available().then(|| smb_testkit::Weed::start("scans"));
     match &weed {

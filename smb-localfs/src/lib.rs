@@ -10,6 +10,8 @@
 //!   thread ([`later::write_later`]) or an event loop ([`later::LaterWriter`]).
 //! - [`clock`]: the host clock and random seed the sans-IO cores are given.
 //! - [`events`]: the connection a server event comes from, and the event hook's type.
+//! - [`reload`]: the configuration and file system a server gives new connections,
+//!   replaced while it runs.
 //! - [`wake`]: a waker a thread can poll(2) for, for news from other connections.
 //!
 //! A share on a temporary folder, driven through the
@@ -67,12 +69,13 @@ pub mod fs;
 pub mod later;
 pub mod mounts;
 pub mod net;
+pub mod reload;
 #[cfg(test)]
 mod testing;
 pub mod wake;
 pub mod windows;
 
-pub use fs::LocalFs;
+pub use fs::{Durability, LocalFs};
 pub use later::{FileRange, LaterSource};
 pub use mounts::Mounts;
 

@@ -317,6 +317,45 @@ fn request() -> impl Strategy<Value = Request> {
         }
         .into()),
         s().prop_map(|file_name| QueryInformationRequest { file_name }.into()),
+        (any::<u16>(), any::<u16>(), s()).prop_map(
+            |(access_mode, search_attributes, file_name)| {
+                OpenRequest {
+                    access_mode,
+                    search_attributes,
+                    file_name,
+                }
+                .into()
+            }
+        ),
+        (any::<u16>(), any::<u32>(), s(), any::<bool>()).prop_map(|(a, t, file_name, new)| {
+            if new {
+                CreateNewRequest {
+                    file_attributes: a,
+                    creation_time: t,
+                    file_name,
+                }
+                .into()
+            } else {
+                CreateRequest {
+                    file_attributes: a,
+                    creation_time: t,
+                    file_name,
+                }
+                .into()
+            }
+        }),
+        any::<u16>().prop_map(|fid| QueryInformation2Request { fid }.into()),
+        (any::<u16>(), any::<u32>(), any::<u32>(), any::<bool>()).prop_map(
+            |(fid, count, offset, lock)| {
+                if lock {
+                    LockByteRangeRequest { fid, count, offset }.into()
+                } else {
+                    UnlockByteRangeRequest { fid, count, offset }.into()
+                }
+            }
+        ),
+        (any::<u16>(), any::<u16>(), any::<i32>())
+            .prop_map(|(fid, mode, offset)| { SeekRequest { fid, mode, offset }.into() }),
         (any::<u16>(), any::<u32>(), s()).prop_map(
             |(file_attributes, last_write_time, file_name)| SetInformationRequest {
                 file_attributes,
@@ -324,6 +363,15 @@ fn request() -> impl Strategy<Value = Request> {
                 reserved: [0; 5],
                 file_name
             }
+            .into()
+        ),
+        (any::<u16>(), any::<u16>(), any::<u32>(), any::<u16>()).prop_map(
+            |(fid, count, offset, remaining)| LockAndReadRequest(ReadRequest {
+                fid,
+                count,
+                offset,
+                remaining
+            })
             .into()
         ),
         (any::<u16>(), any::<u32>(), b(200)).prop_map(|(fid, offset, data)| WriteRequest {
@@ -606,6 +654,35 @@ fn response() -> impl Strategy<Value = Response> {
         Just(Response::Close(CloseResponse)),
         Just(Response::TreeDisconnect(TreeDisconnectResponse)),
         Just(Response::LogoffAndX(LogoffAndXResponse)),
+        Just(Response::LockByteRange(LockByteRangeResponse)),
+        Just(Response::UnlockByteRange(UnlockByteRangeResponse)),
+        any::<u32>().prop_map(|offset| SeekResponse { offset }.into()),
+        (any::<[u16; 3]>(), any::<u32>(), any::<u32>()).prop_map(|(w, t, sz)| {
+            OpenResponse {
+                fid: w[0],
+                file_attrs: w[1],
+                last_write_time: t,
+                file_size: sz,
+                access_mode: w[2],
+            }
+            .into()
+        }),
+        (any::<u16>(), any::<bool>()).prop_map(|(fid, new)| if new {
+            CreateNewResponse { fid }.into()
+        } else {
+            CreateResponse { fid }.into()
+        }),
+        (any::<[u16; 7]>(), any::<u32>(), any::<u32>()).prop_map(|(w, sz, al)| {
+            QueryInformation2Response {
+                creation: (w[0], w[1]),
+                last_access: (w[2], w[3]),
+                last_write: (w[4], w[5]),
+                file_data_size: sz,
+                file_allocation_size: al,
+                file_attributes: w[6],
+            }
+            .into()
+        }),
         (any::<u16>(), any::<u32>(), any::<u32>()).prop_map(|(a, t, sz)| {
             QueryInformationResponse {
                 file_attributes: a,
@@ -619,6 +696,11 @@ fn response() -> impl Strategy<Value = Response> {
             reserved: [0; 4],
             data
         }
+        .into()),
+        b(300).prop_map(|data| LockAndReadResponse(ReadResponse {
+            reserved: [0; 4],
+            data
+        })
         .into()),
         any::<u16>().prop_map(|count| WriteResponse { count }.into()),
         (any::<u16>(), s()).prop_map(|(fid, temporary_file_name)| CreateTemporaryResponse {

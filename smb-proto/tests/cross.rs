@@ -417,7 +417,7 @@ fn fuzz_server_seed_reaches_names_and_eas() {
     use smb_proto::testing::fuzz::{server_seeds, server_traced};
     let seeds = server_seeds();
     // The names seed follows the three session seeds and the three cross-connection ones
-    // (the LANMAN sessions and the pipe seed come after it).
+    // (the pipe seed, the file-semantics seed and the LANMAN sessions come after it).
     let names = &seeds[6];
     server_traced(names, Some(record));
     let calls = CALLS.with(|c| c.take());
@@ -691,5 +691,64 @@ fn a_vanished_clients_locks_go_before_its_handles_are_closed() {
     assert_eq!(h.call(b, lock(fb, 0)).header.nt_status(), NtStatus::SUCCESS);
     h.drop_peer(a);
     close(&mut h, b, fb);
+    h.finish();
+}
+
+/// Two clients; the first holds `f.txt` open sharing nothing, without an oplock: the
+/// clients and the holder's FID.
+fn exclusive_holder(h: &mut Hub) -> (usize, usize, u16) {
+    let a = h.connect(true);
+    let b = h.connect(true);
+    let all = access::FILE_ALL_ACCESS;
+    let (fa, _) = open(h, a, "f.txt", all, share::NONE, disposition::OPEN, 0);
+    (a, b, fa)
+}
+
+fn delete_request(name: &str) -> DeleteRequest {
+    DeleteRequest {
+        search_attributes: 0,
+        buffer_format: 4,
+        file_name: name.into(),
+    }
+}
+
+#[test]
+fn a_delete_meeting_a_vanished_clients_open_waits_for_its_close() {
+    // smbtorture's raw.open: a subtest leaves a file open and disconnects; the next one
+    // at once deletes the folder tree. As in Samba, the sharing violation is retried for
+    // about a second, long enough for the vanished connection's handles to close.
+    let mut h = hub();
+    let (a, b, _) = exclusive_holder(&mut h);
+    h.peers[a].stalled = true;
+    h.peers[a].dropped = true;
+    let now = h.now;
+    h.peers[a].server.handle_eof(now);
+    h.run();
+    let mid = h.send(b, delete_request("f.txt"));
+    h.advance(Duration::from_millis(300));
+    assert!(h.response(b, mid).is_none(), "still retrying");
+    assert!(h.fs.exists("f.txt"));
+    h.drop_peer(a);
+    h.advance(Duration::from_millis(50));
+    let m = h.response(b, mid).expect("answered once the close ran");
+    assert_eq!(m.header.nt_status(), NtStatus::SUCCESS);
+    assert!(!h.fs.exists("f.txt"));
+    h.finish();
+}
+
+#[test]
+fn a_delete_meeting_a_live_open_reports_the_violation_after_about_a_second() {
+    let mut h = hub();
+    let (a, b, fa) = exclusive_holder(&mut h);
+    let t0 = h.now.instant;
+    let m = h.call(b, delete_request("f.txt"));
+    assert_eq!(m.header.nt_status(), NtStatus::SHARING_VIOLATION);
+    let waited = h.now.instant.saturating_duration_since(t0);
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_millis(1100),
+        "waited {waited:?}"
+    );
+    assert!(h.fs.exists("f.txt"));
+    close(&mut h, a, fa);
     h.finish();
 }

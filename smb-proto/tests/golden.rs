@@ -288,7 +288,8 @@ fn lanman1_capture_of_smbclient_and_smbd() {
         _ => None,
     });
     assert_eq!(q.file_data_size, 26);
-    assert!(q.written.to_filetime() > 133_485_408_000_000_000);
+    let (date, time) = q.last_write;
+    assert!(smb_proto::time::dos_to_filetime(date, time) > 133_485_408_000_000_000);
 }
 
 #[test]

@@ -295,12 +295,12 @@ fn lm_and_plaintext_logons() {
 fn core_opens_seek_locks_and_information2() {
     let mut s = Srv::new(|_| {});
     s.lanman_session();
-    let create = CreateRequest {
+    let create = CreateNewRequest {
         file_attributes: 0,
         creation_time: 1_700_000_000,
         file_name: "\\new.txt".into(),
     };
-    let Response::CreateNew(CreateNewResponse(c)) = s.ok(CreateNewRequest(create.clone())) else {
+    let Response::CreateNew(c) = s.ok(create.clone()) else {
         panic!()
     };
     let Response::Write(w) = s.ok(WriteRequest {
@@ -312,7 +312,7 @@ fn core_opens_seek_locks_and_information2() {
     };
     assert_eq!(w.count, 10);
     // CREATE_NEW of an existing file fails; CREATE truncates it.
-    let m = s.call(CreateNewRequest(create.clone()));
+    let m = s.call(create.clone());
     assert_eq!(m.header.nt_status(), dos(NtStatus::OBJECT_NAME_COLLISION));
     // SEEK from the end and from the current position (the core WRITE left it at 10);
     // before the start the position comes back as its low 32 bits, as Samba answers.
@@ -333,19 +333,16 @@ fn core_opens_seek_locks_and_information2() {
     assert_eq!(seek(&mut s, 3, 7), 7);
     assert_eq!(seek(&mut s, 0x102, 0), 10);
     // Times in DOS form: set the write time, read it back.
-    let written = DosDateTime {
-        date: (44 << 9) | (3 << 5) | 14,
-        time: (12 << 11) | (30 << 5),
-    };
+    let written = ((44 << 9) | (3 << 5) | 14, (12 << 11) | (30 << 5));
     s.ok(SetInformation2Request {
         fid: c.fid,
-        written,
+        last_write: written,
         ..Default::default()
     });
     let Response::QueryInformation2(q) = s.ok(QueryInformation2Request { fid: c.fid }) else {
         panic!()
     };
-    assert_eq!((q.written, q.file_data_size), (written, 10));
+    assert_eq!((q.last_write, q.file_data_size), (written, 10));
     // The core OPEN of the same file by another process, and the core locks between them.
     let Response::Open(o) = s.ok(OpenRequest {
         access_mode: 0x42,
@@ -366,17 +363,17 @@ fn core_opens_seek_locks_and_information2() {
         offset: 5,
     });
     assert_eq!(m.header.nt_status(), dos(NtStatus::LOCK_NOT_GRANTED));
-    let m = s.call(UnlockByteRangeRequest(LockByteRangeRequest {
+    let m = s.call(UnlockByteRangeRequest {
         fid: o.fid,
         count: 4,
         offset: 2,
-    }));
+    });
     assert_eq!(m.header.nt_status(), dos(NtStatus::RANGE_NOT_LOCKED));
-    s.ok(UnlockByteRangeRequest(LockByteRangeRequest {
+    s.ok(UnlockByteRangeRequest {
         fid: c.fid,
         count: 4,
         offset: 2,
-    }));
+    });
     let Response::LockAndRead(LockAndReadResponse(r)) = s.ok(LockAndReadRequest(ReadRequest {
         fid: o.fid,
         count: 4,

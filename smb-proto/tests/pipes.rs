@@ -381,10 +381,15 @@ fn client_lists_shares_over_srvsvc_and_falls_back_to_rap() {
 #[test]
 fn the_server_fuzz_seeds_drive_pipes() {
     let seeds = smb_proto::testing::fuzz::server_seeds();
-    let pipe = seeds.last().unwrap();
     let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
-    let has = |needle: &[u8]| pipe.windows(needle.len()).any(|w| w == needle);
-    assert!(has(&utf16("\\srvsvc")) && has(&utf16("\\PIPE\\wkssvc")));
+    let within = |seed: &[u8], needle: &[u8]| seed.windows(needle.len()).any(|w| w == needle);
+    // The pipe seed is the one that opens \PIPE\wkssvc.
+    let pipe = seeds
+        .iter()
+        .find(|s| within(s, &utf16("\\PIPE\\wkssvc")))
+        .unwrap();
+    let has = |needle: &[u8]| within(pipe, needle);
+    assert!(has(&utf16("\\srvsvc")));
     assert!(has(&rpc::bind_srvsvc(1)));
     // Replayed as the fuzz target does, it winds down cleanly.
     smb_proto::testing::fuzz::server(pipe);

@@ -425,6 +425,22 @@ pub fn smbclient_variant(name: &str) -> &'static [&'static str] {
     }
 }
 
+/// `smbclient //127.0.0.1/SHARE -p PORT -m NT1 --option='client min protocol=NT1' -U CREDS`,
+/// to add to (an interactive session reads its commands from standard input).
+pub fn smbclient_command(port: u16, share: &str, creds: &str) -> Command {
+    let mut c = Command::new("smbclient");
+    c.arg(format!("//127.0.0.1/{share}")).args([
+        "-p",
+        &port.to_string(),
+        "-m",
+        "NT1",
+        "--option=client min protocol=NT1",
+        "-U",
+        creds,
+    ]);
+    c
+}
+
 /// Runs `smbclient //127.0.0.1/SHARE -p PORT -m NT1 ... -U CREDS EXTRA -c CMDS` in `cwd`.
 pub fn smbclient(
     port: u16,
@@ -434,17 +450,7 @@ pub fn smbclient(
     cmds: &str,
     cwd: &Path,
 ) -> Output {
-    Command::new("smbclient")
-        .arg(format!("//127.0.0.1/{share}"))
-        .args([
-            "-p",
-            &port.to_string(),
-            "-m",
-            "NT1",
-            "--option=client min protocol=NT1",
-            "-U",
-            creds,
-        ])
+    smbclient_command(port, share, creds)
         .args(extra)
         .args(["-c", cmds])
         .current_dir(cwd)

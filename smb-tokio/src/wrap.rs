@@ -34,8 +34,13 @@ impl From<tokio::net::TcpStream> for TokioTcp {
 pub struct Server<L: LaterSource = FileRange>(smb_async::Server<Tokio, L>);
 
 impl<L: LaterSource> Server<L> {
-    /// Binds a listener (call inside a tokio runtime).
-    pub async fn bind(addr: &str, config: ServerConfig, fs: SharedFs<L>) -> io::Result<Self> {
+    /// Binds a listener on the first address of `addr` that can be bound (call inside a
+    /// tokio runtime); on `[::]` it takes IPv4 clients too.
+    pub async fn bind(
+        addr: impl std::net::ToSocketAddrs,
+        config: ServerConfig,
+        fs: SharedFs<L>,
+    ) -> io::Result<Self> {
         smb_async::Server::bind_with(Tokio, addr, config, fs).map(Self)
     }
 
@@ -60,6 +65,11 @@ impl<L: LaterSource> Server<L> {
     /// The bound address.
     pub fn local_addr(&self) -> io::Result<std::net::SocketAddr> {
         self.0.local_addr()
+    }
+
+    /// The configuration and file system new connections get: replace them to reload.
+    pub fn settings(&self) -> smb_localfs::reload::Settings<L> {
+        self.0.settings()
     }
 
     /// A handle to stop the server.

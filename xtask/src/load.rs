@@ -71,7 +71,8 @@ fn config() -> ClientConfig {
     }
 }
 
-fn connect(port: u16) -> Result<Client, String> {
+/// Connects and logs on as the test account, retrying a little.
+pub(crate) fn connect(port: u16) -> Result<Client, String> {
     let opts = ConnectOptions {
         connect_timeout: Duration::from_secs(30),
     };

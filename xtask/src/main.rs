@@ -39,7 +39,7 @@ enum Cmd {
         #[arg(long, default_value_t = 1024)]
         big_mib: usize,
         /// Idle sessions for the memory comparison (0: skip).
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 10_000)]
         idle_sessions: usize,
         /// Only row 8: an S3-backed share against the store's own S3 client.
         #[arg(long)]

@@ -8,6 +8,7 @@ use std::task::Poll;
 
 use futures_lite::StreamExt;
 use smb_localfs::clock::{Clock, seed};
+use smb_localfs::reload::Follower;
 use smb_localfs::{LaterSource, SharedFs};
 use smb_proto::server::fs::{FsOpId, FsResult};
 use smb_proto::server::{ServerConfig, ServerConnection, ServerEvent, SharedState};
@@ -38,6 +39,8 @@ pub(crate) struct Context<R: Runtime, L> {
     pub rt: R,
     pub config: Arc<ServerConfig>,
     pub fs: SharedFs<L>,
+    /// Configuration changes after a reload that kept `fs`.
+    pub follower: Follower<L>,
     pub shared: SharedState,
     pub transport: Transport,
     pub stop: async_channel::Receiver<()>,
@@ -55,6 +58,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
         rt,
         config,
         fs,
+        mut follower,
         shared,
         transport,
         stop,
@@ -68,6 +72,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
         id: conn.id(),
         peer,
     };
+    let span = tracing::info_span!("conn", id = info.id, peer = %peer);
     let _ = tcp.set_nodelay(true);
     let (done_tx, done_rx) = async_channel::unbounded::<(FsOpId, FsResult<L>)>();
     let mut done_rx = Box::pin(done_rx);
@@ -99,6 +104,7 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
                         closed = true;
                     }
                     if let Some(h) = &hook {
+                        let _in = span.enter();
                         h(&info, &ev);
                     }
                 }
@@ -143,6 +149,10 @@ pub(crate) async fn serve<R: Runtime, L: LaterSource>(
             // Read straight into the connection's input buffer: no copy.
             Wake::Readable => match read_some(&tcp, conn.input_buffer(room)) {
                 ReadOutcome::Data(n) => {
+                    // New requests see a configuration reloaded since the last ones.
+                    if let Some(c) = follower.poll() {
+                        conn.set_config(c);
+                    }
                     let _ = conn.process_input(clock.now());
                     if n >= room {
                         room = BUSY_ROOM;

@@ -10,6 +10,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures_lite::StreamExt;
+use smb_localfs::reload::{DiskWatch, Settings};
 use smb_localfs::{FileRange, LaterSource, SharedFs};
 use smb_proto::server::{ServerConfig, ServerEvent, SharedState};
 use smb_proto::wire::Transport;
@@ -27,8 +28,7 @@ const DRAIN: Duration = Duration::from_secs(30);
 pub struct Server<R: Runtime, L: LaterSource = FileRange> {
     rt: R,
     listener: R::Listener,
-    config: Arc<ServerConfig>,
-    fs: SharedFs<L>,
+    settings: Settings<L>,
     shared: SharedState,
     transport: Transport,
     max_connections: usize,
@@ -77,8 +77,7 @@ impl<R: Runtime, L: LaterSource> Server<R, L> {
         Ok(Self {
             rt,
             listener,
-            config: Arc::new(config),
-            fs,
+            settings: Settings::new(Arc::new(config), fs),
             shared: SharedState::new(),
             transport: Transport::Direct,
             max_connections: 1024,
@@ -107,6 +106,12 @@ impl<R: Runtime, L: LaterSource> Server<R, L> {
         self.hook = Some(Arc::new(hook));
     }
 
+    /// The configuration and file system new connections get: replace them to reload
+    /// (see [`Settings`]; connections made before keep working).
+    pub fn settings(&self) -> Settings<L> {
+        self.settings.clone()
+    }
+
     /// The bound address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
@@ -126,7 +131,7 @@ impl<R: Runtime, L: LaterSource> Server<R, L> {
     /// to finish.
     pub async fn run(self) -> io::Result<()> {
         // Changes made on disk by others, when the file system can see them.
-        let _watch = self.fs.watch_changes(&self.shared);
+        let mut watch = DiskWatch::start(&self.settings, &self.shared);
         let mut stop = Box::pin(self.stop_rx.clone());
         loop {
             let next = poll_fn(|cx| {
@@ -143,10 +148,13 @@ impl<R: Runtime, L: LaterSource> Server<R, L> {
                 continue;
             }
             self.live.fetch_add(1, Ordering::SeqCst);
+            watch.follow(&self.settings, &self.shared);
+            let (_, config, fs) = self.settings.get();
             let cx = conn::Context {
                 rt: self.rt.clone(),
-                config: self.config.clone(),
-                fs: self.fs.clone(),
+                follower: self.settings.follower(),
+                config,
+                fs,
                 shared: self.shared.clone(),
                 transport: self.transport,
                 stop: self.stop_rx.clone(),

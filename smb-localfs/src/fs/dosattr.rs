@@ -158,7 +158,9 @@ mod tests {
     #[test]
     fn a_share_keeps_archive_directory_attributes_and_creation_time() {
         use crate::testing::{SHARE, TestShare, sp};
-        use smb_proto::server::fs::{Ea, FileSystem, SetInfo, SetTimes, Target};
+        use smb_proto::server::fs::{
+            Disposition, Ea, FileSystem, Kind, OpenCall, SetInfo, SetTimes, Target,
+        };
         let t = TestShare::new("dosattr");
         t.put("d/f.txt", b"x");
         let dir = Target::Path(sp("d"));
@@ -185,7 +187,22 @@ mod tests {
         set(&file, Some(ext_attr::NORMAL), Some(130_000_000_000_000_000));
         let f = t.stat("d\\F.TXT").unwrap();
         assert_eq!((f.attributes, f.created), (0, 130_000_000_000_000_000));
-        // The listing says the same, and the attribute is no EA a client sees or sets.
+        // An open says the same (file and folder), as does the listing; the attribute
+        // is no EA a client sees or sets.
+        for (path, kind) in [("d\\f.txt", Kind::File), ("d", Kind::Directory)] {
+            let call = OpenCall {
+                path: sp(path),
+                disposition: Disposition::Open,
+                kind,
+                read: true,
+                write: false,
+                create_attributes: 0,
+                allocation_size: 0,
+            };
+            let (h, opened, _) = t.fs.open(SHARE, &call).unwrap();
+            assert_eq!(opened, t.stat(path).unwrap(), "{path}");
+            t.fs.close(h, None).unwrap();
+        }
         assert_eq!(t.fs.read_dir(SHARE, &sp("d")).unwrap(), [f]);
         assert_eq!(t.fs.read_dir(SHARE, &sp("")).unwrap()[0].attributes, want);
         assert!(t.fs.get_eas(SHARE, &file).unwrap().is_empty());

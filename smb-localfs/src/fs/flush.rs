@@ -1,7 +1,7 @@
-//! Putting written data on the disk: `fdatasync` when a flush, a write-through write or
-//! the close of a written handle is answered, and, while a handle is being written, a
-//! background flush every [`BACKGROUND_FLUSH`] bytes so that the close finds little left
-//! to write.
+//! Putting written data on the disk: `fdatasync` when a flush or a write-through write is
+//! answered and, on shares whose [`Durability`] is `Close`, when the close of a written
+//! handle is answered, with a background flush every [`BACKGROUND_FLUSH`] bytes while the
+//! handle is being written so that the close finds little left to write.
 
 use std::fs::File;
 use std::io;
@@ -11,6 +11,46 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use smb_proto::server::fs::Handle;
 
 use super::LocalFs;
+
+/// What a share promises about written data, and so when the server waits for the disk.
+///
+/// Either way a FLUSH request and a write-through write are answered only once their data
+/// is on stable storage (`fdatasync`), and a client that wants a promise asks for one that
+/// way. The settings differ in what a plain CLOSE promises:
+///
+/// - [`Close`](Self::Close) (the default): the CLOSE of a handle that was written is
+///   answered once the file's data is on the disk. After a power cut every file whose close
+///   was answered has all its data; only files still open (or written after their last
+///   flush) may have lost data.
+/// - [`Os`](Self::Os) (what smbd does by default: `strict sync = yes`, `sync always =
+///   no`): a CLOSE is answered at once and the data is left to the operating system's
+///   writeback (on Linux, usually within 30 s: `vm.dirty_expire_centisecs`). After a power
+///   cut, files closed in the last seconds before it may be missing data or be shorter than
+///   written, though their CLOSE succeeded; what was flushed is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Written data is on disk before CLOSE (and FLUSH) is answered.
+    #[default]
+    Close,
+    /// FLUSH syncs; CLOSE leaves written data to the operating system's writeback.
+    Os,
+}
+
+impl Durability {
+    /// The setting named `close` or `os` (as in the configuration file).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "close" => Some(Self::Close),
+            "os" => Some(Self::Os),
+            _ => None,
+        }
+    }
+
+    /// Whether the close of a written handle waits for its data to reach the disk.
+    pub fn syncs_at_close(self) -> bool {
+        self == Self::Close
+    }
+}
 
 /// After this many bytes written to a handle, its data starts going to the disk in the
 /// background, so that the flush a close must do (written data is on disk when a close
@@ -86,7 +126,7 @@ impl LocalFs {
 mod tests {
     use super::*;
     use crate::testing::{TestShare, pattern};
-    use smb_proto::server::fs::{Disposition, FileSystem, FsCall};
+    use smb_proto::server::fs::{Disposition, FileSystem, FsCall, ShareId};
     use smb_proto::wire::NtStatus;
     use std::cell::RefCell;
     use std::os::unix::fs::MetadataExt;
@@ -214,5 +254,84 @@ mod tests {
             std::fs::metadata(t.local("big.bin")).unwrap().len(),
             33 << 20
         );
+    }
+
+    /// A share whose durability is `d`.
+    fn share_with(tag: &str, d: Durability) -> TestShare {
+        let mut t = TestShare::new(tag);
+        assert!(t.fs.set_durability(crate::testing::SHARE, d));
+        assert_eq!(t.fs.durability(crate::testing::SHARE), Some(d));
+        t
+    }
+
+    #[test]
+    fn in_os_mode_a_close_syncs_nothing_and_is_quick_but_flush_still_syncs() {
+        let t = share_with("flush-os", Durability::Os);
+        let data = pattern(300_000);
+        let (h, _, _) = t.open("os.bin", Disposition::Create, true).unwrap();
+        t.fs.write(h, 0, &data, false).unwrap();
+        assert_eq!(t.fs.handles.written(h), Some(true));
+        // Written, yet the close will not wait for the disk.
+        assert!(is_quick_close(&t, h));
+        t.fs.close(h, None).unwrap();
+        assert_eq!(take_synced(), [], "a close in os mode calls no fdatasync");
+        assert_eq!(std::fs::read(t.local("os.bin")).unwrap(), data);
+
+        // FLUSH and write-through keep their promise.
+        let (h, _, _) = t.open("os.bin", Disposition::Open, true).unwrap();
+        let id = ino(&t, "os.bin");
+        t.fs.write(h, 0, b"flushed", false).unwrap();
+        assert_eq!(take_synced(), []);
+        t.fs.flush(h).unwrap();
+        assert_eq!(take_synced(), [id]);
+        t.fs.write(h, 7, b"through", true).unwrap();
+        assert_eq!(take_synced(), [id]);
+        t.fs.close(h, None).unwrap();
+        assert_eq!(take_synced(), []);
+    }
+
+    #[test]
+    fn the_same_close_syncs_in_close_mode() {
+        for (d, synced) in [(Durability::Close, true), (Durability::Os, false)] {
+            let t = share_with("flush-mode", d);
+            let (h, _, _) = t.open("m.bin", Disposition::Create, true).unwrap();
+            t.fs.write(h, 0, b"some data", false).unwrap();
+            assert_eq!(is_quick_close(&t, h), !synced, "{d:?}");
+            t.fs.close(h, None).unwrap();
+            let want = if synced {
+                vec![ino(&t, "m.bin")]
+            } else {
+                vec![]
+            };
+            assert_eq!(take_synced(), want, "{d:?}");
+        }
+    }
+
+    #[test]
+    fn in_os_mode_no_background_flush_starts() {
+        let t = share_with("flush-os-background", Durability::Os);
+        let (h, _, _) = t.open("big.bin", Disposition::Create, true).unwrap();
+        let mib = vec![0x33u8; 1 << 20];
+        for i in 0..33u64 {
+            t.fs.write(h, i << 20, &mib, false).unwrap();
+        }
+        // Nothing counted toward a background flush, and none running.
+        assert_eq!(t.fs.handles.writeback(h), Some((0, false)));
+        t.fs.close(h, None).unwrap();
+        assert_eq!(take_synced(), []);
+    }
+
+    #[test]
+    fn durability_names_and_unknown_shares() {
+        assert_eq!(Durability::from_name("close"), Some(Durability::Close));
+        assert_eq!(Durability::from_name("os"), Some(Durability::Os));
+        assert_eq!(Durability::from_name("OS"), None);
+        assert_eq!(Durability::default(), Durability::Close);
+        let mut t = TestShare::new("flush-unknown-share");
+        assert!(!t.fs.set_durability(ShareId(1), Durability::Os));
+        assert_eq!(t.fs.durability(ShareId(1)), None);
+        t.fs.set_durability(crate::testing::SHARE, Durability::Os);
+        // A close of an unknown handle is still not quick (it answers an error).
+        assert!(!is_quick_close(&t, Handle(999)));
     }
 }

@@ -96,8 +96,16 @@ impl Handles {
     }
 
     /// Whether something was written through `h` (`None`: no such handle).
+    #[cfg(test)]
     pub(super) fn written(&self, h: Handle) -> Option<bool> {
         self.table.lock().ok()?.get(&h.0).map(|o| o.written)
+    }
+
+    /// The share of `h` and whether something was written through it (`None`: no such
+    /// handle).
+    pub(super) fn share_written(&self, h: Handle) -> Option<(ShareId, bool)> {
+        let t = self.table.lock().ok()?;
+        t.get(&h.0).map(|o| (o.share, o.written))
     }
 
     /// Notes that `h` is about to be written: its close will flush.

@@ -26,6 +26,8 @@ pub(super) struct Share {
     /// The root, opened: every look-up goes through it.
     pub(super) dir: Dir,
     pub(super) read_only: bool,
+    /// When written data must be on the disk.
+    pub(super) durability: super::Durability,
 }
 
 /// `rel` as a path under a share's directory handle (`.` for the root itself).
@@ -57,6 +59,7 @@ impl Share {
             root: root.to_path_buf(),
             dir: Dir::open_ambient_dir(root, cap_std::ambient_authority())?,
             read_only,
+            durability: super::Durability::default(),
         })
     }
 

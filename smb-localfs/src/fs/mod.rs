@@ -17,9 +17,10 @@
 //! (others-execute without owner-execute means HIDDEN, group-execute without
 //! owner-execute SYSTEM).
 //!
-//! Written data is on disk when a flush or the close of a written handle is answered;
-//! while a handle is being written, its data goes to the disk in the background every
-//! 32 MiB. Reads land in pooled buffers; reads of [`LATER_MIN`] bytes or more, where the
+//! Written data is on disk when a flush is answered, and, on shares whose [`Durability`]
+//! is `Close` (the default), when the close of a written handle is answered; there, while
+//! a handle is being written, its data goes to the disk in the background every 32 MiB.
+//! On `Os` shares a close leaves written data to the operating system's writeback. Reads land in pooled buffers; reads of [`LATER_MIN`] bytes or more, where the
 //! core allows it, are offered to the host as a file range ([`FileRange`]) to send itself.
 
 mod dosattr;
@@ -48,6 +49,7 @@ use smb_proto::server::fs::{
 use smb_proto::wire::NtStatus;
 use smb_proto::wire::consts::ext_attr;
 
+pub use flush::Durability;
 use handles::Handles;
 use lookup::{Share, here, open_either};
 use meta::{cap_info, info, mode_with_attributes, name_of, systime};
@@ -82,6 +84,30 @@ impl LocalFs {
     /// (inotify), so that change-notify requests see them too (default: on).
     pub fn set_watch_disk(&mut self, on: bool) {
         self.watch = on;
+    }
+
+    /// Sets what share `share` (an index as given to [`new`](Self::new)) promises about
+    /// written data (default [`Durability::Close`]); false when there is no such share.
+    pub fn set_durability(&mut self, share: ShareId, durability: Durability) -> bool {
+        match self.shares.get_mut(share.0 as usize) {
+            Some(s) => {
+                s.durability = durability;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// What share `share` promises about written data (`None`: no such share).
+    pub fn durability(&self, share: ShareId) -> Option<Durability> {
+        self.shares.get(share.0 as usize).map(|s| s.durability)
+    }
+
+    /// Whether closing `handle` waits for the disk (`None`: no such handle).
+    fn close_syncs(&self, handle: Handle) -> Option<bool> {
+        let (share, written) = self.handles.share_written(handle)?;
+        let d = self.durability(share).unwrap_or_default();
+        Some(written && d.syncs_at_close())
     }
 
     /// Changes the most handles open at once (default 65536).
@@ -151,8 +177,8 @@ impl FileSystem for LocalFs {
                 write_through,
                 ..
             } => !write_through && data.len() <= QUICK_IO as usize,
-            // A close flushes written data: only closes of unwritten handles are quick.
-            FsCall::Close { handle, .. } => self.handles.written(*handle) == Some(false),
+            // A close that flushes written data waits for the disk; other closes are quick.
+            FsCall::Close { handle, .. } => self.close_syncs(*handle) == Some(false),
             FsCall::Stat { .. }
             | FsCall::Mkdir { .. }
             | FsCall::Rmdir { .. }
@@ -288,7 +314,19 @@ impl FileSystem for LocalFs {
             (Some(f), _) => f.metadata().map_err(st)?,
             (None, _) => s.meta(&rel)?,
         };
-        let fi = info(&name_of(&rel), &m);
+        let mut fi = info(&name_of(&rel), &m);
+        // What clients set that the disk cannot hold (a creation time, DOS bits) is kept
+        // in an extended attribute: an open reports it as a query would.
+        if action != CreateAction::Created {
+            match &file {
+                Some(f) => dosattr::apply(&mut fi, &dosattr::read(f)),
+                None => {
+                    if let Ok((f, _)) = open_either(&s.dir, here(&rel)) {
+                        dosattr::apply(&mut fi, &dosattr::read(&f));
+                    }
+                }
+            }
+        }
         let handle = self.handles.insert(share, rel, file)?;
         Ok((handle, fi, action))
     }
@@ -342,14 +380,14 @@ impl FileSystem for LocalFs {
         write_through: bool,
     ) -> Result<u32, NtStatus> {
         let (share, _, f) = self.handles.get(handle)?;
-        self.writable(share)?;
+        let s = self.writable(share)?;
         let f = f.ok_or(NtStatus::INVALID_DEVICE_REQUEST)?;
         // Marked before the write: a close racing with it still flushes.
         self.handles.mark_written(handle);
         f.write_all_at(data, offset).map_err(st)?;
         if write_through {
             flush::sync(&f).map_err(st)?;
-        } else {
+        } else if s.durability.syncs_at_close() {
             self.background_flush(handle, data.len() as u64, &f);
         }
         Ok(data.len() as u32)
@@ -365,8 +403,9 @@ impl FileSystem for LocalFs {
 
     fn close(&self, handle: Handle, set_written: Option<u64>) -> Result<(), NtStatus> {
         let o = self.handles.remove(handle)?;
+        let durability = self.durability(o.share).unwrap_or_default();
         if let Some(f) = &o.file {
-            if o.written {
+            if o.written && durability.syncs_at_close() {
                 flush::sync(f).map_err(st)?;
             }
             if let Some(t) = set_written {

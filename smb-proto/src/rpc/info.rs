@@ -88,6 +88,9 @@ pub struct ServerInfo {
     pub server_type: u32,
     /// Shares in the order they are listed, `IPC$` included.
     pub shares: Vec<ShareEntry>,
+    /// Shares that are not listed (Samba's `browseable = no`): enumerations leave them
+    /// out, NetShareGetInfo still describes them (as smbd does).
+    pub unlisted: Vec<ShareEntry>,
 }
 
 impl ServerInfo {
@@ -112,12 +115,16 @@ impl ServerInfo {
             version_minor: 1,
             server_type: SV_TYPE_DEFAULT,
             shares,
+            unlisted: Vec::new(),
         }
     }
 
-    /// The share called `name` (case-insensitive).
+    /// The share called `name` (case-insensitive), listed or not.
     pub fn find_share(&self, name: &str) -> Option<&ShareEntry> {
-        self.shares.iter().find(|s| eq_ignore_case(&s.name, name))
+        self.shares
+            .iter()
+            .chain(&self.unlisted)
+            .find(|s| eq_ignore_case(&s.name, name))
     }
 }
 

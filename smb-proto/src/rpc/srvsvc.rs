@@ -229,6 +229,7 @@ fn share_check(r: &mut NdrReader<'_>, ctx: &CallContext<'_>) -> Result<Vec<u8>, 
         .info
         .shares
         .iter()
+        .chain(&ctx.info.unlisted)
         .find(|s| eq_ignore_case(&s.path, &device));
     let mut w = NdrWriter::new();
     w.u32(found.map_or(0, |s| s.share_type));

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+use super::access::ShareAccess;
 use crate::auth::{AccountStore, AuthPolicy};
 use crate::wire::codepage::CodePage;
 use crate::wire::dialect::Protocol;
@@ -31,16 +32,43 @@ pub struct ShareConfig {
     pub read_only: bool,
     /// Remark shown in share lists.
     pub comment: String,
+    /// Who may connect and what they may do; whether the share is listed.
+    pub access: ShareAccess,
 }
 
 impl ShareConfig {
-    /// A writable share.
+    /// A writable share, open to every session that logs on.
     pub fn new(name: &str) -> Self {
         Self {
             name: name.into(),
             read_only: false,
             comment: String::new(),
+            access: ShareAccess::default(),
         }
+    }
+
+    /// A slot that no tree connect finds and no listing shows: what a host puts where a
+    /// share was removed while connections made before still use the share ids after
+    /// it (ids index the share list, and the state shared between connections is keyed
+    /// by them).
+    pub fn retired() -> Self {
+        Self {
+            name: String::new(),
+            read_only: true,
+            comment: String::new(),
+            access: ShareAccess {
+                read: Some(Vec::new()),
+                write: Some(Vec::new()),
+                drop_box: false,
+                guest: false,
+                browseable: false,
+            },
+        }
+    }
+
+    /// Whether this is a [`retired`](Self::retired) slot.
+    pub fn is_retired(&self) -> bool {
+        self.name.is_empty()
     }
 }
 
@@ -202,7 +230,14 @@ impl ServerConfig {
         let key = super::path::fold_case(name);
         self.shares
             .iter()
-            .position(|s| super::path::fold_case(&s.name) == key)
+            .position(|s| !s.is_retired() && super::path::fold_case(&s.name) == key)
             .map(|i| super::ShareId(i as u32))
+    }
+
+    /// The shares share enumerations show (browseable ones).
+    pub fn listed_shares(&self) -> impl Iterator<Item = &ShareConfig> {
+        self.shares
+            .iter()
+            .filter(|s| !s.is_retired() && s.access.browseable)
     }
 }

@@ -131,6 +131,14 @@ impl<L: Send + 'static> ServerConnection<L> {
         }
     }
 
+    /// Replaces the configuration for what comes next on this connection: logons, tree
+    /// connects, share listings, limits. Sessions and trees made before keep what they
+    /// were given. The new configuration must keep the shares the host's file system
+    /// serves at the same indices (hosts swap it only when the file system stays).
+    pub fn set_config(&mut self, config: Arc<ServerConfig>) {
+        self.cx.with(|i| i.config = config);
+    }
+
     /// This connection's id in the shared state.
     pub fn id(&self) -> u64 {
         self.cx.with(|i| i.conn_id)
@@ -249,6 +257,8 @@ impl<L: Send + 'static> ServerConnection<L> {
             if let Ok(FsReply::Opened { handle, .. }) = &result {
                 i.host_handles.insert(handle.0, share);
             }
+            let result = super::access::filter(i, id.0, share, result);
+            super::audit::completed(i, id.0, &result);
             let t = i.op_owner.remove(&id.0);
             if t.is_some() {
                 i.fs_results.insert(id.0, result);
@@ -501,6 +511,7 @@ impl<L: Send + 'static> ServerConnection<L> {
             i.current_task = None;
             if out.is_some() {
                 i.timers.remove(&id);
+                super::access::task_done(i, id);
                 i.waiting.remove(&id);
                 let mids: Vec<u16> = i
                     .pending_mids

@@ -22,11 +22,17 @@ impl Cx {
         f(&mut self.inner.lock())
     }
 
-    /// Asks the host for a file-system operation and waits for its answer.
-    pub fn fs(&self, share: ShareId, call: FsCall) -> FsWait {
+    /// Asks the host for a file-system operation and waits for its answer. The share's
+    /// access rules are checked first (a refusal is answered here, without the host).
+    pub fn fs(&self, share: ShareId, mut call: FsCall) -> FsWait {
         let id = self.with(|i| {
             let id = i.next_op;
             i.next_op += 1;
+            if let Err(s) = super::access::check(i, id, share, &mut call) {
+                i.fs_results.insert(id, Err(s));
+                return id;
+            }
+            super::audit::issued(i, id, share, &call);
             if let Some(t) = i.current_task {
                 i.op_owner.insert(id, t);
             }

@@ -3,6 +3,7 @@
 use alloc::string::String;
 use core::fmt;
 
+use super::audit::AuditEvent;
 use super::fs::FsRequest;
 use crate::auth::{Identity, LogonRefusal};
 use crate::error::ConnectionError;
@@ -120,6 +121,9 @@ pub enum ServerEvent {
         /// User, guest or anonymous.
         identity: Identity,
     },
+    /// Something to write in an audit log: a logon and its result, a tree connect, a
+    /// file created, written, renamed or deleted.
+    Audit(AuditEvent),
     /// The server refused a logon, a tree connect or an access (for logging: it names no
     /// password, hash or response).
     Refused {

@@ -9,6 +9,8 @@
 //! goes through the shared state's mailboxes and the waker each host registers
 //! ([`ServerConnection::poll_wake`], [`ServerConnection::handle_wake`]).
 
+pub mod access;
+pub mod audit;
 mod changes;
 pub mod config;
 mod conn;
@@ -27,6 +29,8 @@ mod state;
 pub use crate::wildcard;
 
 pub use crate::error::ConnectionError;
+pub use access::{Rights, ShareAccess};
+pub use audit::AuditEvent;
 pub use config::{Limits, ServerConfig, ShareConfig, SigningMode};
 pub use conn::{ServerConnection, UnknownFsOp};
 pub use cross::WakeHandle;

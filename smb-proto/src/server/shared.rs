@@ -6,7 +6,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::ShareId;
+use super::{ShareId, SharePath};
 use crate::wire::NtStatus;
 use crate::wire::consts::{access, share};
 
@@ -36,19 +36,36 @@ pub struct Lock {
     pub exclusive: bool,
 }
 
-fn overlaps(a_off: u64, a_len: u64, b_off: u64, b_len: u64) -> bool {
-    if a_len == 0 || b_len == 0 {
+/// Whether two byte ranges overlap, as Windows (and Samba's `brl_overlap`) decide it: a
+/// zero-length range overlaps a range that strictly contains its offset, and two equal
+/// non-empty ranges always overlap.
+pub(crate) fn ranges_overlap(a_off: u64, a_len: u64, b_off: u64, b_len: u64) -> bool {
+    if a_len != 0 && a_off == b_off && a_len == b_len {
+        return true;
+    }
+    let a_end = a_off as u128 + a_len as u128;
+    let b_end = b_off as u128 + b_len as u128;
+    !(a_off as u128 >= b_end || b_off as u128 >= a_end)
+}
+
+/// Whether a new lock conflicts with an existing one: shared locks never conflict with
+/// each other, and a shared lock may stack on its owner's exclusive lock.
+fn lock_conflict(existing: &Lock, new: &Lock) -> bool {
+    if !existing.exclusive && !new.exclusive {
         return false;
     }
-    let a_end = a_off.saturating_add(a_len);
-    let b_end = b_off.saturating_add(b_len);
-    a_off < b_end && b_off < a_end
+    if existing.exclusive && !new.exclusive && existing.owner == new.owner {
+        return false;
+    }
+    ranges_overlap(existing.offset, existing.length, new.offset, new.length)
 }
 
 #[derive(Debug, Default)]
 struct Files {
     opens: BTreeMap<FileKey, Vec<OpenEntry>>,
     delete_pending: BTreeMap<FileKey, bool>,
+    /// The current path of each open file, as the last open or rename named it.
+    paths: BTreeMap<FileKey, SharePath>,
     locks: BTreeMap<FileKey, Vec<Lock>>,
     next_conn: u64,
     connections: usize,
@@ -100,6 +117,7 @@ impl SharedState {
         f.opens.retain(|_, v| !v.is_empty());
         let live: Vec<FileKey> = f.opens.keys().copied().collect();
         f.delete_pending.retain(|k, _| live.contains(k));
+        f.paths.retain(|k, _| live.contains(k));
         for v in f.locks.values_mut() {
             v.retain(|l| l.owner.0 != conn);
         }
@@ -160,6 +178,17 @@ impl SharedState {
         Ok(())
     }
 
+    /// Registers a second FID on an existing open's handle (a DOS/FCB compatibility open):
+    /// it takes part in no sharing check of its own.
+    pub fn add_dup(&self, key: FileKey, owner: OpenOwner, access_mask: u32) {
+        let mut f = self.inner.lock();
+        f.opens.entry(key).or_default().push(OpenEntry {
+            owner,
+            access: access_mask,
+            share_access: share::ALL,
+        });
+    }
+
     /// Removes an open; returns whether it was the last one and the file is to be deleted.
     pub fn remove_open(&self, key: FileKey, owner: OpenOwner) -> bool {
         self.open_closed(key, owner);
@@ -175,9 +204,24 @@ impl SharedState {
         if last {
             f.opens.remove(&key);
             f.locks.remove(&key);
+            f.paths.remove(&key);
             return f.delete_pending.remove(&key).unwrap_or(false);
         }
         false
+    }
+
+    /// Records where an open file is now (after an open or a rename, through any
+    /// connection), for the delete when its last handle closes.
+    pub fn set_path(&self, key: FileKey, path: SharePath) {
+        let mut f = self.inner.lock();
+        if f.opens.contains_key(&key) {
+            f.paths.insert(key, path);
+        }
+    }
+
+    /// The current path of an open file, as [`set_path`](Self::set_path) recorded it.
+    pub fn path(&self, key: FileKey) -> Option<SharePath> {
+        self.inner.lock().paths.get(&key).cloned()
     }
 
     /// Whether no open, lock or delete-pending mark is recorded.
@@ -238,17 +282,15 @@ impl SharedState {
     pub fn lock(&self, key: FileKey, l: Lock) -> Result<(), NtStatus> {
         let mut f = self.inner.lock();
         let v = f.locks.entry(key).or_default();
-        for e in v.iter() {
-            if overlaps(e.offset, e.length, l.offset, l.length) && (e.exclusive || l.exclusive) {
-                // A shared lock over one's own shared lock is fine; anything else conflicts.
-                return Err(NtStatus::LOCK_NOT_GRANTED);
-            }
+        if v.iter().any(|e| lock_conflict(e, &l)) {
+            return Err(NtStatus::LOCK_NOT_GRANTED);
         }
         v.push(l);
         Ok(())
     }
 
-    /// Releases a lock exactly matching owner, offset and length.
+    /// Releases a lock exactly matching owner, offset and length (an exclusive one first,
+    /// when a shared lock is stacked on it).
     pub fn unlock(
         &self,
         key: FileKey,
@@ -258,9 +300,11 @@ impl SharedState {
     ) -> Result<(), NtStatus> {
         let mut f = self.inner.lock();
         let v = f.locks.entry(key).or_default();
+        let matches = |l: &Lock| l.owner == owner && l.offset == offset && l.length == length;
         match v
             .iter()
-            .position(|l| l.owner == owner && l.offset == offset && l.length == length)
+            .position(|l| matches(l) && l.exclusive)
+            .or_else(|| v.iter().position(matches))
         {
             Some(i) => {
                 v.remove(i);
@@ -281,7 +325,9 @@ impl SharedState {
         f.locks.retain(|_, v| !v.is_empty());
     }
 
-    /// Whether I/O on a range by `owner` conflicts with someone else's lock.
+    /// Whether I/O on a range by `owner` conflicts with a lock: a read with someone else's
+    /// exclusive lock, a write with someone else's lock or with any shared lock (even the
+    /// writer's own, as on Windows).
     pub fn io_conflict(
         &self,
         key: FileKey,
@@ -290,12 +336,15 @@ impl SharedState {
         length: u64,
         write: bool,
     ) -> bool {
+        if length == 0 {
+            return false;
+        }
         let f = self.inner.lock();
         f.locks.get(&key).is_some_and(|v| {
             v.iter().any(|l| {
-                overlaps(l.offset, l.length, offset, length)
-                    && l.owner != owner
-                    && (l.exclusive || write)
+                // The owner's own lock lets it through, except a shared lock for a write.
+                let own = l.owner == owner && (l.exclusive || !write);
+                (l.exclusive || write) && !own && ranges_overlap(l.offset, l.length, offset, length)
             })
         })
     }

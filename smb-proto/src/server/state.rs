@@ -31,7 +31,6 @@ pub(crate) struct Session {
 /// One connected tree.
 #[derive(Debug, Clone)]
 pub(crate) struct Tree {
-    pub uid: u16,
     /// `None` for IPC$.
     pub share: Option<ShareId>,
     pub read_only: bool,
@@ -50,6 +49,9 @@ pub(crate) struct OpenFile {
     pub is_dir: bool,
     pub delete_on_close: bool,
     pub pid: u32,
+    /// Opened in DENY_DOS or DENY_FCB mode: a repeated open by the same process gets a
+    /// FID on this open's handle (see `handlers::dos_open`).
+    pub compat: bool,
     /// Offset of the last byte-range lock refused on this open (Samba's
     /// `lock_failure_offset`): a repeat spins briefly and fails with FILE_LOCK_CONFLICT.
     pub lock_failure: Option<u64>,
@@ -57,6 +59,22 @@ pub(crate) struct OpenFile {
     pub seek_pos: i64,
     /// FilePositionInformation (set by the client, moved by reads).
     pub position: u64,
+}
+
+/// A LOCKING_ANDX request waiting for its ranges. Requests still waiting block later
+/// requests on the same FID that want an overlapping range (Windows grants locks in the
+/// order they were asked for), and LOCKING_ANDX_CANCEL_LOCK finds them here.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingLock {
+    pub mid: u16,
+    pub fid: u16,
+    /// The request used the 64-bit range form (a cancel must use the same form).
+    pub large: bool,
+    pub exclusive: bool,
+    /// PID, offset and length of each range.
+    pub ranges: Vec<(u32, u64, u64)>,
+    /// Set by a cancel: the status the request ends with.
+    pub finish: Option<crate::wire::NtStatus>,
 }
 
 /// One search (FIND_FIRST2 handle).
@@ -106,6 +124,8 @@ pub(crate) struct Inner {
     pub trees: BTreeMap<u16, Tree>,
     pub files: BTreeMap<u16, OpenFile>,
     pub searches: BTreeMap<u16, Search>,
+    /// LOCKING_ANDX requests waiting, oldest first.
+    pub pending_locks: Vec<PendingLock>,
     /// Named pipes open on IPC$ (their FIDs come from the same space as files').
     pub pipes: BTreeMap<u16, super::handlers::Pipe>,
     pub signing: Option<SigningState>,
@@ -137,6 +157,10 @@ pub(crate) struct Inner {
     pub lanman: super::lanman::LanmanState,
     /// The 8.3 names this connection was shown for long names, newest last.
     pub short_names: super::shortname::Issued,
+    /// Per-share access: the trees' rights, what running requests work on.
+    pub access: super::access::AccessBook,
+    /// Audit: calls whose answers make events, open handles and bytes written.
+    pub audit: super::audit::AuditBook,
 }
 
 impl Inner {
@@ -159,6 +183,7 @@ impl Inner {
             trees: BTreeMap::new(),
             files: BTreeMap::new(),
             searches: BTreeMap::new(),
+            pending_locks: Vec::new(),
             pipes: BTreeMap::new(),
             signing: None,
             fs_queue: VecDeque::new(),
@@ -181,6 +206,8 @@ impl Inner {
             next_sid: 1,
             lanman: Default::default(),
             short_names: Default::default(),
+            access: Default::default(),
+            audit: Default::default(),
         }
     }
 
@@ -209,21 +236,12 @@ impl Inner {
         self.take_files(|f| f.tid == tid)
     }
 
-    /// Ends a session: forgets it, its trees and their searches; returns its open files
-    /// (the caller closes them).
+    /// Ends a session: forgets it; returns its open files (the caller closes them). Its
+    /// trees stay: in SMB1 they belong to the connection, and another session may go on
+    /// using them (as on Windows and Samba).
     pub fn detach_session(&mut self, uid: u16) -> BTreeMap<u16, OpenFile> {
         self.sessions.remove(&uid);
-        let tids: Vec<u16> = self
-            .trees
-            .iter()
-            .filter(|(_, t)| t.uid == uid)
-            .map(|(k, _)| *k)
-            .collect();
-        for t in &tids {
-            self.trees.remove(t);
-            self.searches.retain(|_, s| s.tid != *t);
-        }
-        self.close_pipes(|_, p| p.uid == uid || tids.contains(&p.tid));
+        self.close_pipes(|_, p| p.uid == uid);
         self.take_files(|f| f.uid == uid)
     }
 

@@ -120,7 +120,7 @@ pub fn handshake_prefix() -> &'static [u8] {
 /// client) that holds `file.txt` with a batch oplock and waits for any change in the
 /// share: what the fuzzed connection does breaks the oplock and answers the pending
 /// change notification.
-fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, Side) {
+pub(super) fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, Side) {
     use super::hub::{Hub, created, notify, nt_create, open_dir};
     use super::pair::{Pair, client_config, fixture, in_order, server_config};
     use crate::wire::consts::{access, disposition, share};
@@ -160,7 +160,7 @@ fn fresh_server_pair(later_reads: bool) -> (super::pair::Pair, super::hub::Hub, 
 }
 
 /// The other connection's client and the MID of its change-notify request.
-struct Side {
+pub(super) struct Side {
     client: usize,
     watch: u16,
     breaks: core::cell::Cell<usize>,
@@ -178,14 +178,19 @@ pub struct CrossReach {
 
 /// How the other connection answers breaks.
 #[derive(Clone, Copy)]
-enum Answer {
+pub(super) enum Answer {
     Ack,
     Close,
     Ignore,
 }
 
 /// Lets the other connection answer what it received; runs until both settle.
-fn settle(p: &mut super::pair::Pair, hub: &mut super::hub::Hub, side: &Side, answer: Answer) {
+pub(super) fn settle(
+    p: &mut super::pair::Pair,
+    hub: &mut super::hub::Hub,
+    side: &Side,
+    answer: Answer,
+) {
     use crate::wire::msg::CloseRequest;
     for _ in 0..4 {
         hub.run();
@@ -364,14 +369,20 @@ pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
         &p.server_bytes[..],
     )));
     seeds.push(names);
+    // Named pipes, the file semantics (DOS opens, positions, locks, sessions), then
+    // sessions of pre-NT clients.
+    seeds.push(pipe_seed());
+    let mut s = alloc::vec![0x01u8];
+    s.extend(super::fuzz_semantics::semantics_requests(&client_after(
+        &p.server_bytes[..],
+    )));
+    seeds.push(s);
     // Sessions of pre-NT clients.
     for max in [Protocol::Lanman1, Protocol::Lanman2] {
         let mut seed = alloc::vec![0x00u8];
         seed.extend_from_slice(&lanman_session(max));
         seeds.push(seed);
     }
-    // Named pipes last.
-    seeds.push(pipe_seed());
     seeds
 }
 
@@ -434,7 +445,7 @@ fn lanman_session(max: Protocol) -> alloc::vec::Vec<u8> {
 
 /// A raw client with the UID and TID of the session that [`handshake_prefix`] set up
 /// (whose server answers are `answers`).
-fn client_after(answers: &[u8]) -> super::raw::RawClient {
+pub(super) fn client_after(answers: &[u8]) -> super::raw::RawClient {
     let mut c = super::raw::RawClient::new(1, true);
     c.receive(answers);
     for r in core::mem::take(&mut c.inbox) {

@@ -3,6 +3,7 @@
 
 pub mod fuzz;
 pub mod fuzz_nbns;
+mod fuzz_semantics;
 pub mod hub;
 pub mod memfs;
 mod names_seed;

@@ -126,6 +126,8 @@ pub mod access {
     pub const GENERIC_WRITE: u32 = 0x4000_0000;
     /// Generic read.
     pub const GENERIC_READ: u32 = 0x8000_0000;
+    /// The standard rights: delete, read control, write DAC, write owner, synchronize.
+    pub const STANDARD_RIGHTS_ALL: u32 = 0x001F_0000;
     /// All file rights.
     pub const FILE_ALL_ACCESS: u32 = 0x001F_01FF;
     /// The rights generic read maps to.

@@ -25,7 +25,7 @@ pub fn paths_mut(req: &mut Request) -> Vec<&mut String> {
         Request::Search(r) => vec![&mut r.file_name],
         Request::Open(r) => vec![&mut r.file_name],
         Request::Create(r) => vec![&mut r.file_name],
-        Request::CreateNew(r) => vec![&mut r.0.file_name],
+        Request::CreateNew(r) => vec![&mut r.file_name],
         Request::Find(r) => vec![&mut r.0.file_name],
         Request::FindUnique(r) => vec![&mut r.0.file_name],
         _ => Vec::new(),

@@ -116,6 +116,12 @@ nt_statuses! {
     SMB_BAD_FID = 0x0006_0001, "bad file id (ERRDOS/ERRbadfid)";
     SMB_BAD_COMMAND = 0x0016_0002, "bad command (ERRSRV/ERRsmbcmd)";
     SMB_BAD_UID = 0x005B_0002, "bad user id (ERRSRV/ERRbaduid)";
+    SMB_BAD_ACCESS = 0x000C_0001, "invalid open mode (ERRDOS/ERRbadaccess)";
+    SMB_NO_ACCESS = 0x0005_0001, "access denied (ERRDOS/ERRnoaccess)";
+    SMB_BAD_PATH = 0x0003_0001, "directory not found (ERRDOS/ERRbadpath)";
+    SMB_ALREADY_EXISTS = 0x00B7_0001, "already exists (ERRDOS/ERRrename)";
+    SMB_CANCEL_VIOLATION = 0x00AD_0001, "no such lock to cancel (ERRDOS/ERRcancelviolation)";
+    SMB_NO_ATOMIC_LOCKS = 0x00AE_0001, "lock type changes not supported (ERRDOS/ERRnoatomiclocks)";
 }
 
 impl NtStatus {
@@ -132,6 +138,13 @@ impl NtStatus {
     /// `STATUS_SUCCESS`.
     pub fn is_success(self) -> bool {
         self.0 == 0
+    }
+
+    /// A DOS error carried in an `NtStatus` (class in the low byte, code in the high
+    /// word, as [`DosError::to_raw`] lays them out), such as [`NtStatus::SMB_BAD_TID`]:
+    /// servers send these in DOS form even to clients that asked for NT status codes.
+    pub fn is_dos(self) -> bool {
+        self.0 & 0xC000_FF00 == 0 && self.0 >> 16 != 0 && matches!(self.0 & 0xFF, 1 | 2 | 3 | 0xFF)
     }
 
     /// The DOS class/code a server sends to a client that did not ask for NT status codes.
@@ -160,6 +173,7 @@ impl NtStatus {
             NtStatus::NO_MORE_FILES => (D::ERRDOS, 18),
             NtStatus::INVALID_PARAMETER => (D::ERRDOS, 87),
             NtStatus::OBJECT_NAME_INVALID => (D::ERRDOS, 123),
+            NtStatus::OBJECT_PATH_SYNTAX_BAD => (D::ERRDOS, 161),
             NtStatus::INVALID_LEVEL | NtStatus::INVALID_INFO_CLASS => (D::ERRDOS, 124),
             NtStatus::DIRECTORY_NOT_EMPTY => (D::ERRDOS, 145),
             NtStatus::NOT_A_DIRECTORY => (D::ERRDOS, 267),
@@ -175,7 +189,6 @@ impl NtStatus {
             // The rest as Samba's table (libcli/util/errormap.c) has them; these reach the
             // pre-NT clients, which read nothing else.
             NtStatus::RANGE_NOT_LOCKED => (D::ERRDOS, 158),
-            NtStatus::OBJECT_PATH_SYNTAX_BAD => (D::ERRDOS, 161),
             NtStatus::INVALID_DEVICE_REQUEST => (D::ERRDOS, 1),
             NtStatus::BUFFER_TOO_SMALL => (D::ERRDOS, 111),
             NtStatus::EAS_NOT_SUPPORTED => (D::ERRDOS, 282),
@@ -334,6 +347,35 @@ impl fmt::Display for Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dos_statuses() {
+        for s in [
+            NtStatus::INVALID_SMB,
+            NtStatus::SMB_BAD_TID,
+            NtStatus::SMB_BAD_FID,
+            NtStatus::SMB_BAD_COMMAND,
+            NtStatus::SMB_BAD_UID,
+            NtStatus::SMB_BAD_ACCESS,
+            NtStatus::SMB_NO_ACCESS,
+            NtStatus::SMB_BAD_PATH,
+            NtStatus::SMB_ALREADY_EXISTS,
+            NtStatus::SMB_CANCEL_VIOLATION,
+            NtStatus::SMB_NO_ATOMIC_LOCKS,
+        ] {
+            assert!(s.is_dos(), "{s:?}");
+            assert_eq!(NtStatus(s.to_dos().to_raw()), s);
+        }
+        for s in [
+            NtStatus::SUCCESS,
+            NtStatus::PENDING,
+            NtStatus::NOTIFY_ENUM_DIR,
+            NtStatus::BUFFER_OVERFLOW,
+            NtStatus::ACCESS_DENIED,
+        ] {
+            assert!(!s.is_dos(), "{s:?}");
+        }
+    }
 
     #[test]
     fn names_and_severity() {

@@ -16,7 +16,7 @@ use super::{R, check, request, require_connected, status_of, wire_path};
 use crate::auth::{AuthMethod, LmHash, Secret, ntlm};
 use crate::client::conn::Cx;
 use crate::client::types::*;
-use crate::time::dos_to_filetime;
+use crate::time::{dos_to_filetime, filetime_to_dos};
 use crate::wire::consts::ext_attr;
 use crate::wire::dialect::Protocol;
 use crate::wire::msg::trans2::info::{filetime_to_utime, utime_to_filetime};
@@ -245,11 +245,11 @@ pub(super) async fn stat(cx: Cx, tid: TreeId, target: Result<String, FileId>) ->
             let mut s = core_stat(
                 String::new(),
                 q.file_attributes,
-                q.written.to_filetime(),
+                dos_to_filetime(q.last_write.0, q.last_write.1),
                 q.file_data_size,
             );
-            s.created = q.created.to_filetime();
-            s.accessed = q.accessed.to_filetime();
+            s.created = dos_to_filetime(q.creation.0, q.creation.1);
+            s.accessed = dos_to_filetime(q.last_access.0, q.last_access.1);
             s.allocation_size = u64::from(q.file_allocation_size);
             Ok(Reply::Stat(s))
         }
@@ -269,15 +269,15 @@ pub(super) async fn set_info(
     match target {
         Err(f) => {
             if let Some(t) = times {
-                let d = |v: Option<u64>| DosDateTime::from_filetime(v.unwrap_or(0));
+                let d = |v: Option<u64>| filetime_to_dos(v.unwrap_or(0));
                 let m = request(
                     &cx,
                     tid.0,
                     SetInformation2Request {
                         fid: f.0,
-                        created: d(t.created),
-                        accessed: d(t.accessed),
-                        written: d(t.written),
+                        creation: d(t.created),
+                        last_access: d(t.accessed),
+                        last_write: d(t.written),
                     },
                 )
                 .await?;

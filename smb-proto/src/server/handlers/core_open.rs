@@ -1,112 +1,110 @@
-//! The core-protocol opens: OPEN (an existing file, a DOS access mode), CREATE (create or
-//! truncate) and CREATE_NEW (create; fail if it exists), as Samba maps them onto NT opens.
+//! The core-protocol opens (OPEN, CREATE, CREATE_NEW), as Samba answers them: OPEN maps
+//! its DOS mode like OPEN_ANDX (never creating) and refuses a directory; CREATE truncates
+//! or creates and CREATE_NEW only creates, both for reading and writing, sharing read and
+//! write, with the creation time as the last write time. QUERY_INFORMATION2 is in `info2`.
 
-use super::open::{OpenSpec, dos_access, open};
-use super::{Answer, HResult, Rc, attributes, check_tree};
+use super::dos_open::{map_open_params, open_dos};
+use super::open::{OpenSpec, open};
+use super::{Answer, HResult, Rc, attributes, check_fid, check_tree};
 use crate::server::cx::Cx;
 use crate::server::fs::{Disposition, FsCall, Kind, SetInfo, SetTimes, SharePath, Target};
+use crate::time::{filetime_to_utime, utime_to_filetime};
 use crate::wire::NtStatus;
-use crate::wire::consts::{access, ext_attr, share};
-use crate::wire::msg::trans2::info::{filetime_to_utime, utime_to_filetime};
+use crate::wire::consts::{access, attr, ext_attr, oplock, share};
 use crate::wire::msg::*;
 
-/// The path of a core open; pipes (IPC$) are not served by name.
-fn disk_path(cx: &Cx, rc: &Rc, name: &str) -> Result<SharePath, NtStatus> {
+/// Open function "open if it exists, fail otherwise".
+const OPEN_EXISTING: u16 = 0x0001;
+
+pub(crate) async fn open_core(cx: &Cx, rc: &Rc, r: OpenRequest) -> HResult {
     if check_tree(cx, rc)?.share.is_none() {
         return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
     }
-    SharePath::parse(name)
-}
-
-pub(crate) async fn open_core(cx: &Cx, rc: &Rc, r: OpenRequest) -> HResult {
-    let path = disk_path(cx, rc, &r.file_name)?;
-    let (acc, _, share_access) = dos_access(r.access_mode)?;
-    let o = open(
-        cx,
-        rc,
-        OpenSpec {
-            path,
-            access: acc,
-            share_access,
-            disposition: Disposition::Open,
-            kind: Kind::Any,
-            delete_on_close: false,
-            create_attributes: 0,
-            allocation_size: 0,
-        },
-    )
-    .await?;
+    let params = map_open_params(&r.file_name, r.access_mode, OPEN_EXISTING)?;
+    super::reject_dot(&r.file_name)?;
+    let path = SharePath::parse(&r.file_name)?;
+    let o = open_dos(cx, rc, path, params, 0, 0, oplock::NONE).await?;
     let i = &o.info;
     if i.is_dir {
-        // As Samba: a directory opened this way is closed again and refused.
         if let Some(f) = cx.with(|x| x.files.remove(&o.fid)) {
-            let _ = super::open::close_one(cx, o.fid, f, None, true).await;
+            let _ = super::open::close_one(cx, o.fid, f, None, false).await;
         }
         return Err(NtStatus::ACCESS_DENIED);
     }
     Ok(Answer::ok(OpenResponse {
         fid: o.fid,
-        file_attributes: ext_attr::to_dos(attributes(i)),
+        file_attrs: ext_attr::to_dos(attributes(i)),
         last_write_time: filetime_to_utime(i.written),
-        file_size: i.size.min(u64::from(u32::MAX)) as u32,
+        file_size: i.size.min(u32::MAX as u64) as u32,
         access_mode: r.access_mode,
     }))
 }
 
-/// CREATE and CREATE_NEW: read/write access, sharing read and write, the attributes and
-/// creation time of the request.
-async fn create_with(
+/// CREATE (`new_only` false) or CREATE_NEW (true): the new FID.
+async fn create_core(
     cx: &Cx,
     rc: &Rc,
-    r: &CreateRequest,
-    disposition: Disposition,
+    name: &str,
+    dos_attrs: u16,
+    time: u32,
+    new_only: bool,
 ) -> Result<u16, NtStatus> {
-    let path = disk_path(cx, rc, &r.file_name)?;
-    let o = open(
-        cx,
-        rc,
-        OpenSpec {
-            path,
-            access: access::FILE_GENERIC_READ | access::FILE_GENERIC_WRITE,
-            share_access: share::READ | share::WRITE,
-            disposition,
-            kind: Kind::File,
-            delete_on_close: false,
-            create_attributes: ext_attr::from_dos(r.file_attributes),
-            allocation_size: 0,
+    check_tree(cx, rc)?;
+    super::reject_dot(name)?;
+    let spec = OpenSpec {
+        path: SharePath::parse(name)?,
+        access: access::FILE_GENERIC_READ | access::FILE_GENERIC_WRITE,
+        share_access: share::READ | share::WRITE,
+        disposition: if new_only {
+            Disposition::Create
+        } else {
+            Disposition::OverwriteIf
         },
-    )
-    .await?;
-    let created = utime_to_filetime(r.creation_time);
-    if created != 0 {
-        let f = super::check_fid(cx, rc, o.fid)?;
+        kind: Kind::File,
+        delete_on_close: false,
+        create_attributes: ext_attr::from_dos(dos_attrs & !attr::VOLUME),
+        allocation_size: 0,
+    };
+    let o = open(cx, rc, spec).await?;
+    let t = utime_to_filetime(time);
+    if t != 0 {
+        let f = check_fid(cx, rc, o.fid)?;
         let info = SetInfo {
             times: SetTimes {
-                created: Some(created),
+                accessed: Some(t),
+                written: Some(t),
                 ..Default::default()
             },
             ..Default::default()
         };
-        // A host that cannot set the creation time ignores it; a failure is not fatal.
-        let _ = cx
-            .fs(
-                f.share,
-                FsCall::SetInfo {
-                    target: Target::Handle(f.handle),
-                    info,
-                },
-            )
-            .await;
+        let target = Target::Handle(f.handle);
+        cx.fs(f.share, FsCall::SetInfo { target, info }).await?;
     }
     Ok(o.fid)
 }
 
 pub(crate) async fn create(cx: &Cx, rc: &Rc, r: CreateRequest) -> HResult {
-    let fid = create_with(cx, rc, &r, Disposition::OverwriteIf).await?;
+    let fid = create_core(
+        cx,
+        rc,
+        &r.file_name,
+        r.file_attributes,
+        r.creation_time,
+        false,
+    )
+    .await?;
     Ok(Answer::ok(CreateResponse { fid }))
 }
 
 pub(crate) async fn create_new(cx: &Cx, rc: &Rc, r: CreateNewRequest) -> HResult {
-    let fid = create_with(cx, rc, &r.0, Disposition::Create).await?;
-    Ok(Answer::ok(CreateNewResponse(CreateResponse { fid })))
+    let fid = create_core(
+        cx,
+        rc,
+        &r.file_name,
+        r.file_attributes,
+        r.creation_time,
+        true,
+    )
+    .await?;
+    Ok(Answer::ok(CreateNewResponse { fid }))
 }

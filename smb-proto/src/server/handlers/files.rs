@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::open::{WRITE_DATA, close_all, close_one};
-use super::{Answer, HResult, Rc, check_disk, check_fid, check_tree};
+use super::{Answer, HResult, Rc, chained_fid, check_disk, check_fid, check_tree};
 use crate::server::cx::Cx;
 use crate::server::fs::{ErasedLater, FsCall, FsReply, LaterRead, SetInfo, Target};
 use crate::server::state::OpenFile;
@@ -42,6 +42,7 @@ async fn read_fid_with(
     len: u32,
     later_ok: bool,
 ) -> Result<ReadOut, NtStatus> {
+    let fid = chained_fid(rc, fid);
     let f = check_fid(cx, rc, fid)?;
     if f.is_dir {
         return Err(NtStatus::INVALID_DEVICE_REQUEST);
@@ -57,7 +58,7 @@ async fn read_fid_with(
     let len = len.min(max);
     if shared.io_conflict(
         (f.share, f.file_id),
-        (conn, fid, rc.pid()),
+        (conn, fid, rc.lock_pid()),
         offset,
         len as u64,
         false,
@@ -98,6 +99,7 @@ pub(super) async fn write_fid(
     data: Bytes,
     through: bool,
 ) -> Result<u32, NtStatus> {
+    let fid = chained_fid(rc, fid);
     let f = check_fid(cx, rc, fid)?;
     let (_, read_only) = check_disk(cx, rc)?;
     if f.is_dir {
@@ -109,7 +111,7 @@ pub(super) async fn write_fid(
     let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
     if shared.io_conflict(
         (f.share, f.file_id),
-        (conn, fid, rc.pid()),
+        (conn, fid, rc.lock_pid()),
         offset,
         data.len() as u64,
         true,
@@ -180,11 +182,12 @@ pub(crate) async fn write_andx(cx: &Cx, rc: &Rc, r: WriteAndXRequest) -> HResult
 }
 
 pub(crate) async fn close(cx: &Cx, rc: &Rc, r: CloseRequest) -> HResult {
-    check_fid(cx, rc, r.fid)?;
+    let fid = chained_fid(rc, r.fid);
+    check_fid(cx, rc, fid)?;
     let f = cx
-        .with(|i| i.files.remove(&r.fid))
+        .with(|i| i.files.remove(&fid))
         .ok_or(NtStatus::INVALID_HANDLE)?;
-    close_one(cx, r.fid, f, utime_or_none(r.last_time_modified), false).await?;
+    close_one(cx, fid, f, utime_or_none(r.last_time_modified), false).await?;
     Ok(Answer::ok(CloseResponse))
 }
 
@@ -255,12 +258,17 @@ pub(crate) async fn write_core(cx: &Cx, rc: &Rc, r: WriteRequest) -> HResult {
 }
 
 pub(crate) async fn write_and_unlock(cx: &Cx, rc: &Rc, r: WriteAndUnlockRequest) -> HResult {
+    if r.0.data.is_empty() {
+        // Unlike WRITE, no truncation here (and nothing to unlock), as Samba does.
+        check_fid(cx, rc, r.0.fid)?;
+        return Ok(Answer::ok(WriteAndUnlockResponse { count: 0 }));
+    }
     let count = write_core_inner(cx, rc, &r.0).await?;
     let f = check_fid(cx, rc, r.0.fid)?;
     let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
     shared.unlock(
         (f.share, f.file_id),
-        (conn, r.0.fid, rc.pid()),
+        (conn, r.0.fid, rc.lock_pid()),
         r.0.offset as u64,
         r.0.data.len() as u64,
     )?;

@@ -43,8 +43,7 @@ pub(crate) async fn transaction(cx: &Cx, rc: &Rc, r: TransactionRequest) -> HRes
     let (params, data) = match (req.function, req.level) {
         (function::NET_SHARE_ENUM, 1) => {
             let mut shares: Vec<ShareInfo1> = config
-                .shares
-                .iter()
+                .listed_shares()
                 .map(|s| ShareInfo1 {
                     name: s.name.clone(),
                     share_type: share_type::DISK,

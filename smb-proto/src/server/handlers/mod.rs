@@ -15,18 +15,20 @@ use crate::wire::{
 };
 
 mod core_open;
+mod defer;
+mod dos_open;
 mod files;
 mod find;
 mod info2;
 mod ipc;
 mod lock;
-mod lock_core;
 mod names;
 mod notify;
 mod nt_rename;
 mod nttrans;
 mod oem;
 mod open;
+mod open_trans;
 mod oplock;
 mod pipe;
 mod rap;
@@ -52,6 +54,7 @@ pub(crate) const SERVER_CAPS: u32 = caps::UNICODE
     | caps::RPC_REMOTE_APIS
     | caps::STATUS32
     | caps::LEVEL_II_OPLOCKS
+    | caps::LOCK_AND_READ
     | caps::NT_FIND
     | caps::INFOLEVEL_PASSTHRU
     | caps::LARGE_READX
@@ -66,11 +69,20 @@ pub(crate) struct Rc {
     pub unicode: bool,
     /// The command being served is the last of its AndX chain.
     pub last: bool,
+    /// The file an earlier command of this AndX chain opened: later commands of the chain
+    /// act on it whatever FID they name (clients send 0), as on Windows and Samba.
+    pub chain_fid: Option<u16>,
 }
 
 impl Rc {
     pub fn pid(&self) -> u32 {
         self.h.pid()
+    }
+
+    /// The PID byte-range locks are owned by: the low 16 bits only, as in the lock
+    /// entries of LOCKING_ANDX (Windows ignores PIDHigh here).
+    pub fn lock_pid(&self) -> u32 {
+        self.h.pid_low as u32
     }
 }
 
@@ -141,14 +153,7 @@ fn reply_header(cx: &Cx, h: &Header, status: NtStatus, uid: u16, tid: u16) -> He
     r.flags2 = response_flags2(cx, h.flags2);
     // These "statuses" are DOS errors by nature; clients expect them in DOS form even when
     // they asked for NT status codes (as Samba and Windows send them).
-    if matches!(
-        status,
-        NtStatus::INVALID_SMB
-            | NtStatus::SMB_BAD_TID
-            | NtStatus::SMB_BAD_FID
-            | NtStatus::SMB_BAD_UID
-            | NtStatus::SMB_BAD_COMMAND
-    ) {
+    if status.is_dos() {
         r.flags2 = Flags2(r.flags2.0 & !Flags2::NT_STATUS);
     }
     r.set_status(status);
@@ -191,6 +196,7 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
         tid: h.tid,
         h: h.clone(),
         last: false,
+        chain_fid: None,
     };
     let signing_before = cx.with(|i| i.signing.is_some());
     let mut blocks: Vec<Response> = Vec::new();
@@ -204,9 +210,15 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
         let cmd = block.body.command();
         rc.last = k + 1 == n;
         let path = request_path(&block.body);
+        let connecting = match &block.body {
+            Request::TreeConnectAndX(r) => Some(share_named(cx, &r.path)),
+            Request::TreeConnect(r) => Some(share_named(cx, &r.path)),
+            _ => None,
+        };
         let result = dispatch(cx, &mut rc, block.body).await;
         if let Err(s @ (NtStatus::ACCESS_DENIED | NtStatus::NETWORK_ACCESS_DENIED)) = result {
             let (user, share) = who(cx, &rc);
+            let share = connecting.or(share);
             refuse(cx, user, share, path, s, RefusalReason::AccessDenied);
         }
         match result {
@@ -216,6 +228,9 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
                 }
                 if let Some(t) = a.tid {
                     rc.tid = t;
+                }
+                if let Some(fid) = opened_fid(&a.body) {
+                    rc.chain_fid = Some(fid);
                 }
                 silent |= a.silent;
                 raw = raw.or(a.raw);
@@ -265,8 +280,12 @@ fn request_path(req: &Request) -> Option<String> {
     let p = match req {
         Request::NtCreateAndX(r) => &r.file_name,
         Request::OpenAndX(r) => &r.file_name,
+        Request::Open(r) => &r.file_name,
+        Request::Create(r) => &r.file_name,
+        Request::CreateNew(r) => &r.file_name,
         Request::Delete(r) => &r.file_name,
         Request::Rename(r) => &r.old_file_name,
+        Request::NtRename(r) => &r.old_file_name,
         Request::CreateDirectory(r) => &r.directory_name,
         Request::DeleteDirectory(r) => &r.directory_name,
         Request::CheckDirectory(r) => &r.directory_name,
@@ -276,6 +295,18 @@ fn request_path(req: &Request) -> Option<String> {
         _ => return None,
     };
     Some(p.clone())
+}
+
+/// The share a tree connect names (`\\SERVER\SHARE`), as configured when it exists,
+/// else as the client wrote it.
+fn share_named(cx: &Cx, path: &str) -> String {
+    let name = path.rsplit(['\\', '/']).next().unwrap_or("");
+    cx.with(|i| {
+        i.config
+            .find_share(name)
+            .and_then(|s| i.config.shares.get(s.0 as usize))
+            .map_or_else(|| String::from(name), |s| s.name.clone())
+    })
 }
 
 /// The session's user name and the tree's share name, as far as they exist.
@@ -309,6 +340,7 @@ pub(crate) fn refuse(
     reason: RefusalReason,
 ) {
     cx.with(|i| {
+        crate::server::audit::refusing(i, reason);
         i.events.push_back(ServerEvent::Refused {
             user,
             share,
@@ -327,11 +359,15 @@ pub(crate) fn check_uid(cx: &Cx, rc: &Rc) -> Result<(), NtStatus> {
     })
 }
 
-/// Checks UID and TID; returns the tree.
+/// Checks UID and TID; returns the tree. The request's file-system calls are checked
+/// against this tree's rights from now on.
 pub(crate) fn check_tree(cx: &Cx, rc: &Rc) -> Result<Tree, NtStatus> {
     check_uid(cx, rc)?;
-    cx.with(|i| i.trees.get(&rc.tid).cloned())
-        .ok_or(NtStatus::SMB_BAD_TID)
+    cx.with(|i| {
+        crate::server::access::enter(i, rc.uid, rc.tid);
+        i.trees.get(&rc.tid).cloned()
+    })
+    .ok_or(NtStatus::SMB_BAD_TID)
 }
 
 /// Checks UID and TID and that the tree is a disk share; returns the share and whether it
@@ -344,18 +380,48 @@ pub(crate) fn check_disk(cx: &Cx, rc: &Rc) -> Result<(ShareId, bool), NtStatus> 
     }
 }
 
-/// Looks up a FID on this tree.
+/// The FID a response opened, for the commands chained after it.
+fn opened_fid(body: &Response) -> Option<u16> {
+    match body {
+        Response::NtCreateAndX(r) => Some(r.fid),
+        Response::OpenAndX(r) => Some(r.fid),
+        _ => None,
+    }
+}
+
+/// The FID a command means: the file its AndX chain opened, if it did, else the one it
+/// names.
+pub(crate) fn chained_fid(rc: &Rc, fid: u16) -> u16 {
+    rc.chain_fid.unwrap_or(fid)
+}
+
+/// Looks up a FID of this tree and session (the file the AndX chain opened, if it did).
 pub(crate) fn check_fid(cx: &Cx, rc: &Rc, fid: u16) -> Result<OpenFile, NtStatus> {
     check_tree(cx, rc)?;
-    cx.with(|i| i.files.get(&fid).filter(|f| f.tid == rc.tid).cloned())
-        .ok_or(NtStatus::INVALID_HANDLE)
+    let fid = chained_fid(rc, fid);
+    // A FID belongs to the tree and the session that opened it (as on Windows).
+    cx.with(|i| {
+        i.files
+            .get(&fid)
+            .filter(|f| f.tid == rc.tid && f.uid == rc.uid)
+            .cloned()
+    })
+    .ok_or(NtStatus::INVALID_HANDLE)
 }
 
 async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
     let req = oem::request_in(cx, rc, req).await;
     match req {
         Request::Negotiate(r) => session::negotiate(cx, rc, r),
-        Request::SessionSetupAndX(r) => session::session_setup(cx, rc, r).await,
+        Request::SessionSetupAndX(r) => {
+            let probe = crate::server::audit::LogonProbe::of(&r);
+            cx.with(crate::server::audit::logon_starts);
+            let res = session::session_setup(cx, rc, r).await;
+            if let Err(s) = res {
+                cx.with(|i| probe.refused(i, s));
+            }
+            res
+        }
         Request::LogoffAndX(_) => session::logoff(cx, rc).await,
         Request::TreeConnectAndX(r) => tree::tree_connect(cx, rc, r).await,
         Request::TreeDisconnect(_) => tree::tree_disconnect(cx, rc).await,
@@ -376,26 +442,61 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::WriteAndX(r) if pipe::is_pipe(cx, r.fid) => pipe::write_andx(cx, rc, r).await,
         Request::Close(r) if pipe::is_pipe(cx, r.fid) => pipe::close(cx, rc, r).await,
         Request::NtCreateAndX(r) => open::nt_create(cx, rc, r).await,
-        Request::OpenAndX(r) => open::open_andx(cx, rc, r).await,
+        Request::OpenAndX(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || open::open_andx(cx, rc, r.clone())).await
+        }
         Request::ReadAndX(r) => files::read_andx(cx, rc, r).await,
         Request::WriteAndX(r) => files::write_andx(cx, rc, r).await,
         Request::Close(r) => files::close(cx, rc, r).await,
         Request::Flush(r) => files::flush(cx, rc, r).await,
         Request::Seek(r) => seek::seek(cx, rc, r).await,
         Request::LockingAndX(r) => lock::locking(cx, rc, r).await,
+        Request::LockAndRead(r) => lock::lock_and_read(cx, rc, r).await,
         Request::Read(r) => files::read_core(cx, rc, r).await,
         Request::Write(r) => files::write_core(cx, rc, r).await,
         Request::WriteAndClose(r) => files::write_and_close(cx, rc, r).await,
         Request::WriteAndUnlock(r) => files::write_and_unlock(cx, rc, r).await,
-        Request::CreateTemporary(r) => open::create_temporary(cx, rc, r).await,
+        // Like Samba, the SMB1 opens, deletes and renames retry sharing violations.
+        Request::CreateTemporary(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || open::create_temporary(cx, rc, r.clone())).await
+        }
+        Request::Open(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || core_open::open_core(cx, rc, r.clone())).await
+        }
+        Request::Create(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || core_open::create(cx, rc, r.clone())).await
+        }
+        Request::CreateNew(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || core_open::create_new(cx, rc, r.clone())).await
+        }
+        Request::QueryInformation2(r) => info2::query_information2(cx, rc, r).await,
+        Request::LockByteRange(r) => lock::lock_byte_range(cx, rc, r).await,
+        Request::UnlockByteRange(r) => lock::unlock_byte_range(cx, rc, r).await,
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
-        Request::Delete(r) => names::delete(cx, rc, r).await,
-        Request::Rename(r) => names::rename(cx, rc, r).await,
+        Request::Delete(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || names::delete(cx, rc, r.clone())).await
+        }
+        Request::Rename(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || names::rename(cx, rc, r.clone()))
+                .await
+                .map_err(|e| collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS))
+        }
         Request::NtRename(r) => nt_rename::nt_rename(cx, rc, r).await,
         Request::CreateDirectory(r) => names::mkdir(cx, rc, &r.directory_name)
             .await
+            .map_err(|e| collision_as(rc, e, NtStatus::SMB_NO_ACCESS))
             .map(|()| Answer::ok(CreateDirectoryResponse)),
-        Request::DeleteDirectory(r) => names::rmdir(cx, rc, r).await,
+        Request::DeleteDirectory(r) => {
+            let rc: &Rc = rc;
+            defer::retry_sharing(cx, || names::rmdir(cx, rc, r.clone())).await
+        }
         Request::CheckDirectory(r) => names::check_directory(cx, rc, r).await,
         Request::QueryInformation(r) => names::query_information(cx, rc, r).await,
         Request::SetInformation(r) => names::set_information(cx, rc, r).await,
@@ -411,16 +512,9 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::Transaction(r) => ipc::transaction(cx, rc, r).await,
         Request::NtTransact(r) => files::nt_transact(cx, rc, r).await,
         Request::TreeConnect(r) => tree_core::tree_connect_core(cx, rc, r).await,
-        Request::Open(r) => core_open::open_core(cx, rc, r).await,
-        Request::Create(r) => core_open::create(cx, rc, r).await,
-        Request::CreateNew(r) => core_open::create_new(cx, rc, r).await,
         Request::CloseAndTreeDisc(r) => tree_core::close_and_tree_disc(cx, rc, r).await,
-        Request::LockByteRange(r) => lock_core::lock_byte_range(cx, rc, r).await,
-        Request::UnlockByteRange(r) => lock_core::unlock_byte_range(cx, rc, r).await,
-        Request::LockAndRead(r) => lock_core::lock_and_read(cx, rc, r).await,
         Request::ReadRaw(r) => raw::read_raw(cx, rc, r).await,
         Request::WriteRaw(r) => raw::write_raw(cx, rc, r).await,
-        Request::QueryInformation2(r) => info2::query_information2(cx, rc, r).await,
         Request::SetInformation2(r) => info2::set_information2(cx, rc, r).await,
         Request::Find(r) => find::find(cx, rc, r).await,
         Request::FindUnique(r) => find::find_unique(cx, rc, r).await,
@@ -432,6 +526,26 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
             Err(NtStatus::SMB_BAD_COMMAND)
         }
     }
+}
+
+/// OBJECT_NAME_COLLISION as a client that takes DOS error codes gets it from a command
+/// that does not open (Windows and Samba answer `dos` there, not ERRfilexists); any
+/// other status unchanged.
+pub(crate) fn collision_as(rc: &Rc, status: NtStatus, dos: NtStatus) -> NtStatus {
+    if status == NtStatus::OBJECT_NAME_COLLISION && !rc.h.flags2.has(Flags2::NT_STATUS) {
+        dos
+    } else {
+        status
+    }
+}
+
+/// Refuses `.` as a whole path (Windows: OBJECT_NAME_INVALID), which path parsing would
+/// otherwise read as the share root.
+pub(crate) fn reject_dot(raw: &str) -> Result<(), NtStatus> {
+    if raw.trim_matches(['\\', '/']) == "." {
+        return Err(NtStatus::OBJECT_NAME_INVALID);
+    }
+    Ok(())
 }
 
 fn echo(cx: &Cx, rc: &Rc, r: EchoRequest) -> HResult {
@@ -468,9 +582,9 @@ pub(crate) fn file_information(
         last_write_time: fi.written,
         change_time: fi.changed,
         attributes: attributes(fi),
-        allocation_size: fi.allocation_size,
+        allocation_size: allocation(fi),
         end_of_file: fi.size,
-        number_of_links: fi.links.max(1),
+        number_of_links: links(fi, delete_pending),
         delete_pending,
         directory: fi.is_dir,
         ea_size: 0,
@@ -482,6 +596,18 @@ pub(crate) fn file_information(
         mode: 0,
         alignment: 0,
     }
+}
+
+/// The allocation size to report: none for a directory, as on Windows and Samba.
+pub(crate) fn allocation(fi: &super::fs::FileInfo) -> u64 {
+    if fi.is_dir { 0 } else { fi.allocation_size }
+}
+
+/// The link count to report: one for a directory (whatever the host counts), and one
+/// less while a delete is pending (Windows reports 0 links for a file about to go).
+fn links(fi: &super::fs::FileInfo, delete_pending: bool) -> u32 {
+    let n = if fi.is_dir { 1 } else { fi.links.max(1) };
+    n - delete_pending as u32
 }
 
 /// The attributes to report: the host's, with DIRECTORY/NORMAL fixed up.

@@ -208,6 +208,8 @@ pub(crate) async fn rename_checked(
             }
         }
     });
+    cx.with(|i| i.shared.clone())
+        .set_path((share, fi.file_id), to.clone());
     Ok(())
 }
 
@@ -270,19 +272,34 @@ pub(crate) async fn rmdir(cx: &Cx, rc: &Rc, r: DeleteDirectoryRequest) -> HResul
 
 pub(crate) async fn check_directory(cx: &Cx, rc: &Rc, r: CheckDirectoryRequest) -> HResult {
     let (share, _) = check_disk(cx, rc)?;
-    let path = SharePath::parse(&r.directory_name)?;
-    let fi = stat(cx, share, &path).await.map_err(|e| match e {
-        NtStatus::OBJECT_NAME_NOT_FOUND => NtStatus::OBJECT_PATH_NOT_FOUND,
+    let checked = async {
+        super::reject_dot(&r.directory_name)?;
+        let path = SharePath::parse(&r.directory_name)?;
+        // A missing last component is OBJECT_NAME_NOT_FOUND, a missing folder on the way
+        // OBJECT_PATH_NOT_FOUND, as on Windows.
+        let fi = stat(cx, share, &path).await?;
+        if !fi.is_dir {
+            return Err(NtStatus::NOT_A_DIRECTORY);
+        }
+        Ok(Answer::ok(CheckDirectoryResponse))
+    };
+    checked.await.map_err(|e| match e {
+        // A client that takes DOS errors gets ERRbadpath for every bad path here.
+        NtStatus::OBJECT_NAME_NOT_FOUND
+        | NtStatus::OBJECT_PATH_NOT_FOUND
+        | NtStatus::NOT_A_DIRECTORY
+        | NtStatus::OBJECT_NAME_INVALID
+            if !rc.h.flags2.has(crate::wire::Flags2::NT_STATUS) =>
+        {
+            NtStatus::SMB_BAD_PATH
+        }
         e => e,
-    })?;
-    if !fi.is_dir {
-        return Err(NtStatus::NOT_A_DIRECTORY);
-    }
-    Ok(Answer::ok(CheckDirectoryResponse))
+    })
 }
 
 pub(crate) async fn query_information(cx: &Cx, rc: &Rc, r: QueryInformationRequest) -> HResult {
     let (share, _) = check_disk(cx, rc)?;
+    super::reject_dot(&r.file_name)?;
     let path = SharePath::parse(&r.file_name)?;
     let fi = stat(cx, share, &path).await?;
     Ok(Answer::ok(QueryInformationResponse {

@@ -27,6 +27,9 @@ pub(crate) async fn change_notify(cx: &Cx, rc: &Rc, r: NtTransactRequest) -> HRe
     let fid = r.setup[2];
     let tree = r.setup[3] & 0xFF != 0;
     let f = check_fid(cx, rc, fid)?;
+    if !cx.with(|i| crate::server::access::may_list(i, rc.tid)) {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
     if !f.is_dir {
         return Err(NtStatus::INVALID_PARAMETER);
     }

@@ -122,6 +122,15 @@ pub(super) async fn trans2_in(cx: &Cx, rc: &Rc, mut sub: Trans2Sub) -> Trans2Sub
     sub
 }
 
+/// A path a handler decodes itself (TRANS2_OPEN2's), OEM text decoded and 8.3
+/// components mapped.
+pub(super) async fn path_in(cx: &Cx, rc: &Rc, path: &mut String) {
+    if let Some(cp) = code_page(cx, rc) {
+        *path = cp.from_wire(path);
+    }
+    resolve(cx, rc, alloc::vec![path]).await;
+}
+
 /// The names of a TRANS2 listing as the client reads them: 8.3 for a client without
 /// long names, in the OEM code page without Unicode (the 8.3 name when the code page
 /// cannot write the long one).

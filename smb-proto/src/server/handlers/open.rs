@@ -3,17 +3,18 @@
 
 use alloc::collections::BTreeMap;
 use alloc::format;
-use core::time::Duration;
 
-use super::{Answer, HResult, Rc, attributes, check_disk, check_fid, check_tree};
+use super::dos_open::{map_open_params, open_dos, open_results};
+use super::{Answer, HResult, Rc, allocation, attributes, check_disk, check_fid, check_tree};
 use crate::server::cx::Cx;
 use crate::server::fs::{
-    CreateAction, Disposition, FileInfo, FsCall, FsReply, Kind, OpenCall, SharePath, Target,
+    CreateAction, Disposition, FileInfo, FsCall, FsReply, Kind, OpenCall, ShareId, SharePath,
+    Target,
 };
 use crate::server::state::OpenFile;
 use crate::wire::NtStatus;
 use crate::wire::consts::{
-    access, create_action, create_options, disposition, ext_attr, open_mode, share,
+    access, create_action, create_options, disposition, ext_attr, oplock, share,
 };
 use crate::wire::msg::trans2::info::filetime_to_utime;
 use crate::wire::msg::*;
@@ -33,7 +34,6 @@ pub(crate) struct Opened {
     pub fid: u16,
     pub info: FileInfo,
     pub action: CreateAction,
-    pub access: u32,
     /// The oplock granted (`oplock::NONE` unless asked for).
     pub oplock: u8,
 }
@@ -55,7 +55,7 @@ pub(super) const WRITE_DATA: u32 = access::FILE_WRITE_DATA | access::FILE_APPEND
 /// Opens (or creates) a file for a request: share-mode checks against every connection,
 /// read-only shares, delete-on-close.
 pub(crate) async fn open(cx: &Cx, rc: &Rc, spec: OpenSpec) -> Result<Opened, NtStatus> {
-    open_with_oplock(cx, rc, spec, crate::wire::consts::oplock::NONE).await
+    open_with_oplock(cx, rc, spec, oplock::NONE).await
 }
 
 /// [`open`], asking for an oplock (`oplock::EXCLUSIVE` or `oplock::BATCH`): the opens of
@@ -68,6 +68,10 @@ pub(crate) async fn open_with_oplock(
 ) -> Result<Opened, NtStatus> {
     let (share_id, read_only) = check_disk(cx, rc)?;
     let mut acc = access::map_generic(spec.access);
+    if spec.delete_on_close && acc & access::DELETE == 0 {
+        // Windows refuses delete-on-close without DELETE access before anything else.
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
     if spec.access & access::MAXIMUM_ALLOWED != 0 && read_only {
         acc &= !(access::WRITE_LIKE);
     }
@@ -87,9 +91,6 @@ pub(crate) async fn open_with_oplock(
         if disp == Disposition::OpenIf {
             disp = Disposition::Open;
         }
-    }
-    if spec.delete_on_close && acc & access::DELETE == 0 {
-        return Err(NtStatus::ACCESS_DENIED);
     }
     let full = cx.with(|i| i.files.len() >= i.config.limits.max_open_files);
     if full {
@@ -137,6 +138,13 @@ pub(crate) async fn open_with_oplock(
         _ => return Err(NtStatus::INTERNAL_ERROR),
     };
     let key = (share_id, info.file_id);
+    let delete_on_close = match initial_delete_on_close(cx, share_id, &spec, &info, action).await {
+        Ok(d) => d,
+        Err(e) => {
+            abandon(cx, share_id, handle, &spec.path, &info, action).await;
+            return Err(e);
+        }
+    };
     let (conn, fid) = cx.with(|i| (i.conn_id, i.new_fid()));
     let Some(fid) = fid else {
         let _ = cx
@@ -167,6 +175,7 @@ pub(crate) async fn open_with_oplock(
             .await;
         return Err(e);
     }
+    shared.set_path(key, spec.path.clone());
     cx.with(|i| {
         i.files.insert(
             fid,
@@ -179,8 +188,9 @@ pub(crate) async fn open_with_oplock(
                 file_id: info.file_id,
                 access: acc,
                 is_dir: info.is_dir,
-                delete_on_close: spec.delete_on_close,
+                delete_on_close,
                 pid: rc.pid(),
+                compat: false,
                 lock_failure: None,
                 seek_pos: 0,
                 position: 0,
@@ -192,7 +202,6 @@ pub(crate) async fn open_with_oplock(
         fid,
         info,
         action,
-        access: acc,
         oplock,
     })
 }
@@ -201,8 +210,11 @@ pub(crate) async fn open_with_oplock(
 /// delete-on-close. `abandoned`: the connection ended with them open (no client asked
 /// for these closes; see [`FsCall::Close`]).
 pub(crate) async fn close_all(cx: &Cx, files: BTreeMap<u16, OpenFile>, abandoned: bool) {
-    for (fid, f) in files {
-        let _ = close_one(cx, fid, f, None, abandoned).await;
+    let mut rest: alloc::vec::Vec<(u16, OpenFile)> = files.into_iter().collect();
+    while let Some((fid, f)) = rest.pop() {
+        // The host handle closes with the last FID on it (see `dos_open`).
+        let last = !rest.iter().any(|(_, o)| o.handle == f.handle);
+        let _ = close_fid(cx, fid, f, None, last, abandoned).await;
     }
 }
 
@@ -213,46 +225,146 @@ pub(super) async fn close_one(
     set_written: Option<u64>,
     abandoned: bool,
 ) -> Result<(), NtStatus> {
+    let last = !cx.with(|i| i.files.values().any(|o| o.handle == f.handle));
+    close_fid(cx, fid, f, set_written, last, abandoned).await
+}
+
+/// Closes a FID taken out of the table, and its host handle when no other FID of this
+/// connection is on it.
+async fn close_fid(
+    cx: &Cx,
+    fid: u16,
+    f: OpenFile,
+    set_written: Option<u64>,
+    close_handle: bool,
+    abandoned: bool,
+) -> Result<(), NtStatus> {
     let (shared, conn) = cx.with(|i| (i.shared.clone(), i.conn_id));
     let key = (f.share, f.file_id);
     if f.delete_on_close {
         shared.set_delete_pending(key, true);
     }
-    let r = cx
-        .fs(
+    let handle = f.handle;
+    let r = if close_handle {
+        cx.fs(
             f.share,
             FsCall::Close {
-                handle: f.handle,
+                handle,
                 set_written,
                 abandoned,
             },
         )
-        .await;
+        .await
+    } else {
+        Ok(FsReply::Done)
+    };
+    // Where the file is now: another connection may have renamed it.
+    let path = shared.path(key).unwrap_or_else(|| f.path.clone());
     if shared.remove_open(key, (conn, fid)) {
-        let call = if f.is_dir {
-            FsCall::Rmdir {
-                path: f.path.clone(),
-            }
-        } else {
-            FsCall::Delete {
-                path: f.path.clone(),
-            }
-        };
-        let _ = cx.fs(f.share, call).await;
+        delete_if_same(cx, f.share, &path, f.file_id).await;
     }
     r.map(|_| ())
+}
+
+/// Deletes the file or directory at `path` if it is still the file `file_id` (the delete
+/// of a delete-on-close file whose last handle closed).
+async fn delete_if_same(cx: &Cx, share: ShareId, path: &SharePath, file_id: u64) {
+    let target = Target::Path(path.clone());
+    let Ok(FsReply::Info(fi)) = cx.fs(share, FsCall::Stat { target }).await else {
+        return;
+    };
+    if fi.file_id != file_id {
+        return;
+    }
+    let path = path.clone();
+    let call = if fi.is_dir {
+        FsCall::Rmdir { path }
+    } else {
+        FsCall::Delete { path }
+    };
+    let _ = cx.fs(share, call).await;
+}
+
+/// Whether an open asking for delete-on-close gets it (the "initial" delete-on-close,
+/// which takes effect when this handle closes), as Windows decides: a read-only file
+/// cannot be deleted, and a directory that is not empty opens without it.
+async fn initial_delete_on_close(
+    cx: &Cx,
+    share: ShareId,
+    spec: &OpenSpec,
+    info: &FileInfo,
+    action: CreateAction,
+) -> Result<bool, NtStatus> {
+    if !spec.delete_on_close {
+        return Ok(false);
+    }
+    if info.is_dir {
+        return Ok(super::names::list(cx, share, &spec.path).await?.is_empty());
+    }
+    let readonly = if action == CreateAction::Opened {
+        attributes(info) & ext_attr::READONLY != 0
+    } else {
+        spec.create_attributes & ext_attr::READONLY != 0
+    };
+    if readonly {
+        return Err(NtStatus::CANNOT_DELETE);
+    }
+    Ok(true)
+}
+
+/// Undoes an open that is refused after the host opened the file: closes the handle and
+/// removes what the open created.
+async fn abandon(
+    cx: &Cx,
+    share: ShareId,
+    handle: crate::server::fs::Handle,
+    path: &SharePath,
+    info: &FileInfo,
+    action: CreateAction,
+) {
+    let set_written = None;
+    let _ = cx
+        .fs(
+            share,
+            FsCall::Close {
+                handle,
+                set_written,
+                // The client never had this handle.
+                abandoned: true,
+            },
+        )
+        .await;
+    if action == CreateAction::Created {
+        delete_if_same(cx, share, path, info.file_id).await;
+    }
 }
 
 fn parse_path(raw: &str) -> Result<SharePath, NtStatus> {
     SharePath::parse(raw)
 }
 
-pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResult {
-    let tree = check_tree(cx, rc)?;
-    if tree.share.is_none() {
-        // Named pipes are not served: clients (smbclient -L) fall back to RAP.
-        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+/// The NT create action code of what an open did.
+pub(super) fn nt_action(a: CreateAction) -> u32 {
+    match a {
+        CreateAction::Superseded => create_action::SUPERSEDED,
+        CreateAction::Opened => create_action::OPENED,
+        CreateAction::Created => create_action::CREATED,
+        CreateAction::Overwritten => create_action::OVERWRITTEN,
     }
+}
+
+/// Create options that change nothing here (Samba's `NTCREATEX_OPTIONS_MUST_IGNORE_MASK`).
+const IGNORED_OPTIONS: u32 = 0x008F_0480;
+/// Create options Windows refuses with INVALID_PARAMETER (synchronous I/O alerts, the
+/// reserved opfilter bit, the high byte).
+const INVALID_OPTIONS: u32 = 0xFF10_0030;
+/// FILE_OPEN_BY_FILE_ID: not supported.
+const OPEN_BY_FILE_ID: u32 = 0x0000_2000;
+
+/// The open of an NT_CREATE_ANDX (or NT_TRANSACT_CREATE) request: the path (relative to a
+/// directory FID, or its parent), the options and the disposition checked as Windows does,
+/// and a sharing violation retried for about a second.
+pub(super) async fn nt_open(cx: &Cx, rc: &Rc, r: &NtCreateAndXRequest) -> Result<Opened, NtStatus> {
     let mut path = parse_path(&r.file_name)?;
     if r.root_directory_fid != 0 {
         let dir = check_fid(cx, rc, r.root_directory_fid as u16)?;
@@ -271,7 +383,13 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
     if r.flags & nt_create::NT_CREATE_OPEN_TARGET_DIR != 0 {
         path = path.parent();
     }
-    let opts = r.create_options;
+    let opts = r.create_options & !IGNORED_OPTIONS;
+    if opts & OPEN_BY_FILE_ID != 0 {
+        return Err(NtStatus::NOT_SUPPORTED);
+    }
+    if opts & INVALID_OPTIONS != 0 {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
     if opts & create_options::DIRECTORY_FILE != 0 && opts & create_options::NON_DIRECTORY_FILE != 0
     {
         return Err(NtStatus::INVALID_PARAMETER);
@@ -286,43 +404,48 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
     if path.is_root() && kind == Kind::File {
         return Err(NtStatus::FILE_IS_A_DIRECTORY);
     }
-    // A sharing violation is retried for about a second before it is reported, as Samba
-    // does: another client may be about to close the file.
-    let deadline = cx.now().instant + Duration::from_millis(950);
+    let disposition = map_disposition(r.create_disposition)?;
+    if kind == Kind::Directory
+        && matches!(
+            disposition,
+            Disposition::Supersede | Disposition::Overwrite | Disposition::OverwriteIf
+        )
+    {
+        // A directory cannot be superseded or overwritten, whether it exists or not.
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    // A sharing violation is retried for about a second before it is reported.
     let requested = super::oplock::requested_nt(r.flags);
-    let o = loop {
-        let res = open_with_oplock(
+    let delete_on_close = opts & create_options::DELETE_ON_CLOSE != 0;
+    super::defer::retry_sharing(cx, || {
+        open_with_oplock(
             cx,
             rc,
             OpenSpec {
                 path: path.clone(),
                 access: r.desired_access,
                 share_access: r.share_access & share::ALL,
-                disposition: map_disposition(r.create_disposition)?,
+                disposition,
                 kind,
-                delete_on_close: opts & create_options::DELETE_ON_CLOSE != 0,
+                delete_on_close,
                 create_attributes: r.ext_file_attributes,
                 allocation_size: r.allocation_size,
             },
             requested,
         )
-        .await;
-        match res {
-            Err(NtStatus::SHARING_VIOLATION) if cx.now().instant < deadline => {
-                let now = cx.now().instant;
-                cx.sleep_until(deadline.min(now + Duration::from_millis(20)))
-                    .await;
-            }
-            other => break other?,
-        }
-    };
+    })
+    .await
+}
+
+pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResult {
+    let tree = check_tree(cx, rc)?;
+    if tree.share.is_none() {
+        // Named pipes are not served: clients (smbclient -L) fall back to RAP.
+        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+    }
+    let o = nt_open(cx, rc, &r).await?;
     let (read_only,) = (check_disk(cx, rc)?.1,);
-    let action = match o.action {
-        CreateAction::Superseded => create_action::SUPERSEDED,
-        CreateAction::Opened => create_action::OPENED,
-        CreateAction::Created => create_action::CREATED,
-        CreateAction::Overwritten => create_action::OVERWRITTEN,
-    };
+    let action = nt_action(o.action);
     let i = &o.info;
     let extended = (r.flags & nt_create::NT_CREATE_REQUEST_EXTENDED_RESPONSE != 0).then_some(
         NtCreateExtended {
@@ -346,7 +469,7 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
         last_write_time: i.written,
         change_time: i.changed,
         ext_file_attributes: attributes(i),
-        allocation_size: i.allocation_size,
+        allocation_size: allocation(i),
         end_of_file: i.size,
         resource_type: 0,
         nm_pipe_status: if extended.is_some() { 7 } else { 0 },
@@ -355,82 +478,33 @@ pub(crate) async fn nt_create(cx: &Cx, rc: &Rc, r: NtCreateAndXRequest) -> HResu
     }))
 }
 
-/// The NT access, the access granted (0 read, 1 write, 2 both) and the NT share access of
-/// a DOS access mode (OPEN_ANDX, the core OPEN).
-pub(crate) fn dos_access(access_mode: u16) -> Result<(u32, u16, u32), NtStatus> {
-    let (acc, granted) = match access_mode & open_mode::ACCESS_MASK {
-        open_mode::ACCESS_READ => (access::FILE_GENERIC_READ, 0),
-        open_mode::ACCESS_WRITE => (access::FILE_GENERIC_WRITE, 1),
-        open_mode::ACCESS_READ_WRITE => (access::FILE_GENERIC_READ | access::FILE_GENERIC_WRITE, 2),
-        open_mode::ACCESS_EXECUTE => (access::FILE_GENERIC_READ | access::FILE_GENERIC_EXECUTE, 0),
-        _ => return Err(NtStatus::INVALID_PARAMETER),
-    };
-    let share_access = match access_mode & open_mode::SHARE_MASK {
-        open_mode::SHARE_DENY_ALL => share::NONE,
-        open_mode::SHARE_DENY_WRITE => share::READ,
-        open_mode::SHARE_DENY_READ => share::WRITE,
-        open_mode::SHARE_DENY_NONE | open_mode::SHARE_COMPAT => share::READ | share::WRITE,
-        _ => return Err(NtStatus::INVALID_PARAMETER),
-    };
-    Ok((acc, granted, share_access))
-}
-
 pub(crate) async fn open_andx(cx: &Cx, rc: &Rc, r: OpenAndXRequest) -> HResult {
     let tree = check_tree(cx, rc)?;
     if tree.share.is_none() {
         return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
     }
+    let params = map_open_params(&r.file_name, r.access_mode, r.open_mode)?;
+    super::reject_dot(&r.file_name)?;
     let path = parse_path(&r.file_name)?;
-    let (acc, granted, share_access) = dos_access(r.access_mode)?;
-    let create = r.open_mode & open_mode::CREATE_IF_MISSING != 0;
-    let disposition = match (r.open_mode & 0x3, create) {
-        (0, true) => Disposition::Create,
-        (1, false) => Disposition::Open,
-        (1, true) => Disposition::OpenIf,
-        (2, false) => Disposition::Overwrite,
-        (2, true) => Disposition::OverwriteIf,
-        _ => return Err(NtStatus::INVALID_PARAMETER),
-    };
-    let o = open_with_oplock(
-        cx,
-        rc,
-        OpenSpec {
-            path,
-            access: acc,
-            share_access,
-            disposition,
-            kind: Kind::File,
-            delete_on_close: false,
-            create_attributes: ext_attr::from_dos(r.file_attrs),
-            allocation_size: r.allocation_size as u64,
-        },
-        super::oplock::requested_andx(r.flags),
-    )
-    .await?;
-    let mut results = match o.action {
-        CreateAction::Opened => 1,
-        CreateAction::Created => 2,
-        CreateAction::Overwritten | CreateAction::Superseded => 3,
-    };
-    if o.oplock != crate::wire::consts::oplock::NONE {
-        // Bit 15: an oplock was granted.
-        results |= 0x8000;
-    }
+    let size = r.allocation_size as u64;
+    let requested = super::oplock::requested_andx(r.flags);
+    let o = open_dos(cx, rc, path, params, r.file_attrs, size, requested).await?;
     let i = &o.info;
     Ok(Answer::ok(OpenAndXResponse {
         fid: o.fid,
         file_attrs: ext_attr::to_dos(attributes(i)),
         last_write_time: filetime_to_utime(i.written),
         file_data_size: i.size.min(u32::MAX as u64) as u32,
-        access_rights: granted,
+        // The access mode as asked for, as Windows and Samba answer.
+        access_rights: r.access_mode & 0x000F,
         resource_type: 0,
         nm_pipe_status: 0,
-        open_results: results,
+        open_results: open_results(&o),
         reserved: [0; 3],
         extended: (r.flags & open_andx::OPEN_EXTENDED_RESPONSE != 0).then_some(OpenAndXExtended {
             server_fid: o.fid as u32,
             reserved: 0,
-            maximal_access_rights: o.access,
+            maximal_access_rights: access::STANDARD_RIGHTS_ALL,
             guest_maximal_access_rights: 0,
         }),
     }))

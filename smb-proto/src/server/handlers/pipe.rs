@@ -99,21 +99,26 @@ pub(super) fn is_pipe(cx: &Cx, fid: u16) -> bool {
     cx.with(|i| i.pipes.contains_key(&fid))
 }
 
-/// The server as srvsvc and wkssvc describe it, from the configuration: the configured
-/// shares with their comments, then `IPC$`. Each disk share is reported with the path
-/// `C:\NAME`, not its folder on the host: the core never knows that folder, clients only
-/// display the path, and a real one would tell every user the host's layout.
+/// The server as srvsvc and wkssvc describe it, from the configuration: the listed
+/// (browseable) shares with their comments, then `IPC$`; shares with `browseable =
+/// false` are described only when asked for by name. Each disk share is reported with
+/// the path `C:\NAME`, not its folder on the host: the core never knows that folder,
+/// clients only display the path, and a real one would tell every user the host's layout.
 pub(crate) fn server_info(config: &ServerConfig) -> ServerInfo {
-    let mut shares: Vec<ShareEntry> = config
+    let entry = |s: &crate::server::ShareConfig| ShareEntry::disk(&s.name, &s.comment);
+    let mut shares: Vec<ShareEntry> = config.listed_shares().map(entry).collect();
+    let unlisted = config
         .shares
         .iter()
-        .map(|s| ShareEntry::disk(&s.name, &s.comment))
+        .filter(|s| !s.is_retired() && !s.access.browseable)
+        .map(entry)
         .collect();
     shares.push(ShareEntry::ipc(&format!(
         "IPC Service ({})",
         config.comment
     )));
     let mut info = ServerInfo::new(&config.server_name, &config.domain, shares);
+    info.unlisted = unlisted;
     info.comment = config.comment.clone();
     info
 }

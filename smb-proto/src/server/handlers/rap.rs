@@ -207,8 +207,9 @@ fn sessions(cx: &Cx) -> Vec<(String, u16, u16)> {
         i.sessions
             .iter()
             .filter(|(_, s)| s.established)
-            .map(|(uid, s)| {
-                let trees = i.trees.values().filter(|t| t.uid == *uid).count();
+            .map(|(_, s)| {
+                // Trees belong to the connection (any of its sessions may use them).
+                let trees = i.trees.len();
                 (
                     s.user.clone(),
                     i.files.len().min(0xFFFF) as u16,

@@ -89,6 +89,7 @@ pub(crate) async fn raw_write_data(cx: &Cx, w: RawWrite, data: Bytes) -> Vec<Mes
         unicode: false,
         last: true,
         h: h.clone(),
+        chain_fid: None,
     };
     let res = if data.is_empty() {
         Ok(0)

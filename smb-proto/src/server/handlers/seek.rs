@@ -5,6 +5,7 @@
 use super::{Answer, HResult, Rc, check_fid};
 use crate::server::cx::Cx;
 use crate::server::fs::{FsCall, FsReply, Target};
+use crate::server::state::OpenFile;
 use crate::wire::NtStatus;
 use crate::wire::msg::{SeekRequest, SeekResponse, seek_mode};
 
@@ -34,11 +35,7 @@ pub(crate) async fn seek(cx: &Cx, rc: &Rc, r: SeekRequest) -> HResult {
         }
         _ => i64::from(r.offset as u32),
     };
-    cx.with(|i| {
-        if let Some(f) = i.files.get_mut(&r.fid) {
-            f.seek_pos = pos;
-        }
-    });
+    on_handle(cx, r.fid, |f| f.seek_pos = pos);
     Ok(Answer::ok(SeekResponse { offset: pos as u32 }))
 }
 
@@ -46,12 +43,23 @@ pub(crate) async fn seek(cx: &Cx, rc: &Rc, r: SeekRequest) -> HResult {
 /// follows both, the FilePositionInformation only reads.
 pub(crate) fn moved(cx: &Cx, fid: u16, offset: u64, count: u64, read: bool) {
     let end = offset.saturating_add(count);
+    on_handle(cx, fid, |f| {
+        f.seek_pos = i64::try_from(end).unwrap_or(i64::MAX);
+        if read {
+            f.position = end;
+        }
+    });
+}
+
+/// Applies `change` to `fid` and every FID on the same host handle: the DOS/FCB
+/// compatibility FIDs of one open share its pointers, as Samba's share one file handle.
+pub(crate) fn on_handle(cx: &Cx, fid: u16, change: impl Fn(&mut OpenFile)) {
     cx.with(|i| {
-        if let Some(f) = i.files.get_mut(&fid) {
-            f.seek_pos = i64::try_from(end).unwrap_or(i64::MAX);
-            if read {
-                f.position = end;
-            }
+        let Some(handle) = i.files.get(&fid).map(|f| f.handle) else {
+            return;
+        };
+        for f in i.files.values_mut().filter(|f| f.handle == handle) {
+            change(f);
         }
     });
 }

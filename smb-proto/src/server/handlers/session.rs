@@ -96,7 +96,13 @@ pub(super) async fn session_setup(cx: &Cx, rc: &Rc, r: SessionSetupAndXRequest) 
                 i.neg.client_max_buffer = x.common.max_buffer_size;
                 i.neg.client_caps = x.common.capabilities;
             });
-            // Continue an exchange on this UID, or start one.
+            // Continue an exchange on this UID, authenticate an established session again
+            // (it keeps its UID, as on Windows), or start one.
+            if rc.uid != 0 && !cx.with(|i| i.sessions.contains_key(&rc.uid)) {
+                // Windows and Samba refuse a UID they did not give out.
+                return Err(NtStatus::SMB_BAD_UID);
+            }
+            cx.with(|i| reauth_start(i, rc.uid));
             let uid = match cx.with(|i| i.sessions.get(&rc.uid).is_some_and(|s| s.ntlm.is_some())) {
                 true => rc.uid,
                 false => cx.with(|i| {
@@ -104,20 +110,14 @@ pub(super) async fn session_setup(cx: &Cx, rc: &Rc, r: SessionSetupAndXRequest) 
                         return Err(NtStatus::TOO_MANY_SESSIONS);
                     }
                     let uid = i.new_uid().ok_or(NtStatus::TOO_MANY_SESSIONS)?;
-                    let ch: [u8; 8] = i.rng.bytes();
-                    let names = ServerNames {
-                        netbios_name: i.config.server_name.clone(),
-                        netbios_domain: i.config.domain.clone(),
-                        dns_name: crate::server::path::fold_case(&i.config.server_name),
-                        dns_domain: String::new(),
-                    };
+                    let ntlm = new_ntlm(i);
                     i.sessions.insert(
                         uid,
                         Session {
                             user: String::new(),
                             identity: Identity::Anonymous,
                             established: false,
-                            ntlm: Some(NtlmServer::new(ch, i.now.filetime, names)),
+                            ntlm: Some(ntlm),
                         },
                     );
                     Ok(uid)
@@ -167,7 +167,10 @@ pub(super) async fn session_setup(cx: &Cx, rc: &Rc, r: SessionSetupAndXRequest) 
                     Ok(a)
                 }
                 Step::Failed(s) => {
-                    cx.with(|i| i.sessions.remove(&uid));
+                    // A failed exchange ends the session, and a failed new authentication
+                    // of an established one logs it off.
+                    let files = cx.with(|i| i.detach_session(uid));
+                    close_all(cx, files, false).await;
                     let (client, why) = ntlm.refusal();
                     let user = client.map(|(u, _)| String::from(u)).unwrap_or_default();
                     refuse(cx, user, None, None, s, RefusalReason::Logon(why));
@@ -238,6 +241,32 @@ pub(super) async fn session_setup(cx: &Cx, rc: &Rc, r: SessionSetupAndXRequest) 
     }
 }
 
+/// A fresh NTLM exchange with a new challenge.
+fn new_ntlm(i: &mut crate::server::state::Inner) -> NtlmServer {
+    let ch: [u8; 8] = i.rng.bytes();
+    let names = ServerNames {
+        netbios_name: i.config.server_name.clone(),
+        netbios_domain: i.config.domain.clone(),
+        dns_name: crate::server::path::fold_case(&i.config.server_name),
+        dns_domain: String::new(),
+    };
+    NtlmServer::new(ch, i.now.filetime, names)
+}
+
+/// Starts a new authentication of the established session `uid`, if there is one: the
+/// session keeps its UID, files and trees while the exchange runs.
+fn reauth_start(i: &mut crate::server::state::Inner, uid: u16) {
+    if i.sessions
+        .get(&uid)
+        .is_some_and(|s| s.established && s.ntlm.is_none())
+    {
+        let ntlm = new_ntlm(i);
+        if let Some(s) = i.sessions.get_mut(&uid) {
+            s.ntlm = Some(ntlm);
+        }
+    }
+}
+
 pub(super) fn finish_login(
     cx: &Cx,
     uid: u16,
@@ -256,6 +285,7 @@ pub(super) fn finish_login(
                 }
                 (None, crate::server::config::SigningMode::Required) => {
                     i.sessions.remove(&uid);
+                    crate::server::audit::refusing(i, RefusalReason::SigningRequired);
                     i.events.push_back(crate::server::ServerEvent::Refused {
                         user: auth.user.clone(),
                         share: None,
@@ -274,6 +304,7 @@ pub(super) fn finish_login(
             s.established = true;
             s.ntlm = None;
         }
+        crate::server::audit::logon(i, uid, &auth);
         i.events
             .push_back(crate::server::ServerEvent::SessionEstablished {
                 uid,

@@ -206,11 +206,7 @@ async fn set_info(
         SetFileInfo::Position(n) => {
             // A handle keeps its own; set by name, it changes nothing (as Samba).
             if let Some(fid) = fid {
-                cx.with(|i| {
-                    if let Some(f) = i.files.get_mut(&fid) {
-                        f.position = n;
-                    }
-                });
+                super::seek::on_handle(cx, fid, |f| f.position = n);
             }
             Ok(())
         }
@@ -274,10 +270,9 @@ async fn set_info(
                     return Err(NtStatus::DIRECTORY_NOT_EMPTY);
                 }
             }
+            // This sets (or clears) the file's delete-pending state for every open; an
+            // open's own delete-on-close from its create options stays (deltest24).
             cx.with(|i| {
-                if let Some(o) = i.files.get_mut(&fid) {
-                    o.delete_on_close = delete_pending;
-                }
                 i.shared
                     .set_delete_pending((f.share, f.file_id), delete_pending);
             });

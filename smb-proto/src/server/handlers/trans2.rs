@@ -15,7 +15,7 @@ use crate::wire::msg::trans2::info::{
     FeaEntry, FsInformation, decode_fea_list, decode_gea_list, encode_fea_list, encode_file_info,
     encode_fs_info, level,
 };
-use crate::wire::msg::trans2::sub::Trans2Sub;
+use crate::wire::msg::trans2::sub::{self, Trans2Sub};
 use crate::wire::msg::*;
 use crate::wire::{Message, NtStatus, Response};
 
@@ -60,8 +60,11 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
                 (Bytes::from_static(&[0, 0]), Bytes::new())
             } else {
                 let fi = stat(cx, share, &path).await?;
-                let pending = cx.with(|i| i.shared.delete_pending((share, fi.file_id)));
-                let mut info = file_information(&fi, &wire_name(&on_disk(&path, &fi)), pending);
+                if cx.with(|i| i.shared.delete_pending((share, fi.file_id))) {
+                    // A file about to be deleted can be found, not queried by name.
+                    return Err(NtStatus::DELETE_PENDING);
+                }
+                let mut info = file_information(&fi, &wire_name(&on_disk(&path, &fi)), false);
                 info.alt_name = short_name(cx, &fi.name);
                 let data = encode_file_info(level, &info, rc.unicode)?;
                 (Bytes::from_static(&[0, 0]), data)
@@ -98,8 +101,8 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
                 FsReply::Info(i) => i,
                 _ => return Err(NtStatus::INTERNAL_ERROR),
             };
-            let pending =
-                cx.with(|i| i.shared.delete_pending((f.share, f.file_id))) || f.delete_on_close;
+            // An open's own delete-on-close shows only once that handle has closed.
+            let pending = cx.with(|i| i.shared.delete_pending((f.share, f.file_id)));
             // The name as it is now (another connection may have renamed the file).
             let mut info = file_information(&fi, &wire_name(&on_disk(&f.path, &fi)), pending);
             info.access_flags = f.access;
@@ -134,7 +137,9 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
         Trans2Sub::CreateDirectory { name, data, .. } => {
-            super::names::mkdir(cx, rc, &name).await?;
+            super::names::mkdir(cx, rc, &name)
+                .await
+                .map_err(|e| super::collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS))?;
             if data.len() > 4 {
                 let (share, _) = check_disk(cx, rc)?;
                 let eas = decode_fea_list(&data).map_err(|_| NtStatus::EA_CORRUPT_ERROR)?;
@@ -142,6 +147,11 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             }
             (Bytes::from_static(&[0, 0]), Bytes::new())
         }
+        Trans2Sub::Other {
+            code: sub::code::OPEN2,
+            parameters,
+            data,
+        } => super::open_trans::t2open(cx, rc, &parameters, &data).await?,
         Trans2Sub::Other { .. } => return Err(NtStatus::NOT_IMPLEMENTED),
     };
     Ok(split_reply(cx, rc, params, data))

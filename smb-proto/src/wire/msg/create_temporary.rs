@@ -6,41 +6,17 @@ use crate::wire::codec::DecodeError;
 use crate::wire::header::Command;
 use crate::wire::message::{BlockDecoder, BlockEncoder, Body};
 
+use super::core_open::create_layout;
 use super::format::{read_format_string, write_format_string};
 
-/// CREATE_TEMPORARY request.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CreateTemporaryRequest {
-    /// Attributes for the new file.
-    pub file_attributes: u16,
-    /// Creation time (UTIME).
-    pub creation_time: u32,
-    /// The directory to create the file in.
-    pub directory_name: String,
-}
-
-impl Body for CreateTemporaryRequest {
-    const COMMAND: Command = Command::CREATE_TEMPORARY;
-
-    fn decode(b: &mut BlockDecoder<'_>) -> Result<Self, DecodeError> {
-        let (file_attributes, creation_time, directory_name) =
-            super::create::decode_create(b, "DirectoryName")?;
-        Ok(Self {
-            file_attributes,
-            creation_time,
-            directory_name,
-        })
-    }
-
-    fn encode(&self, b: &mut BlockEncoder<'_>) {
-        super::create::encode_create(
-            b,
-            self.file_attributes,
-            self.creation_time,
-            &self.directory_name,
-        );
-    }
-}
+create_layout!(
+    /// CREATE_TEMPORARY request (the CREATE layout; the name is a directory).
+    CreateTemporaryRequest,
+    CREATE_TEMPORARY,
+    directory_name,
+    "DirectoryName",
+    "The directory to create the file in."
+);
 
 /// CREATE_TEMPORARY response.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

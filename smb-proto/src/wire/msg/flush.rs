@@ -1,12 +1,9 @@
 //! `SMB_COM_FLUSH` (0x05): flush a file (FID 0xFFFF: every file of the process).
 
-use super::wrap::fid_body;
-
-fid_body!(
-    /// FLUSH request.
+crate::fid_body!(
+    /// FLUSH request (FID 0xFFFF: every file of the process).
     FlushRequest,
-    FLUSH,
-    "The file, or 0xFFFF for all."
+    FLUSH
 );
 
 crate::empty_body!(

@@ -17,8 +17,8 @@ use super::message::{
 
 pub mod close;
 pub mod close_and_tree_disc;
-pub mod create;
-pub mod create_new;
+pub mod core_lock;
+pub mod core_open;
 pub mod create_temporary;
 pub mod delete;
 pub mod directory;
@@ -30,7 +30,6 @@ pub mod find_unique;
 pub mod flush;
 mod format;
 pub mod lock_and_read;
-pub mod lock_byte_range;
 pub mod locking;
 pub mod logoff;
 pub mod negotiate;
@@ -40,7 +39,6 @@ pub mod nt_create;
 pub mod nt_rename;
 pub mod nt_transact;
 pub mod nt_transact_sub;
-pub mod open;
 pub mod open_andx;
 pub mod process_exit;
 pub mod query_disk;
@@ -63,7 +61,6 @@ pub mod transaction;
 pub mod tree_connect;
 pub mod tree_connect_core;
 pub mod tree_disconnect;
-pub mod unlock_byte_range;
 mod wrap;
 pub mod write;
 pub mod write_and_close;
@@ -74,8 +71,8 @@ pub mod write_raw;
 
 pub use close::*;
 pub use close_and_tree_disc::*;
-pub use create::*;
-pub use create_new::*;
+pub use core_lock::*;
+pub use core_open::*;
 pub use create_temporary::*;
 pub use delete::*;
 pub use directory::*;
@@ -86,7 +83,6 @@ pub use find_close2::*;
 pub use find_unique::*;
 pub use flush::*;
 pub use lock_and_read::*;
-pub use lock_byte_range::*;
 pub use locking::*;
 pub use logoff::*;
 pub use negotiate::*;
@@ -95,7 +91,6 @@ pub use nt_cancel::*;
 pub use nt_create::*;
 pub use nt_rename::*;
 pub use nt_transact::*;
-pub use open::*;
 pub use open_andx::*;
 pub use process_exit::*;
 pub use query_disk::*;
@@ -118,7 +113,6 @@ pub use transaction::*;
 pub use tree_connect::*;
 pub use tree_connect_core::*;
 pub use tree_disconnect::*;
-pub use unlock_byte_range::*;
 pub use write::*;
 pub use write_and_close::*;
 pub use write_and_unlock::*;
@@ -249,9 +243,17 @@ messages! {
     Read(ReadRequest, ReadResponse);
     Write(WriteRequest, WriteResponse);
     CreateTemporary(CreateTemporaryRequest, CreateTemporaryResponse);
+    Open(OpenRequest, OpenResponse);
+    Create(CreateRequest, CreateResponse);
+    CreateNew(CreateNewRequest, CreateNewResponse);
+    QueryInformation2(QueryInformation2Request, QueryInformation2Response);
+    LockByteRange(LockByteRangeRequest, LockByteRangeResponse);
+    UnlockByteRange(UnlockByteRangeRequest, UnlockByteRangeResponse);
+    Seek(SeekRequest, SeekResponse);
     CheckDirectory(CheckDirectoryRequest, CheckDirectoryResponse);
     ProcessExit(ProcessExitRequest, ProcessExitResponse);
     WriteAndUnlock(WriteAndUnlockRequest, WriteAndUnlockResponse);
+    LockAndRead(LockAndReadRequest, LockAndReadResponse);
     LockingAndX(LockingAndXRequest, LockingAndXResponse);
     Transaction(TransactionRequest, TransactionResponse);
     Echo(EchoRequest, EchoResponse);
@@ -273,18 +275,10 @@ messages! {
     NtRename(NtRenameRequest, NtRenameResponse);
     NtCancel(NtCancelRequest, NtCancelResponse);
     TreeConnect(TreeConnectRequest, TreeConnectResponse);
-    Open(OpenRequest, OpenResponse);
-    Create(CreateRequest, CreateResponse);
-    CreateNew(CreateNewRequest, CreateNewResponse);
     CloseAndTreeDisc(CloseAndTreeDiscRequest, CloseAndTreeDiscResponse);
-    Seek(SeekRequest, SeekResponse);
-    LockByteRange(LockByteRangeRequest, LockByteRangeResponse);
-    UnlockByteRange(UnlockByteRangeRequest, UnlockByteRangeResponse);
-    LockAndRead(LockAndReadRequest, LockAndReadResponse);
     ReadRaw(ReadRawRequest, ReadRawResponse);
     WriteRaw(WriteRawRequest, WriteRawResponse);
     WriteComplete(WriteCompleteRequest, WriteCompleteResponse);
-    QueryInformation2(QueryInformation2Request, QueryInformation2Response);
     SetInformation2(SetInformation2Request, SetInformation2Response);
     Find(FindRequest, FindResponse);
     FindUnique(FindUniqueRequest, FindUniqueResponse);
@@ -326,6 +320,39 @@ macro_rules! untyped_body {
                 b.w.bytes(&self.words);
                 b.start_data();
                 b.w.bytes(&self.data);
+            }
+        }
+    };
+}
+
+/// Defines a body that is one FID word and no data (FLUSH, QUERY_INFORMATION2, the
+/// answers of CREATE and CREATE_NEW).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! fid_body {
+    ($(#[$m:meta])* $name:ident, $cmd:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct $name {
+            /// The file.
+            pub fid: u16,
+        }
+
+        impl $crate::wire::message::Body for $name {
+            const COMMAND: $crate::wire::header::Command = $crate::wire::header::Command::$cmd;
+
+            fn decode(
+                b: &mut $crate::wire::message::BlockDecoder<'_>,
+            ) -> Result<Self, $crate::wire::codec::DecodeError> {
+                b.expect_word_count(&[1])?;
+                Ok(Self {
+                    fid: b.params.u16("FID")?,
+                })
+            }
+
+            fn encode(&self, b: &mut $crate::wire::message::BlockEncoder<'_>) {
+                b.w.u16(self.fid);
+                b.start_data();
             }
         }
     };

@@ -11,6 +11,7 @@ pub use super::transaction::{
 use super::transaction::{decode_request_words, encode_request_words};
 
 pub mod info;
+pub mod open2;
 pub mod sub;
 
 /// TRANSACTION2 request.

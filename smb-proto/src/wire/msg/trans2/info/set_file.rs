@@ -47,10 +47,10 @@ pub enum SetFileInfo {
     Allocation(u64),
     /// End of file (truncate or extend).
     EndOfFile(u64),
-    /// Set extended attributes (SMB_INFO_SET_EAS; an empty value removes one).
-    Eas(Vec<FeaEntry>),
     /// The handle's current byte offset (pass-through FilePositionInformation).
     Position(u64),
+    /// Set extended attributes (SMB_INFO_SET_EAS; an empty value removes one).
+    Eas(Vec<FeaEntry>),
     /// Rename (pass-through FileRenameInformation).
     Rename {
         /// Replace an existing target.
