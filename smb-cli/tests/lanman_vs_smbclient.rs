@@ -146,10 +146,14 @@ fn lanman_refused_by_default_with_a_log_line_nt_unchanged() {
         assert!(t.contains("No compatible protocol"), "{proto}: {t}");
     }
     let log = std::fs::read_to_string(&log_file).unwrap_or_default();
-    let lines: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("NEGOTIATE refused"))
-        .collect();
+    // Each refusal is one warning line (for fail2ban) and one audit log line.
+    let refusals = |tag: &str| -> Vec<&str> {
+        log.lines()
+            .filter(|l| l.contains(tag) && l.contains("NEGOTIATE refused"))
+            .collect()
+    };
+    assert_eq!(refusals(" refused peer=").len(), 2, "{log}");
+    let lines = refusals("refused: peer=");
     assert_eq!(lines.len(), 2, "{log}");
     assert!(
         lines[0].contains("offered is LANMAN2.1 (LANMAN2)")
