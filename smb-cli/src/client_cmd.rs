@@ -8,6 +8,8 @@ use smb_blocking::client::Client;
 use smb_proto::auth::{AuthMethod, Credentials};
 use smb_proto::client::{ClientConfig, NetbiosNames, SigningPolicy, SmbError, TreeId};
 use smb_proto::wire::NtStatus;
+use smb_proto::wire::codepage::CodePage;
+use smb_proto::wire::dialect::Protocol;
 
 use crate::url::SmbUrl;
 
@@ -35,8 +37,10 @@ pub enum AuthArg {
     Ntlmv2,
     /// NTLMv1 without extended security.
     Ntlm,
-    /// LM + NTLMv1 without extended security.
+    /// LM + NTLMv1 without extended security (the logon of the LANMAN dialects).
     Lm,
+    /// As lm, and the password in clear to a (pre-NT) server that offers no challenge.
+    Plaintext,
 }
 
 /// Options shared by every client subcommand.
@@ -51,6 +55,16 @@ pub struct ClientOpts {
     /// Sign every message (and refuse servers that cannot).
     #[arg(long)]
     pub signing: bool,
+    /// Oldest dialect family offered: NT1 (default), LANMAN2 or LANMAN1 (for servers
+    /// that speak nothing newer; with --auth lm or --auth plaintext).
+    #[arg(long, value_name = "PROTOCOL", default_value = "NT1", value_parser = parse_protocol)]
+    pub min_protocol: Protocol,
+    /// Newest dialect family offered.
+    #[arg(long, value_name = "PROTOCOL", default_value = "NT1", value_parser = parse_protocol)]
+    pub max_protocol: Protocol,
+    /// OEM code page of names when the server does not use Unicode.
+    #[arg(long, value_name = "CODEPAGE", default_value = "CP850", value_parser = parse_code_page)]
+    pub dos_charset: CodePage,
     /// Seconds to wait for the TCP connection.
     #[arg(long, default_value_t = 5)]
     pub connect_timeout: u64,
@@ -59,6 +73,19 @@ pub struct ClientOpts {
     pub timeout: u64,
     #[command(flatten)]
     pub names: crate::resolve::NbnsOpts,
+}
+
+/// A dialect family on the command line (or in the configuration file).
+pub fn parse_protocol(s: &str) -> Result<Protocol, String> {
+    match s.parse::<Protocol>() {
+        Ok(p) if p >= Protocol::Lanman1 => Ok(p),
+        _ => Err(format!("{s:?}: LANMAN1, LANMAN2 or NT1")),
+    }
+}
+
+/// An OEM code page on the command line (or in the configuration file).
+pub fn parse_code_page(s: &str) -> Result<CodePage, String> {
+    s.parse::<CodePage>().map_err(|e| e.to_string())
 }
 
 /// A command-line failure: a message and an exit code.
@@ -104,7 +131,7 @@ pub fn explain(e: &SmbError) -> Failure {
         }
         SmbError::Connection(C::NoDialect) => Failure {
             code: exit::CONNECTION,
-            message: "the server does not speak SMB1 (NT LM 0.12): SMB1 is probably disabled on it (Samba: server min protocol = NT1)".into(),
+            message: "the server speaks none of the dialects offered: SMB1 is probably disabled on it (Samba: server min protocol = NT1), or it speaks only a LANMAN dialect (try --min-protocol LANMAN1 --auth lm)".into(),
         },
         SmbError::Connection(C::Closed) => Failure {
             code: exit::CONNECTION,
@@ -154,7 +181,11 @@ pub fn connect(url: &SmbUrl, o: &ClientOpts) -> Result<Client, Failure> {
             AuthArg::Ntlmv2 => AuthMethod::Ntlmv2,
             AuthArg::Ntlm => AuthMethod::Ntlm,
             AuthArg::Lm => AuthMethod::Lm,
+            AuthArg::Plaintext => AuthMethod::Plaintext,
         },
+        min_protocol: o.min_protocol.min(o.max_protocol),
+        max_protocol: o.max_protocol,
+        dos_charset: o.dos_charset,
         server_host: url.host.clone(),
         netbios: netbios.then(|| NetbiosNames::default_for("SMB-RS")),
         signing: if o.signing {

@@ -91,6 +91,7 @@ fn signs_when_smbd_requires_it() {
     }
     let smbd = Smbd::start(&SmbdOptions {
         extra_global: vec!["server signing = mandatory".into()],
+        ..Default::default()
     });
     let big = common::populate(&smbd.share_dir(), 300, 2 * 1024 * 1024 + 5);
     for a in ADAPTERS {

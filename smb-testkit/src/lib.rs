@@ -129,6 +129,10 @@ fn ensure_unix_user() {
 pub struct SmbdOptions {
     /// Extra `[global]` lines, e.g. `server signing = mandatory`.
     pub extra_global: Vec<String>,
+    /// `server min protocol` (default `NT1`; `LANMAN1` serves the pre-NT dialects).
+    pub min_protocol: Option<String>,
+    /// `server max protocol` (default: Samba's, SMB3; `LANMAN2` makes a LANMAN-only smbd).
+    pub max_protocol: Option<String>,
 }
 
 /// A private Samba smbd on 127.0.0.1, SMB1 enabled, with one writable share `share`
@@ -165,7 +169,7 @@ impl Smbd {
             let port = fixed_port.unwrap_or_else(free_port);
             let conf = format!(
                 "[global]\nserver role = standalone server\ninterfaces = 127.0.0.1\nbind interfaces only = yes\n\
-                 smb ports = {port}\ndisable netbios = yes\nserver min protocol = NT1\nntlm auth = yes\n\
+                 smb ports = {port}\ndisable netbios = yes\nserver min protocol = {min}\n{max}ntlm auth = yes\n\
                  lanman auth = yes\nraw NTLMv2 auth = yes\nhost msdfs = no\nmap to guest = Bad User\n\
                  passdb backend = tdbsam:{d}/private/passdb.tdb\nprivate dir = {d}/private\n\
                  lock directory = {d}/lock\nstate directory = {d}/state\ncache directory = {d}/cache\n\
@@ -173,6 +177,11 @@ impl Smbd {
                  load printers = no\nprintcap name = /dev/null\ndisable spoolss = yes\n{extra}\n\
                  [share]\npath = {d}/share\nread only = no\nguest ok = yes\nforce user = root\n",
                 d = d.display(),
+                min = opts.min_protocol.as_deref().unwrap_or("NT1"),
+                max = opts
+                    .max_protocol
+                    .as_ref()
+                    .map_or(String::new(), |m| format!("server max protocol = {m}\n")),
                 extra = opts.extra_global.join("\n"),
             );
             fs::write(d.join("smb.conf"), conf).unwrap();
@@ -443,6 +452,44 @@ pub fn smbclient(
 ) -> Output {
     smbclient_command(port, share, creds)
         .args(extra)
+        .args(["-c", cmds])
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .output()
+        .expect("smbclient")
+}
+
+/// The smbclient (and smbtorture) options that make it speak a pre-NT dialect up to
+/// `max_protocol` (`LANMAN1` or `LANMAN2`), with an LM logon, or a plaintext one.
+pub fn lanman_options(max_protocol: &str, plaintext: bool) -> Vec<String> {
+    vec![
+        "--option=client min protocol=CORE".into(),
+        format!("--option=client max protocol={max_protocol}"),
+        "--option=client lanman auth=yes".into(),
+        "--option=client ntlmv2 auth=no".into(),
+        "--option=client use spnego=no".into(),
+        format!(
+            "--option=client plaintext auth={}",
+            if plaintext { "yes" } else { "no" }
+        ),
+    ]
+}
+
+/// Runs `smbclient //127.0.0.1/SHARE -p PORT -U CREDS` in a pre-NT dialect (see
+/// [`lanman_options`]) with `-c CMDS` in `cwd`.
+pub fn smbclient_lanman(
+    port: u16,
+    share: &str,
+    creds: &str,
+    max_protocol: &str,
+    plaintext: bool,
+    cmds: &str,
+    cwd: &Path,
+) -> Output {
+    Command::new("smbclient")
+        .arg(format!("//127.0.0.1/{share}"))
+        .args(["-p", &port.to_string(), "-U", creds])
+        .args(lanman_options(max_protocol, plaintext))
         .args(["-c", cmds])
         .current_dir(cwd)
         .stdin(Stdio::null())

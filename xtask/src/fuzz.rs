@@ -90,15 +90,20 @@ fn auth_tokens(stream: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// Writes seed files for the `decode` and `auth` targets from every capture in
-/// testdata/captures; returns how many were written.
+/// testdata/captures and testdata/lanman; returns how many were written.
 pub fn seed() -> std::io::Result<usize> {
     let root = repo_root();
     let mut n = 0;
-    let mut captures: Vec<_> = std::fs::read_dir(root.join("testdata/captures"))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
-        .collect();
+    // The NT LM 0.12 captures and the pre-NT (LANMAN) ones.
+    let mut captures = Vec::new();
+    for dir in ["testdata/captures", "testdata/lanman"] {
+        captures.extend(
+            std::fs::read_dir(root.join(dir))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "pcap")),
+        );
+    }
     captures.sort();
     for cap in captures {
         let name = cap

@@ -4,9 +4,13 @@
 use bytes::Bytes;
 use smb_proto::auth::ntlmssp::ChallengeMessage;
 use smb_proto::auth::spnego::{self, Token};
-use smb_proto::auth::{AuthPolicy, MemoryAccounts, NtlmServer, verify_password_fields};
+use smb_proto::auth::{
+    AuthPolicy, MemoryAccounts, NtlmServer, verify_password_fields, verify_plaintext,
+};
 use smb_proto::wire::Header;
-use smb_proto::wire::msg::{NtLmNegotiate, SessionSetupAndXRequest, SessionSetupAndXResponse};
+use smb_proto::wire::msg::{
+    LanManNegotiate, NtLmNegotiate, SessionSetupAndXRequest, SessionSetupAndXResponse,
+};
 
 /// Login totals.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +30,8 @@ pub struct LoginChecker {
     accounts: MemoryAccounts,
     challenge: Option<[u8; 8]>,
     ntlm_challenge: Option<ChallengeMessage>,
+    /// The pre-NT negotiate offered no challenge: passwords travel in clear.
+    plaintext: bool,
     counts: LoginCounts,
 }
 
@@ -50,6 +56,7 @@ impl LoginChecker {
             accounts,
             challenge: None,
             ntlm_challenge: None,
+            plaintext: false,
             counts: LoginCounts::default(),
         }
     }
@@ -71,6 +78,12 @@ impl LoginChecker {
     /// Records the challenge of a non-extended NEGOTIATE response.
     pub fn on_negotiate(&mut self, n: &NtLmNegotiate) {
         self.challenge = n.challenge();
+    }
+
+    /// Records the challenge of a pre-NT NEGOTIATE response (none: plaintext passwords).
+    pub fn on_lanman_negotiate(&mut self, n: &LanManNegotiate) {
+        self.challenge = n.challenge8();
+        self.plaintext = self.challenge.is_none();
     }
 
     /// Records an NTLMSSP CHALLENGE carried by a session setup response.
@@ -156,7 +169,44 @@ impl LoginChecker {
                     .map_err(|s| s.to_string());
                 self.verdict(&auth.user, r)
             }
-            SessionSetupAndXRequest::Other { .. } => self.skip("pre-NT session setup"),
+            SessionSetupAndXRequest::LanMan(x) => {
+                if x.account_name.is_empty() && x.password.len() <= 1 {
+                    return self.skip("anonymous");
+                }
+                if !x.account_name.eq_ignore_ascii_case(&self.user) {
+                    return self.skip("another user");
+                }
+                let r = if self.plaintext {
+                    let end = x
+                        .password
+                        .iter()
+                        .position(|&b| b == 0)
+                        .unwrap_or(x.password.len());
+                    let pw: String = x.password[..end].iter().map(|&b| char::from(b)).collect();
+                    verify_plaintext(
+                        &Self::policy(),
+                        &self.accounts,
+                        &x.account_name,
+                        &x.primary_domain,
+                        &pw,
+                    )
+                } else if let Some(ch) = self.challenge {
+                    verify_password_fields(
+                        &Self::policy(),
+                        &self.accounts,
+                        &ch,
+                        &x.account_name,
+                        &x.primary_domain,
+                        &x.password,
+                        &[],
+                    )
+                } else {
+                    return self.skip("no challenge seen");
+                };
+                let who = x.account_name.clone();
+                self.verdict(&who, r.map(|_| ()).map_err(|s| s.to_string()))
+            }
+            SessionSetupAndXRequest::Other { .. } => self.skip("unknown session setup form"),
         }
     }
 }

@@ -75,6 +75,10 @@ enum Cmd {
         /// Rewrite the baseline from this run (only the suites that ran).
         #[arg(long)]
         update: bool,
+        /// Force a pre-NT dialect family (LANMAN1 or LANMAN2, LM logon) on both sides:
+        /// the base.* suites by default, parity only (no baseline).
+        #[arg(long)]
+        max_protocol: Option<String>,
     },
     /// Run fuzz targets (all, or one) for a time each; prints executions per target.
     Fuzz {
@@ -145,11 +149,13 @@ fn main() -> ExitCode {
             suites,
             time_limit,
             update,
+            max_protocol,
         } => {
             let o = xtask::torture::TortureOptions {
                 suites,
                 time_limit: std::time::Duration::from_secs(time_limit),
                 update,
+                max_protocol,
             };
             match xtask::torture::run(&xtask::fuzz::repo_root(), &o) {
                 Ok(report) => {

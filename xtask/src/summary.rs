@@ -84,6 +84,12 @@ pub fn request(m: &Message<Request>, ctx: &mut Context) -> String {
                 x.common.capabilities,
                 x.native_os.as_deref().unwrap_or("")
             ),
+            Request::SessionSetupAndX(SessionSetupAndXRequest::LanMan(x)) => format!(
+                "pre-NT account={:?} domain={:?} password={}B",
+                x.account_name,
+                x.primary_domain,
+                x.password.len()
+            ),
             Request::SessionSetupAndX(SessionSetupAndXRequest::Other { words, .. }) => {
                 format!("(wc={})", words.len() / 2)
             }
@@ -195,6 +201,20 @@ pub fn response(m: &Message<Response>, ctx: &mut Context) -> String {
                     n.max_mpx_count,
                     n.max_buffer_size,
                     n.capabilities
+                )
+            }
+            Response::Negotiate(NegotiateResponse::LanMan(n)) => {
+                if let Some(l) = ctx.logins.as_mut() {
+                    l.on_lanman_negotiate(n);
+                }
+                format!(
+                    "pre-NT dialect={} mode={:#x} mpx={} maxbuf={} raw={:#x} challenge={}",
+                    n.dialect_index,
+                    n.security_mode,
+                    n.max_mpx_count,
+                    n.max_buffer_size,
+                    n.raw_mode,
+                    hex_encode(&n.challenge)
                 )
             }
             Response::Negotiate(NegotiateResponse::DialectOnly { dialect_index }) => {

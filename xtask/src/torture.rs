@@ -229,6 +229,11 @@ pub struct TortureOptions {
     pub time_limit: Duration,
     /// Rewrite the baseline from this run instead of checking against it.
     pub update: bool,
+    /// A pre-NT dialect family to force (`LANMAN1` or `LANMAN2`): smbtorture offers
+    /// nothing newer and logs on with LM, smbd serves from LANMAN1 up; only the `base.*`
+    /// suites run by default, the results go to `target/torture-lanman*/`, and no baseline
+    /// is checked (the baseline is of NT1 runs).
+    pub max_protocol: Option<String>,
 }
 
 /// The baseline file, relative to the repository.
@@ -257,9 +262,12 @@ enum Server {
 }
 
 impl Server {
-    fn start(side: Side, smb: &Path) -> Self {
+    fn start(side: Side, smb: &Path, pre_nt: bool) -> Self {
         match side {
-            Side::Smbd => Server::Smbd(Smbd::start(&SmbdOptions::default())),
+            Side::Smbd => Server::Smbd(Smbd::start(&SmbdOptions {
+                min_protocol: pre_nt.then(|| "LANMAN1".to_string()),
+                ..SmbdOptions::default()
+            })),
             Side::Ours => Server::Ours(ChildServer::start_smb_serve(
                 smb,
                 &["--guest", "--allow-ntlmv1", "--allow-lm"],
@@ -275,16 +283,20 @@ impl Server {
     }
 }
 
-/// `smbtorture //127.0.0.1/share -p PORT -U USER%PASS` with NT1 forced.
-fn smbtorture(port: u16, suite: &str) -> Command {
+/// `smbtorture //127.0.0.1/share -p PORT -U USER%PASS` with NT1 forced, or nothing newer
+/// than the pre-NT family `max` (LM logon).
+fn smbtorture(port: u16, suite: &str, max: Option<&str>) -> Command {
     let mut c = Command::new("smbtorture");
     c.arg("//127.0.0.1/share")
-        .args(["-p", &port.to_string(), "-U", &format!("{USER}%{PASS}")])
-        .args([
+        .args(["-p", &port.to_string(), "-U", &format!("{USER}%{PASS}")]);
+    match max {
+        Some(m) => c.args(smb_testkit::lanman_options(m, false)),
+        None => c.args([
             "--option=client min protocol=NT1",
             "--option=client max protocol=NT1",
-        ])
-        .arg(suite);
+        ]),
+    };
+    c.arg(suite);
     c
 }
 
@@ -327,10 +339,19 @@ fn run_limited(
     }
 }
 
+/// Where and how a run runs: the `smb` binary, the output folder, the time limit per suite
+/// and side, the pre-NT family forced (if any).
+struct RunCx<'a> {
+    smb: &'a Path,
+    out_dir: &'a Path,
+    limit: Duration,
+    max: Option<&'a str>,
+}
+
 /// One side of one suite: a fresh server, smbtorture against it, its output parsed.
-fn run_side(side: Side, suite: &str, smb: &Path, out_dir: &Path, limit: Duration) -> SideRun {
-    let log = out_dir.join(side.dir()).join(format!("{suite}.txt"));
-    let started = std::panic::catch_unwind(|| Server::start(side, smb));
+fn run_side(side: Side, suite: &str, rc: &RunCx<'_>) -> SideRun {
+    let log = rc.out_dir.join(side.dir()).join(format!("{suite}.txt"));
+    let started = std::panic::catch_unwind(|| Server::start(side, rc.smb, rc.max.is_some()));
     let server = match started {
         Ok(s) => s,
         Err(e) => {
@@ -346,7 +367,7 @@ fn run_side(side: Side, suite: &str, smb: &Path, out_dir: &Path, limit: Duration
         }
     };
     let t0 = Instant::now();
-    let res = run_limited(smbtorture(server.port(), suite), &log, limit);
+    let res = run_limited(smbtorture(server.port(), suite, rc.max), &log, rc.limit);
     let secs = t0.elapsed().as_secs_f64();
     drop(server);
     match res {
@@ -371,10 +392,10 @@ fn run_side(side: Side, suite: &str, smb: &Path, out_dir: &Path, limit: Duration
 }
 
 /// Both sides of one suite, at the same time.
-fn run_suite(suite: &str, smb: &Path, out_dir: &Path, limit: Duration) -> SuiteResult {
+fn run_suite(suite: &str, rc: &RunCx<'_>) -> SuiteResult {
     let (smbd, ours) = std::thread::scope(|sc| {
-        let a = sc.spawn(|| run_side(Side::Smbd, suite, smb, out_dir, limit));
-        let b = sc.spawn(|| run_side(Side::Ours, suite, smb, out_dir, limit));
+        let a = sc.spawn(|| run_side(Side::Smbd, suite, rc));
+        let b = sc.spawn(|| run_side(Side::Ours, suite, rc));
         (a.join(), b.join())
     });
     let failed = |what: &str| SideRun {
@@ -426,6 +447,15 @@ pub fn run(root: &Path, o: &TortureOptions) -> Result<TortureReport, String> {
             return Err(format!("{p} is not installed (run scripts/setup.sh)"));
         }
     }
+    let max = o.max_protocol.as_deref();
+    if let Some(m) = max {
+        if m != "LANMAN1" && m != "LANMAN2" {
+            return Err(format!("--max-protocol {m:?}: LANMAN1 or LANMAN2"));
+        }
+        if o.update {
+            return Err("--update rewrites the NT1 baseline: not with --max-protocol".into());
+        }
+    }
     let suites: Vec<String> = match &o.suites {
         Some(s) => {
             for name in s {
@@ -437,7 +467,11 @@ pub fn run(root: &Path, o: &TortureOptions) -> Result<TortureReport, String> {
             }
             s.clone()
         }
-        None => default_suites().into_iter().map(str::to_string).collect(),
+        None => default_suites()
+            .into_iter()
+            .filter(|s| max.is_none() || s.starts_with("base."))
+            .map(str::to_string)
+            .collect(),
     };
     let st = Command::new("cargo")
         .args(["build", "--release", "-p", "smb-cli"])
@@ -448,14 +482,23 @@ pub fn run(root: &Path, o: &TortureOptions) -> Result<TortureReport, String> {
         return Err("building smb (release) failed".into());
     }
     let smb: PathBuf = root.join("target/release/smb");
-    let out_dir = root.join("target/torture");
+    let out_dir = match max {
+        Some(m) => root.join(format!("target/torture-{}", m.to_lowercase())),
+        None => root.join("target/torture"),
+    };
+    let rc = RunCx {
+        smb: &smb,
+        out_dir: &out_dir,
+        limit: o.time_limit,
+        max,
+    };
     for side in [Side::Smbd, Side::Ours] {
         std::fs::create_dir_all(out_dir.join(side.dir())).map_err(|e| e.to_string())?;
     }
     let t0 = Instant::now();
     let mut results = Vec::new();
     for (i, suite) in suites.iter().enumerate() {
-        let r = run_suite(suite, &smb, &out_dir, o.time_limit);
+        let r = run_suite(suite, &rc);
         let p = report::parity(std::slice::from_ref(&r));
         eprintln!(
             "[{}/{}] {suite}: {}/{} (smbd {:.1} s, smb serve {:.1} s{}) at {:.0} s",
@@ -474,18 +517,28 @@ pub fn run(root: &Path, o: &TortureOptions) -> Result<TortureReport, String> {
     let limit = o.time_limit.as_secs();
     let parity = report::parity(&results);
     let mut text = report::text(&results, &parity, limit);
-    let md = report::markdown(&results, &parity, limit, wall);
-    std::fs::write(out_dir.join("parity.md"), md).map_err(|e| e.to_string())?;
+    let forced = max.unwrap_or("NT1");
+    let md = report::markdown(&results, &parity, limit, wall, forced);
+    let md_path = out_dir.join("parity.md");
+    std::fs::write(&md_path, md).map_err(|e| e.to_string())?;
     use std::fmt::Write as _;
     let _ = writeln!(
         text,
-        "whole run: {wall:.0} s; written: target/torture/parity.md"
+        "whole run ({forced}): {wall:.0} s; written: {}",
+        md_path.strip_prefix(root).unwrap_or(&md_path).display()
     );
     if !parity.smbd_fails.is_empty() {
         let _ = writeln!(text, "not passed by smbd either (not counted):");
         for (k, why) in &parity.smbd_fails {
             let _ = writeln!(text, "  {k}: {why}");
         }
+    }
+    if max.is_some() {
+        // The baseline is of NT1 runs: the parity above is the result.
+        return Ok(TortureReport {
+            ok: parity.missing.is_empty(),
+            text,
+        });
     }
     if o.suites.is_none() {
         for l in unknown_suites(&listed_tests()) {
@@ -561,6 +614,24 @@ mod tests {
             !run.iter()
                 .any(|s| s.contains("bench") || s.contains("scan"))
         );
+    }
+
+    #[test]
+    fn smbtorture_forces_nt1_or_the_pre_nt_family() {
+        let args = |max| -> Vec<String> {
+            smbtorture(445, "base.lock", max)
+                .get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let nt1 = args(None);
+        assert!(nt1.contains(&"--option=client max protocol=NT1".to_string()));
+        assert_eq!(nt1.last().map(String::as_str), Some("base.lock"));
+        let lm = args(Some("LANMAN2"));
+        assert!(lm.contains(&"--option=client max protocol=LANMAN2".to_string()));
+        assert!(lm.contains(&"--option=client lanman auth=yes".to_string()));
+        assert!(!lm.iter().any(|a| a.contains("NT1")), "{lm:?}");
+        assert_eq!(lm.last().map(String::as_str), Some("base.lock"));
     }
 
     #[test]

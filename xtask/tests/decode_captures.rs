@@ -122,3 +122,40 @@ fn binary_prints_the_exact_summary_line() {
         "20 messages, 20 identical, 0 failed, 1 logins verified, 0 rejected"
     );
 }
+
+#[test]
+fn lanman_captures_decode_and_their_logins_verify() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/lanman");
+    let mut caps: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
+        .collect();
+    caps.sort();
+    assert_eq!(caps.len(), 3, "LANMAN1, LANMAN1 plaintext, LANMAN2");
+    for cap in caps {
+        let bytes = std::fs::read(&cap).unwrap();
+        let r = decode_capture(&bytes, Some(&creds("smbpass"))).unwrap();
+        assert!(
+            r.ok() && r.messages >= 30,
+            "{}: {}",
+            cap.display(),
+            r.summary()
+        );
+        let l = r.logins.unwrap();
+        assert_eq!(
+            (l.verified, l.rejected),
+            (1, 0),
+            "{}: {}",
+            cap.display(),
+            r.summary()
+        );
+        assert!(
+            r.lines.iter().any(|x| x.contains("pre-NT dialect=")),
+            "{}",
+            cap.display()
+        );
+        let bad = decode_capture(&bytes, Some(&creds("wrong"))).unwrap();
+        assert_eq!(bad.logins.unwrap().rejected, 1, "{}", cap.display());
+    }
+}

@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use smb_proto::wire::codepage::CodePage;
+use smb_proto::wire::dialect::Protocol;
 
 use crate::audit_log::LogFormat;
+use crate::client_cmd::{parse_code_page, parse_protocol};
 
 /// Signing modes on the command line.
 #[derive(Clone, Copy, Debug, ValueEnum, serde::Deserialize)]
@@ -98,6 +101,21 @@ pub struct ServeArgs {
     /// Accept LM responses.
     #[arg(long)]
     pub allow_lm: bool,
+    /// Accept plaintext passwords from pre-NT (LANMAN) clients; without --allow-lm they are
+    /// offered no challenge and send their password in clear.
+    #[arg(long)]
+    pub allow_plaintext: bool,
+    /// Oldest dialect family accepted: LANMAN1, LANMAN2 or NT1 [default: LANMAN1 with
+    /// --allow-lm or --allow-plaintext, else NT1].
+    #[arg(long, value_name = "PROTOCOL", value_parser = parse_protocol)]
+    pub min_protocol: Option<Protocol>,
+    /// Newest dialect family offered: LANMAN1, LANMAN2 or NT1 [default: NT1].
+    #[arg(long, value_name = "PROTOCOL", value_parser = parse_protocol)]
+    pub max_protocol: Option<Protocol>,
+    /// OEM code page of clients that do not use Unicode: CP437, CP850, CP852, CP858,
+    /// CP866 or ISO-8859-1 [default: CP850].
+    #[arg(long, value_name = "CODEPAGE", value_parser = parse_code_page)]
+    pub dos_charset: Option<CodePage>,
     /// How connections are served: `tokio` (async tasks, file operations on a thread
     /// pool) or `threads` (one thread per connection).
     /// [default: tokio]

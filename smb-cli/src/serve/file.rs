@@ -26,6 +26,15 @@ pub struct FileConfig {
     /// LM responses.
     #[serde(default)]
     pub allow_lm: bool,
+    /// Plaintext passwords from pre-NT clients.
+    #[serde(default)]
+    pub allow_plaintext: bool,
+    /// Oldest dialect family (`LANMAN1`, `LANMAN2`, `NT1`).
+    pub min_protocol: Option<String>,
+    /// Newest dialect family.
+    pub max_protocol: Option<String>,
+    /// OEM code page (`CP850`...).
+    pub dos_charset: Option<String>,
     /// Grant oplocks (default true).
     pub oplocks: Option<bool>,
     /// Seconds an open waits for an oplock holder to acknowledge a break (default 35).

@@ -7,8 +7,8 @@ industrial and medical controllers, Windows XP/2000 and DOS machines.
 Shares, accounts and settings come from the command line, from a TOML configuration file \
 (--config; see smb-serve.example.toml, where every key is commented), or both: options \
 given on the command line add shares and accounts to the file's and override its other \
-settings. Only NTLMv2 logons are accepted unless --allow-ntlmv1 / --allow-lm say \
-otherwise; guests only with --guest or a share that lets them in.";
+settings. Only NTLMv2 logons are accepted unless --allow-ntlmv1 / --allow-lm / \
+--allow-plaintext say otherwise; guests only with --guest or a share that lets them in.";
 
 pub(crate) const SERVE_MANUAL: &str = "\
 ACCOUNTS
@@ -48,6 +48,25 @@ AUDIT LOG
     a password, hash or response. Besides it, every refusal is also one warning line
     (\"refused: peer=...\", for fail2ban) on standard error, and diagnostics (-v, -vv)
     go there through tracing, with a span per connection.
+
+OLD CLIENTS (THE LANMAN DIALECTS)
+    DOS (MS Client 3.0, LAN Manager), Windows for Workgroups, OS/2 and early Windows 95
+    offer only the pre-NT dialects (LANMAN1.0, LM1.2X002, DOS LANMAN2.1, LANMAN2.1),
+    which have one password field: an LM response or the password in clear. They are
+    served when --allow-lm (allow_lm) or --allow-plaintext (allow_plaintext) is on;
+    otherwise they are refused with a log line saying why.
+    --allow-plaintext        accept plaintext passwords; without --allow-lm those clients
+                             get no challenge and send the password in clear (only on a
+                             trusted network)
+    --min-protocol P         oldest dialect family accepted (min_protocol): LANMAN1,
+                             LANMAN2 or NT1 (default: LANMAN1 with --allow-lm or
+                             --allow-plaintext, else NT1), as Samba's server min protocol
+    --max-protocol P         newest dialect family offered (max_protocol; default NT1)
+    --dos-charset CP         code page of names from clients without Unicode
+                             (dos_charset): CP437, CP850 (default), CP852, CP858, CP866
+                             or ISO-8859-1
+    Clients that cannot take long names see 8.3 names (LONGNA~1.TXT). NT LM 0.12 clients
+    see no change.
 
 SIGNALS
     SIGHUP   reload: read the configuration file and the account database again. New

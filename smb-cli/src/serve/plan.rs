@@ -10,6 +10,7 @@ use smb_proto::server::{ServerConfig, ShareConfig, SigningMode};
 
 use crate::accounts::SharedAccounts;
 use crate::audit_log::LogFormat;
+use crate::client_cmd::{parse_code_page, parse_protocol};
 use crate::serve::args::{DurabilityArg, Engine, ServeArgs, SigningArg};
 use crate::serve::file::{FileConfig, load_config};
 
@@ -178,6 +179,7 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
         allow_lm,
         allow_guest: crate::share_access::guest_logons(guest, &file.shares),
     };
+    dialects(&mut config, a, &file)?;
     let name = match a.netbios_name.as_deref().or(file.server_name.as_deref()) {
         Some(n) => crate::name_service::netbios_name(n)
             .ok_or_else(|| format!("NetBIOS name {n:?}: empty"))?,
@@ -244,6 +246,33 @@ pub(crate) fn plan(a: &ServeArgs, store: Arc<SharedAccounts>) -> Result<Plan, St
         audit_log: a.audit_log.clone().or(file.audit_log),
         warnings,
     })
+}
+
+/// The pre-NT settings: plaintext passwords, the dialect families accepted and the OEM
+/// code page (the command line over the file).
+fn dialects(config: &mut ServerConfig, a: &ServeArgs, file: &FileConfig) -> Result<(), String> {
+    config.allow_plaintext = a.allow_plaintext || file.allow_plaintext;
+    let from_file = |v: &Option<String>| v.as_deref().map(parse_protocol).transpose();
+    config.min_protocol = a.min_protocol.or(from_file(&file.min_protocol)?);
+    if let Some(p) = a.max_protocol.or(from_file(&file.max_protocol)?) {
+        config.max_protocol = p;
+    }
+    if config.max_protocol < config.effective_min_protocol() {
+        return Err(format!(
+            "max_protocol {} is older than min_protocol {}",
+            config.max_protocol,
+            config.effective_min_protocol()
+        ));
+    }
+    let from_file = file
+        .dos_charset
+        .as_deref()
+        .map(parse_code_page)
+        .transpose()?;
+    if let Some(cp) = a.dos_charset.or(from_file) {
+        config.dos_charset = cp;
+    }
+    Ok(())
 }
 
 /// The file system serving these share folders and `s3://` locations, in this order, with

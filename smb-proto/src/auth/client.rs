@@ -30,6 +30,9 @@ pub enum AuthMethod {
     Ntlm,
     /// No extended security: LM and NTLMv1.
     Lm,
+    /// As [`Lm`](Self::Lm), and the password in clear to a server that offers no
+    /// challenge (pre-NT servers that want plaintext passwords). Never chosen by default.
+    Plaintext,
 }
 
 impl AuthMethod {
@@ -263,7 +266,7 @@ impl NtlmClient {
         };
         let nt = creds.nt_hash();
         let (lm_resp, nt_resp, base_key): (Vec<u8>, Vec<u8>, SessionKey) = match self.method {
-            AuthMethod::NtlmsspV1 | AuthMethod::Ntlm | AuthMethod::Lm => {
+            AuthMethod::NtlmsspV1 | AuthMethod::Ntlm | AuthMethod::Lm | AuthMethod::Plaintext => {
                 if negotiated & flags::EXTENDED_SESSIONSECURITY != 0 {
                     let cc: [u8; 8] = rng.bytes();
                     let (lm, ntr) = ntlm::ntlm2_session_response(&nt, &sc, &cc);
@@ -273,7 +276,11 @@ impl NtlmClient {
                 } else {
                     let ntr = ntlm::ntlm_response(&nt, &sc);
                     let lm = match creds.lm_hash() {
-                        Some(l) if self.method == AuthMethod::Lm => ntlm::lm_response(&l, &sc),
+                        Some(l)
+                            if matches!(self.method, AuthMethod::Lm | AuthMethod::Plaintext) =>
+                        {
+                            ntlm::lm_response(&l, &sc)
+                        }
                         _ => ntr,
                     };
                     (lm.to_vec(), ntr.to_vec(), ntlm::ntlm_session_base_key(&nt))
@@ -379,7 +386,7 @@ impl NtlmClient {
                 let ntr = ntlm::ntlm_response(&nt, challenge);
                 (ntr.to_vec(), ntr.to_vec(), ntlm::ntlm_session_base_key(&nt))
             }
-            AuthMethod::Lm => {
+            AuthMethod::Lm | AuthMethod::Plaintext => {
                 let ntr = ntlm::ntlm_response(&nt, challenge);
                 let lm = creds.lm_hash().ok_or(AuthError::Protocol(
                     "LM needs a password of at most 14 characters",

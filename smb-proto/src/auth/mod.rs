@@ -16,11 +16,13 @@ pub mod client;
 pub(crate) mod crypto;
 pub mod ntlm;
 pub mod ntlmssp;
+pub mod plaintext;
 pub mod server;
 pub mod spnego;
 
 pub use client::{AuthMethod, Credentials, NtlmClient, PasswordFields, Secret};
 pub use ntlm::{LmHash, NtHash, SessionKey};
+pub use plaintext::{plaintext_refusal, verify_plaintext};
 pub use server::{
     Account, AccountStore, AuthPolicy, Authenticated, Identity, LogonRefusal, MemoryAccounts,
     NtlmServer, ServerNames, Step, Verified, password_fields_refusal, verify_password_fields,

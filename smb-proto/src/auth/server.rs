@@ -127,6 +127,8 @@ pub enum Verified {
     Lm,
     /// No response checked (anonymous, guest).
     None,
+    /// A plaintext password (pre-NT session setup without a challenge).
+    Plaintext,
 }
 
 /// A successful authentication.
@@ -275,7 +277,7 @@ fn is_anonymous(user: &str, lm: &[u8], nt: &[u8]) -> bool {
     user.is_empty() && nt.is_empty() && (lm.is_empty() || lm == [0])
 }
 
-fn guest_or_fail(
+pub(super) fn guest_or_fail(
     policy: &AuthPolicy,
     user: &str,
     domain: &str,
@@ -314,6 +316,8 @@ pub enum LogonRefusal {
     Malformed,
     /// The responses verify but a message integrity code (MIC) does not.
     IntegrityCheckFailed,
+    /// A plaintext password (a pre-NT client), and `allow_plaintext` is off.
+    PlaintextNotAllowed,
 }
 
 impl fmt::Display for LogonRefusal {
@@ -326,6 +330,9 @@ impl fmt::Display for LogonRefusal {
             LogonRefusal::LmNotAllowed => "LM not allowed by policy",
             LogonRefusal::Malformed => "malformed logon",
             LogonRefusal::IntegrityCheckFailed => "message integrity check failed",
+            LogonRefusal::PlaintextNotAllowed => {
+                "plaintext password not allowed by policy (allow_plaintext is off)"
+            }
         })
     }
 }

@@ -39,6 +39,8 @@ pub(crate) struct Negotiated {
     pub connected: bool,
     /// Signing was decided on at NEGOTIATE (announced in Flags2 from then on).
     pub sign: bool,
+    /// A pre-NT dialect was negotiated (no Unicode, no NT status codes, OEM names).
+    pub lanman: Option<crate::wire::dialect::Protocol>,
 }
 
 pub(crate) struct Inner {
@@ -127,6 +129,14 @@ impl Cx {
             }
             if i.signing.is_some() || i.neg.sign || i.config.signing == SigningPolicy::Required {
                 f2 |= crate::wire::Flags2::SECURITY_SIGNATURE;
+            }
+            if let Some(p) = i.neg.lanman {
+                // What a LAN Manager redirector sets: long names from LANMAN2 on.
+                f2 = if p >= crate::wire::dialect::Protocol::Lanman2 {
+                    crate::wire::Flags2::LONG_NAMES | crate::wire::Flags2::EAS
+                } else {
+                    0
+                };
             }
             h.flags2 = crate::wire::Flags2(f2);
             h.set_pid(i.config.pid);

@@ -9,6 +9,8 @@ use core::time::Duration;
 
 use crate::auth::{AuthError, AuthMethod, Credentials};
 use crate::wire::NtStatus;
+use crate::wire::codepage::CodePage;
+use crate::wire::dialect::Protocol;
 use crate::wire::netbios::NetbiosName;
 
 /// When to sign messages.
@@ -52,6 +54,15 @@ pub struct ClientConfig {
     pub native_os: String,
     /// NativeLanMan string.
     pub native_lan_man: String,
+    /// Oldest dialect family offered: `Nt1` (the default) offers `NT LM 0.12` alone;
+    /// `Lanman2` and `Lanman1` add the pre-NT dialects, for servers that speak nothing
+    /// newer (their logon takes [`AuthMethod::Lm`] or [`AuthMethod::Plaintext`]).
+    pub min_protocol: Protocol,
+    /// Newest dialect family offered (`Nt1`).
+    pub max_protocol: Protocol,
+    /// OEM code page of names when the server does not use Unicode (CP850, as Samba's
+    /// client).
+    pub dos_charset: CodePage,
 }
 
 impl Default for ClientConfig {
@@ -70,6 +81,9 @@ impl Default for ClientConfig {
             workstation: "SMB-RS".into(),
             native_os: "Unix".into(),
             native_lan_man: "smb-rs".into(),
+            min_protocol: Protocol::Nt1,
+            max_protocol: Protocol::Nt1,
+            dos_charset: CodePage::default(),
         }
     }
 }
@@ -268,6 +282,8 @@ pub struct SessionInfo {
     pub native_os: String,
     /// Server's domain.
     pub domain: String,
+    /// The dialect family negotiated.
+    pub protocol: Protocol,
 }
 
 /// A successful reply to an operation, as [`ClientEvent::Completed`] carries it; the

@@ -117,7 +117,7 @@ pub enum AuditEvent {
 }
 
 /// A short name for a response kind, for logs: `ntlmv2`, `lmv2`, `ntlm2-session`,
-/// `ntlmv1`, `lm`, `none`.
+/// `ntlmv1`, `lm`, `none`, `plaintext`.
 pub fn response_name(v: Verified) -> &'static str {
     match v {
         Verified::Ntlmv2 => "ntlmv2",
@@ -126,6 +126,7 @@ pub fn response_name(v: Verified) -> &'static str {
         Verified::Ntlmv1 => "ntlmv1",
         Verified::Lm => "lm",
         Verified::None => "none",
+        Verified::Plaintext => "plaintext",
     }
 }
 
@@ -382,6 +383,17 @@ impl LogonProbe {
                     domain: String::new(),
                     ntlmssp: true,
                     response: Verified::None,
+                },
+            },
+            // The pre-NT form's one password field: an LM response is 24 bytes.
+            SessionSetupAndXRequest::LanMan(x) => Self {
+                user: x.account_name.clone(),
+                domain: x.primary_domain.clone(),
+                ntlmssp: false,
+                response: match x.password.len() {
+                    0 => Verified::None,
+                    24 => Verified::Lm,
+                    _ => Verified::Plaintext,
                 },
             },
             SessionSetupAndXRequest::Other { .. } => Self {

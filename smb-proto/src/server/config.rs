@@ -8,6 +8,8 @@ use core::time::Duration;
 
 use super::access::ShareAccess;
 use crate::auth::{AccountStore, AuthPolicy};
+use crate::wire::codepage::CodePage;
+use crate::wire::dialect::Protocol;
 
 /// Whether messages are signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -151,6 +153,19 @@ pub struct ServerConfig {
     /// Answer NetBIOS session requests for any called name (else only `*SMBSERVER` and
     /// the server name).
     pub accept_any_called_name: bool,
+    /// Oldest dialect family accepted (Samba's `server min protocol`). `None`: `LANMAN1`
+    /// when `policy.allow_lm` or `allow_plaintext` is on (the pre-NT dialects have no
+    /// better logon), else `NT1`.
+    pub min_protocol: Option<Protocol>,
+    /// Newest dialect family offered (Samba's `server max protocol`); `NT1` by default.
+    pub max_protocol: Protocol,
+    /// Accept plaintext passwords from pre-NT clients. When LM responses are off
+    /// (`policy.allow_lm`), a pre-NT dialect is then negotiated without a challenge
+    /// (Samba's `encrypt passwords = no` for those dialects). Off by default.
+    pub allow_plaintext: bool,
+    /// The OEM code page of strings in messages without Unicode (Samba's `dos charset`;
+    /// CP850 by default).
+    pub dos_charset: CodePage,
     /// Grant oplocks (exclusive, batch, level II) to clients that ask; off, every open
     /// gets none and nothing is ever broken.
     pub oplocks: bool,
@@ -190,9 +205,24 @@ impl ServerConfig {
             server_guid: *b"smb-rs-server-01",
             named_pipes: true,
             accept_any_called_name: true,
+            min_protocol: None,
+            max_protocol: Protocol::Nt1,
+            allow_plaintext: false,
+            dos_charset: CodePage::default(),
             oplocks: true,
             oplock_break_timeout: Duration::from_secs(35),
         }
+    }
+
+    /// The oldest dialect family accepted: [`min_protocol`](Self::min_protocol), or its
+    /// default.
+    pub fn effective_min_protocol(&self) -> Protocol {
+        self.min_protocol
+            .unwrap_or(if self.policy.allow_lm || self.allow_plaintext {
+                Protocol::Lanman1
+            } else {
+                Protocol::Nt1
+            })
     }
 
     /// The share with this name (case-insensitive).

@@ -31,6 +31,8 @@ pub(crate) struct Reply {
     pub seq: Option<u32>,
     /// File bytes the host writes right after the first message.
     pub later: Option<LaterRead<ErasedLater>>,
+    /// A session message without an SMB header, sent instead of `msgs` (READ_RAW).
+    pub raw: Option<Bytes>,
 }
 
 /// [`ServerConnection::complete`] was given an id no request of this connection has
@@ -494,6 +496,7 @@ impl<L: Send + 'static> ServerConnection<L> {
                 msgs: Vec::new(),
                 seq: None,
                 later: None,
+                raw: None,
             }
         });
         self.cleanup = Some(id);
@@ -529,6 +532,11 @@ impl<L: Send + 'static> ServerConnection<L> {
         if let Some(mut reply) = out {
             if self.closing.is_some() {
                 return;
+            }
+            if let Some(raw) = reply.raw.take() {
+                self.push_out(Transmit::whole(
+                    NbssPacket::Message(raw).encode(self.transport),
+                ));
             }
             for m in reply.msgs {
                 let mut t = self.encode(&m, reply.seq);
@@ -632,6 +640,20 @@ impl<L: Send + 'static> ServerConnection<L> {
     }
 
     fn on_message(&mut self, m: Bytes) {
+        // After a WRITE_RAW interim response the next message is the raw data.
+        if let Some(w) = self.cx.with(|i| i.lanman.raw_write.take()) {
+            let cx = self.cx.clone();
+            let id = self.tasks.spawn(async move {
+                Reply {
+                    msgs: super::handlers::raw_write_data(&cx, w, m).await,
+                    seq: None,
+                    later: None,
+                    raw: None,
+                }
+            });
+            self.run(id);
+            return;
+        }
         if m.len() < 4 || m[..4] != crate::wire::header::PROTOCOL_ID {
             self.close(ConnectionError::Protocol("not an SMB1 message"));
             return;
@@ -682,6 +704,7 @@ impl<L: Send + 'static> ServerConnection<L> {
                 msgs: served.msgs,
                 seq: served.activated.or(seq.map(|s| s.wrapping_add(1))),
                 later: served.later,
+                raw: served.raw,
             }
         });
         self.run(id);

@@ -8,6 +8,7 @@ use super::fs::FsRequest;
 use crate::auth::{Identity, LogonRefusal};
 use crate::error::ConnectionError;
 use crate::wire::NtStatus;
+use crate::wire::dialect::Protocol;
 
 /// Why the server refused a request, as [`ServerEvent::Refused`] reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,71 @@ pub enum RefusalReason {
     WrongService,
     /// A request was denied access (`STATUS_ACCESS_DENIED`).
     AccessDenied,
+    /// A NEGOTIATE offered no dialect the `min_protocol`/`max_protocol` policy accepts
+    /// (the client is answered with dialect index 0xFFFF).
+    Dialect(DialectRefusal),
+}
+
+/// A refused NEGOTIATE: the client's best dialect, the range the server accepts, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DialectRefusal {
+    /// The client's best dialect by the server's preference (its name as sent, and its
+    /// family); `None` when it offered none this server knows.
+    pub best: Option<(&'static str, Protocol)>,
+    /// The oldest family accepted.
+    pub min: Protocol,
+    /// The newest family accepted.
+    pub max: Protocol,
+    /// Why the client's best dialect is outside the range.
+    pub why: DialectRefusalWhy,
+}
+
+/// Why a dialect is refused (see [`DialectRefusal`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DialectRefusalWhy {
+    /// No dialect the server knows was offered.
+    Unknown,
+    /// The core dialects (`PC NETWORK PROGRAM 1.0`, `MICROSOFT NETWORKS 1.03`) are never
+    /// served.
+    CoreNotServed,
+    /// The LANMAN dialects are off by default: `allow_lm` or `allow_plaintext` serves them.
+    LanmanOffByDefault,
+    /// `min_protocol` asks for the LANMAN dialects, but neither `allow_lm` nor
+    /// `allow_plaintext` is on: they would have no logon.
+    LanmanWithoutLogon,
+    /// Signing is required, and the pre-NT dialects cannot sign.
+    SigningRequired,
+    /// Older than `min_protocol`.
+    BelowMin,
+    /// Newer than `max_protocol` (never, while NT1 is the newest family).
+    AboveMax,
+}
+
+impl fmt::Display for DialectRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.best {
+            None => f.write_str("no dialect this server knows was offered")?,
+            Some((name, p)) => write!(f, "the best dialect offered is {name} ({p})")?,
+        }
+        write!(f, "; this server accepts {} to {} (", self.min, self.max)?;
+        f.write_str(match self.why {
+            DialectRefusalWhy::Unknown => "no common dialect",
+            DialectRefusalWhy::CoreNotServed => "the core dialects are not served",
+            DialectRefusalWhy::LanmanOffByDefault => {
+                "the LANMAN dialects are off by default: turn on allow_lm or allow_plaintext to serve them"
+            }
+            DialectRefusalWhy::LanmanWithoutLogon => {
+                "the pre-NT dialects need allow_lm or allow_plaintext (they have no better logon)"
+            }
+            DialectRefusalWhy::SigningRequired => {
+                "signing is required and the pre-NT dialects cannot sign"
+            }
+            DialectRefusalWhy::BelowMin => "below min_protocol",
+            DialectRefusalWhy::AboveMax => "above max_protocol",
+        })?;
+        f.write_str(")")
+    }
 }
 
 impl fmt::Display for RefusalReason {
@@ -34,6 +100,7 @@ impl fmt::Display for RefusalReason {
             RefusalReason::NoSuchShare => f.write_str("no such share"),
             RefusalReason::WrongService => f.write_str("wrong service type"),
             RefusalReason::AccessDenied => f.write_str("access denied"),
+            RefusalReason::Dialect(d) => write!(f, "NEGOTIATE refused: {d}"),
         }
     }
 }

@@ -153,6 +153,10 @@ pub(crate) struct Inner {
     pub next_tid: u16,
     pub next_fid: u16,
     pub next_sid: u16,
+    /// Pre-NT dialect state (the negotiated family, raw mode).
+    pub lanman: super::lanman::LanmanState,
+    /// The 8.3 names this connection was shown for long names, newest last.
+    pub short_names: super::shortname::Issued,
     /// Per-share access: the trees' rights, what running requests work on.
     pub access: super::access::AccessBook,
     /// Audit: calls whose answers make events, open handles and bytes written.
@@ -200,6 +204,8 @@ impl Inner {
             next_tid: 1,
             next_fid: 0x4000,
             next_sid: 1,
+            lanman: Default::default(),
+            short_names: Default::default(),
             access: Default::default(),
             audit: Default::default(),
         }

@@ -7,6 +7,7 @@ use crate::auth::ntlmssp::{AuthenticateMessage, AvPairs, ChallengeMessage, Negot
 use crate::auth::{
     AuthMethod, AuthPolicy, MemoryAccounts, NtlmClient, NtlmServer, ServerNames, spnego,
 };
+use crate::wire::dialect::Protocol;
 use crate::wire::{Deframer, Message, MessageBody, NbssPacket, Request, Response, Transport};
 
 fn check<B: MessageBody + core::fmt::Debug>(m: &Bytes) {
@@ -319,8 +320,9 @@ fn client_with_operations() -> (super::pair::Pair, alloc::vec::Vec<crate::client
 }
 
 /// Seeds for `server`: the recorded client side of a session doing a bit of everything,
-/// with and without the handshake prefix, raw requests on named pipes, and the name and
-/// metadata requests of [`names_seed`](super::names_seed).
+/// with and without the handshake prefix, the name and metadata requests of
+/// [`names_seed`](super::names_seed), sessions of LANMAN1 and LANMAN2 clients, and raw
+/// requests on named pipes (last).
 pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
     let (mut p, t, fid) = super::pair::session();
     let skip = p.client_bytes.len();
@@ -367,14 +369,78 @@ pub fn server_seeds() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
         &p.server_bytes[..],
     )));
     seeds.push(names);
-    // Named pipes, then the file semantics (DOS opens, positions, locks, sessions).
+    // Named pipes, the file semantics (DOS opens, positions, locks, sessions), then
+    // sessions of pre-NT clients.
     seeds.push(pipe_seed());
     let mut s = alloc::vec![0x01u8];
     s.extend(super::fuzz_semantics::semantics_requests(&client_after(
         &p.server_bytes[..],
     )));
     seeds.push(s);
+    // Sessions of pre-NT clients.
+    for max in [Protocol::Lanman1, Protocol::Lanman2] {
+        let mut seed = alloc::vec![0x00u8];
+        seed.extend_from_slice(&lanman_session(max));
+        seeds.push(seed);
+    }
     seeds
+}
+
+/// What a client speaking nothing newer than `max` (a pre-NT dialect, LM logon) sends
+/// for a session that lists, reads, writes, renames and deletes.
+fn lanman_session(max: Protocol) -> alloc::vec::Vec<u8> {
+    use super::pair::{Pair, client_config, fixture, in_order, server_config};
+    use crate::client::{ClientConfig, OpenOptions};
+    let config = ClientConfig {
+        auth: crate::auth::AuthMethod::Lm,
+        min_protocol: Protocol::Lanman1,
+        max_protocol: max,
+        ..client_config()
+    };
+    let mut p = Pair::new(
+        0,
+        in_order(),
+        config,
+        server_config(),
+        alloc::sync::Arc::new(fixture()),
+    );
+    let id = p.client.connect(p.now);
+    let _ = p.wait(id);
+    let id = p.client.tree_connect(p.now, "share");
+    let Ok(crate::client::Reply::Tree(t)) = p.wait(id) else {
+        return p.client_bytes;
+    };
+    let now = p.now;
+    let id = p.client.open(now, t, "file.txt", OpenOptions::read_write());
+    if let Ok(crate::client::Reply::Opened(o)) = p.wait(id) {
+        let ops = [
+            p.client.read(now, t, o.fid, 0, 100).id(),
+            p.client
+                .write(now, t, o.fid, 3, Bytes::from_static(b"abc"))
+                .id(),
+            p.client.stat_file(now, t, o.fid).id(),
+            p.client.close(now, t, o.fid).id(),
+        ];
+        for id in ops {
+            let _ = p.wait(id);
+        }
+    }
+    let ops = [
+        p.client.list(now, t, "dir").id(),
+        p.client.stat(now, t, "dir\\inner.bin").id(),
+        p.client.mkdir(now, t, "newdir").id(),
+        p.client
+            .rename(now, t, "file.txt", "newdir\\moved.txt")
+            .id(),
+        p.client.delete(now, t, "newdir\\moved.txt").id(),
+        p.client.rmdir(now, t, "newdir").id(),
+        p.client.fs_info(now, t).id(),
+        p.client.logoff(now).id(),
+    ];
+    for id in ops {
+        let _ = p.wait(id);
+    }
+    p.client_bytes
 }
 
 /// A raw client with the UID and TID of the session that [`handshake_prefix`] set up

@@ -21,10 +21,13 @@
 //! ```
 
 pub mod codec;
+pub mod codepage;
 pub mod consts;
+pub mod dialect;
 pub mod header;
 pub mod message;
 pub mod msg;
+pub mod names;
 pub mod netbios;
 pub mod status;
 pub mod strings;

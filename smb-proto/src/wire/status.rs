@@ -186,6 +186,17 @@ impl NtStatus {
             NtStatus::SMB_BAD_FID => (D::ERRDOS, 6),
             NtStatus::SMB_BAD_COMMAND => (D::ERRSRV, 22),
             NtStatus::INVALID_SMB => (D::ERRSRV, 1),
+            // The rest as Samba's table (libcli/util/errormap.c) has them; these reach the
+            // pre-NT clients, which read nothing else.
+            NtStatus::RANGE_NOT_LOCKED => (D::ERRDOS, 158),
+            NtStatus::INVALID_DEVICE_REQUEST => (D::ERRDOS, 1),
+            NtStatus::BUFFER_TOO_SMALL => (D::ERRDOS, 111),
+            NtStatus::EAS_NOT_SUPPORTED => (D::ERRDOS, 282),
+            NtStatus::INSUFFICIENT_RESOURCES => (D::ERRDOS, 89),
+            NtStatus::TOO_MANY_SESSIONS => (D::ERRDOS, 69),
+            NtStatus::BAD_DEVICE_TYPE => (D::ERRDOS, 66),
+            NtStatus::NETWORK_ACCESS_DENIED => (D::ERRDOS, 65),
+            NtStatus::INVALID_LOCK_RANGE => (D::ERRDOS, 307),
             s if s.0 & 0xC000_0000 == 0 => ((s.0 & 0xFF) as u8, (s.0 >> 16) as u16),
             _ => (D::ERRHRD, 31),
         };
@@ -271,6 +282,7 @@ impl DosError {
             (1, 123) => NtStatus::OBJECT_NAME_INVALID,
             (1, 124) => NtStatus::INVALID_LEVEL,
             (1, 145) => NtStatus::DIRECTORY_NOT_EMPTY,
+            (1, 158) => NtStatus::RANGE_NOT_LOCKED,
             (1, 234) => NtStatus::BUFFER_OVERFLOW,
             (1, 267) => NtStatus::NOT_A_DIRECTORY,
             (2, 2) => NtStatus::LOGON_FAILURE,

@@ -118,19 +118,21 @@ pub fn read_aligned_str(
 /// Reads an optional trailing string (the native OS and LAN manager names and the like):
 /// `None` when the range is already exhausted (some peers leave out trailing strings).
 /// Tolerant, as nothing rests on these strings: a UTF-16 string on an odd offset skips
-/// its alignment pad only when that byte is zero (some servers send no pad), and a string
-/// may end with the data instead of a terminator.
+/// its alignment pad only when that byte is zero (some servers send no pad), a string
+/// may end with the data instead of a terminator, and a lone byte left for a UTF-16
+/// string is no string.
 pub fn read_opt_aligned_str(
     r: &mut Reader<'_>,
     unicode: bool,
     field: &'static str,
 ) -> Result<Option<String>, DecodeError> {
-    if r.is_empty() || (unicode && r.pos() % 2 == 1 && r.remaining() < 2) {
+    let pad = usize::from(unicode && r.pos() % 2 == 1 && r.peek_u8() == Some(0));
+    // A UTF-16 string needs a whole code unit after its pad: a lone trailing byte is no
+    // string (read as one, it would grow a terminator on re-encoding).
+    if r.is_empty() || (unicode && r.remaining() < pad + 2) {
         return Ok(None);
     }
-    if unicode && r.pos() % 2 == 1 && r.peek_u8() == Some(0) {
-        r.skip(1, "Pad")?;
-    }
+    r.skip(pad, "Pad")?;
     read_str(r, unicode, field).map(Some)
 }
 

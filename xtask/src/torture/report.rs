@@ -314,11 +314,17 @@ fn md_cell(s: &str) -> String {
 }
 
 /// The markdown report.
-pub fn markdown(results: &[SuiteResult], p: &Parity, limit_secs: u64, wall_secs: f64) -> String {
+pub fn markdown(
+    results: &[SuiteResult],
+    p: &Parity,
+    limit_secs: u64,
+    wall_secs: f64,
+    forced: &str,
+) -> String {
     let mut s = String::from("# smbtorture parity: smb serve against smbd\n\n");
     let _ = writeln!(
         s,
-        "SMB1 (NT1) forced; the same account and a fresh empty share per suite and server; \
+        "SMB1 ({forced}) forced; the same account and a fresh empty share per suite and server; \
          {limit_secs} s per suite; whole run {wall_secs:.0} s.\n"
     );
     let _ = writeln!(s, "**{}**\n", p.line());

@@ -3,7 +3,6 @@
 //! whether the session signs.
 
 use alloc::string::String;
-use alloc::vec;
 use bytes::Bytes;
 
 use super::{R, check, request, status_of};
@@ -11,7 +10,8 @@ use crate::auth::{AuthMethod, NtlmClient};
 use crate::client::conn::Cx;
 use crate::client::types::*;
 use crate::signing::SigningState;
-use crate::wire::msg::negotiate::{NT_LM_0_12, caps, security_mode};
+use crate::wire::dialect::{Protocol, client_dialects, protocol_of};
+use crate::wire::msg::negotiate::{caps, security_mode};
 use crate::wire::msg::*;
 use crate::wire::netbios::NbssPacket;
 use crate::wire::{Message, NtStatus, Response};
@@ -30,7 +30,10 @@ pub(super) async fn connect(cx: Cx) -> R<Reply> {
     if let Some(nb) = &config.netbios {
         netbios_session(&cx, nb).await?;
     }
-    let n = negotiate(&cx, &config).await?;
+    let n = match negotiate(&cx, &config).await? {
+        Offer::Nt(n) => n,
+        Offer::LanMan(n, p) => return super::lanman::connect(&cx, &config, n, p).await,
+    };
     let sign = signing_wanted(config.signing, n.security_mode)?;
     let extended = n.extended_security();
     cx.with(|i| {
@@ -82,6 +85,7 @@ pub(super) async fn connect(cx: Cx) -> R<Reply> {
         extended_security: extended,
         native_os: reply.native_os.clone().unwrap_or_default(),
         domain: reply.primary_domain.clone().unwrap_or_default(),
+        protocol: Protocol::Nt1,
     }))
 }
 
@@ -108,23 +112,43 @@ async fn netbios_session(cx: &Cx, nb: &NetbiosNames) -> R<()> {
     }
 }
 
-/// NEGOTIATE: offers NT LM 0.12 and returns what the server chose.
-async fn negotiate(cx: &Cx, config: &ClientConfig) -> R<NtLmNegotiate> {
+/// What the server chose.
+enum Offer {
+    /// NT LM 0.12.
+    Nt(NtLmNegotiate),
+    /// A pre-NT dialect, of this family.
+    LanMan(LanManNegotiate, Protocol),
+}
+
+/// NEGOTIATE: offers the dialects of the configured families (NT LM 0.12 alone by
+/// default) and returns what the server chose.
+async fn negotiate(cx: &Cx, config: &ClientConfig) -> R<Offer> {
     cx.with(|i| i.neg.extended = config.auth.extended());
+    let dialects = client_dialects(config.min_protocol, config.max_protocol);
     let mut h = cx.header(0);
     h.set_pid(config.pid);
     let m = cx
         .call(Message::new(
             h,
             NegotiateRequest {
-                dialects: vec![NT_LM_0_12.into()],
+                dialects: dialects.iter().map(|d| String::from(*d)).collect(),
             }
             .into(),
         ))
         .await?;
     check(&m)?;
     match m.body() {
-        Response::Negotiate(NegotiateResponse::NtLm(n)) => Ok(n.clone()),
+        Response::Negotiate(NegotiateResponse::NtLm(n)) => Ok(Offer::Nt(n.clone())),
+        Response::Negotiate(NegotiateResponse::LanMan(n)) => {
+            let chosen = dialects
+                .get(n.dialect_index as usize)
+                .and_then(|d| protocol_of(d))
+                .filter(|p| p.is_pre_nt())
+                .ok_or(SmbError::Protocol(
+                    "the server chose a dialect we did not offer",
+                ))?;
+            Ok(Offer::LanMan(n.clone(), chosen))
+        }
         Response::Negotiate(_) => Err(SmbError::Connection(ConnectionError::NoDialect)),
         _ => Err(SmbError::Protocol("not a NEGOTIATE response")),
     }
@@ -204,12 +228,7 @@ async fn session_setup_raw(
         let now = i.now.filetime;
         client.password_fields(challenge, now, &mut i.rng)
     })?;
-    let (user, domain) = config
-        .credentials
-        .as_ref()
-        .map_or((String::new(), String::new()), |c| {
-            (c.user.clone(), c.domain.clone())
-        });
+    let (user, domain) = user_and_domain(config);
     let req = SessionSetupAndXRequest::NtLm(SessionSetupNtLm {
         common,
         oem_password: Bytes::copy_from_slice(&fields.oem),
@@ -224,6 +243,16 @@ async fn session_setup_raw(
     let uid = m.header.uid;
     cx.with(|i| i.neg.uid = uid);
     Ok(m)
+}
+
+/// The account name and domain to log on with (empty for anonymous).
+pub(super) fn user_and_domain(config: &ClientConfig) -> (String, String) {
+    config
+        .credentials
+        .as_ref()
+        .map_or((String::new(), String::new()), |c| {
+            (c.user.clone(), c.domain.clone())
+        })
 }
 
 /// Starts signing when the session has a key and the server signed its final response;

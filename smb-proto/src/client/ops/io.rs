@@ -177,8 +177,16 @@ fn write_chunk(cx: &Cx) -> u32 {
     })
 }
 
+/// A READ_ANDX; the 32-bit (WordCount 10) form in the LANMAN dialects.
+fn read_request(lanman: bool, fid: FileId, offset: u64, n: u64) -> ReadAndXRequest {
+    let mut r = ReadAndXRequest::new(fid.0, offset, n as u32);
+    r.large_offset = !lanman || offset > u64::from(u32::MAX);
+    r
+}
+
 pub(super) async fn read(cx: Cx, tid: TreeId, fid: FileId, offset: u64, len: u64) -> R<Reply> {
     require_connected(&cx)?;
+    let lanman = super::lanman::protocol(&cx).is_some();
     let window = io_window(&cx);
     let mut chunk = read_chunk(&cx) as u64;
     let end = offset.saturating_add(len);
@@ -191,10 +199,7 @@ pub(super) async fn read(cx: Cx, tid: TreeId, fid: FileId, offset: u64, len: u64
         while !eof && err.is_none() && pending.len() < window && next < end {
             let n = chunk.min(end - next);
             let h = cx.header(tid.0);
-            let w = cx.call(Message::new(
-                h,
-                ReadAndXRequest::new(fid.0, next, n as u32).into(),
-            ));
+            let w = cx.call(Message::new(h, read_request(lanman, fid, next, n).into()));
             pending.push_back((next, n, w));
             next += n;
         }
@@ -241,7 +246,7 @@ pub(super) async fn read(cx: Cx, tid: TreeId, fid: FileId, offset: u64, len: u64
             let rest = n - got;
             let w = cx.call(Message::new(
                 h,
-                ReadAndXRequest::new(fid.0, off + got, rest as u32).into(),
+                read_request(lanman, fid, off + got, rest).into(),
             ));
             pending.push_front((off + got, rest, w));
         }
@@ -254,6 +259,7 @@ pub(super) async fn read(cx: Cx, tid: TreeId, fid: FileId, offset: u64, len: u64
 
 pub(super) async fn write(cx: Cx, tid: TreeId, fid: FileId, offset: u64, data: Bytes) -> R<Reply> {
     require_connected(&cx)?;
+    let lanman = super::lanman::protocol(&cx).is_some();
     let window = io_window(&cx);
     let chunk = write_chunk(&cx) as usize;
     let mut pos = 0usize;
@@ -264,10 +270,12 @@ pub(super) async fn write(cx: Cx, tid: TreeId, fid: FileId, offset: u64, data: B
         while err.is_none() && pending.len() < window && pos < data.len() {
             let n = chunk.min(data.len() - pos);
             let h = cx.header(tid.0);
+            let at = offset + pos as u64;
             let req = WriteAndXRequest {
                 fid: fid.0,
-                offset: offset + pos as u64,
-                large_offset: true,
+                offset: at,
+                // LANMAN1.0 and LANMAN2 know the 32-bit (WordCount 12) form only.
+                large_offset: !lanman || at > u64::from(u32::MAX),
                 data: data.slice(pos..pos + n),
                 ..Default::default()
             };

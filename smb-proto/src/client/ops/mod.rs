@@ -19,6 +19,7 @@ use crate::wire::{Message, NtStatus, Request, Response};
 
 mod connect;
 mod io;
+mod lanman;
 mod names;
 mod shares;
 mod tree;
@@ -67,7 +68,11 @@ fn require_connected(cx: &Cx) -> R<()> {
 
 async fn request(cx: &Cx, tid: u16, body: impl Into<Request>) -> R<Message<Response>> {
     let h = cx.header(tid);
-    cx.call(Message::new(h, body.into())).await
+    let mut body = body.into();
+    if !h.flags2.is_unicode() {
+        lanman::names_out(cx, &mut body);
+    }
+    cx.call(Message::new(h, body)).await
 }
 
 async fn simple(cx: Cx, tid: u16, body: Request) -> R<Reply> {
@@ -77,8 +82,11 @@ async fn simple(cx: Cx, tid: u16, body: Request) -> R<Reply> {
     Ok(Reply::Done)
 }
 
-async fn trans2(cx: &Cx, tid: u16, sub: Trans2Sub, max_data: u16) -> R<(Bytes, Bytes)> {
+async fn trans2(cx: &Cx, tid: u16, mut sub: Trans2Sub, max_data: u16) -> R<(Bytes, Bytes)> {
     let unicode = cx.with(|i| i.neg.unicode);
+    if !unicode {
+        lanman::sub_names_out(cx, &mut sub);
+    }
     let req = sub.into_request(unicode, 64, max_data);
     let m = request(cx, tid, req).await?;
     check(&m)?;

@@ -9,6 +9,7 @@ use crate::client::conn::Cx;
 use crate::client::types::*;
 use crate::wire::NtStatus;
 use crate::wire::consts::ext_attr;
+use crate::wire::dialect::Protocol;
 use crate::wire::msg::trans2::info::{self, level};
 use crate::wire::msg::trans2::sub::{
     FindFirst2, FindFirst2Response, FindNext2, FindNext2Response, Trans2Sub, find_flags,
@@ -17,7 +18,12 @@ use crate::wire::msg::trans2::sub::{
 pub(super) async fn list(cx: Cx, tid: TreeId, pattern: String) -> R<Reply> {
     require_connected(&cx)?;
     let unicode = cx.with(|i| i.neg.unicode);
-    let lvl = level::FIND_BOTH_DIRECTORY_INFO;
+    // LANMAN1 has no TRANS2: the core SEARCH; LANMAN2 has SMB_INFO_STANDARD.
+    let lvl = match super::lanman::protocol(&cx) {
+        Some(Protocol::Lanman1) => return super::lanman::search_list(cx, tid, pattern).await,
+        Some(_) => level::INFO_STANDARD,
+        None => level::FIND_BOTH_DIRECTORY_INFO,
+    };
     let md = max_data(&cx);
     let first = Trans2Sub::FindFirst2(FindFirst2 {
         search_attributes: 0x16,
@@ -29,7 +35,11 @@ pub(super) async fn list(cx: Cx, tid: TreeId, pattern: String) -> R<Reply> {
     });
     let (p, d) = match trans2(&cx, tid.0, first, md).await {
         Ok(x) => x,
+        // A pre-NT server says "no match" in DOS form, ERRDOS/ERRbadfile.
         Err(SmbError::Status(NtStatus::NO_SUCH_FILE | NtStatus::NO_MORE_FILES)) => {
+            return Ok(Reply::Dir(Vec::new()));
+        }
+        Err(SmbError::Status(NtStatus::OBJECT_NAME_NOT_FOUND)) if !unicode => {
             return Ok(Reply::Dir(Vec::new()));
         }
         Err(e) => return Err(e),
@@ -60,7 +70,9 @@ pub(super) async fn list(cx: Cx, tid: TreeId, pattern: String) -> R<Reply> {
         });
         let (p, d) = match trans2(&cx, tid.0, next, md).await {
             Ok(x) => x,
-            Err(SmbError::Status(NtStatus::NO_MORE_FILES | NtStatus::NO_SUCH_FILE)) => break,
+            Err(SmbError::Status(
+                NtStatus::NO_MORE_FILES | NtStatus::NO_SUCH_FILE | NtStatus::OBJECT_NAME_NOT_FOUND,
+            )) => break,
             Err(e) => return Err(e),
         };
         let fnx = FindNext2Response::decode(&p)
@@ -74,7 +86,11 @@ pub(super) async fn list(cx: Cx, tid: TreeId, pattern: String) -> R<Reply> {
         .into_iter()
         .filter(|e| e.file_name != "." && e.file_name != "..")
         .map(|e| FileStat {
-            name: e.file_name,
+            name: if unicode {
+                e.file_name
+            } else {
+                super::lanman::name_in(&cx, e.file_name)
+            },
             size: e.end_of_file,
             allocation_size: e.allocation_size,
             created: e.creation_time,
@@ -90,6 +106,9 @@ pub(super) async fn list(cx: Cx, tid: TreeId, pattern: String) -> R<Reply> {
 
 pub(super) async fn stat(cx: Cx, tid: TreeId, target: Result<String, FileId>) -> R<Reply> {
     require_connected(&cx)?;
+    if super::lanman::protocol(&cx).is_some() {
+        return super::lanman::stat(cx, tid, target).await;
+    }
     let unicode = cx.with(|i| i.neg.unicode);
     let lvl = level::FILE_ALL_INFO;
     let (name, sub) = match &target {
@@ -141,6 +160,9 @@ pub(super) async fn set_info(
     size: Option<u64>,
 ) -> R<Reply> {
     require_connected(&cx)?;
+    if super::lanman::protocol(&cx).is_some() {
+        return super::lanman::set_info(cx, tid, target, times, size).await;
+    }
     let unicode = cx.with(|i| i.neg.unicode);
     let mut sets = Vec::new();
     if let Some(t) = times {

@@ -38,6 +38,9 @@ pub(super) async fn tree_connect(cx: Cx, share: String) -> R<Reply> {
 
 pub(super) async fn fs_info(cx: Cx, tid: TreeId) -> R<Reply> {
     require_connected(&cx)?;
+    if super::lanman::protocol(&cx).is_some() {
+        return super::lanman::fs_info(cx, tid).await;
+    }
     let unicode = cx.with(|i| i.neg.unicode);
     let (_, d) = trans2(
         &cx,

@@ -1,14 +1,14 @@
-//! The core-protocol opens (OPEN, CREATE, CREATE_NEW) and QUERY_INFORMATION2, as Samba
-//! answers them: OPEN maps its DOS mode like OPEN_ANDX (never creating) and refuses a
-//! directory; CREATE truncates or creates and CREATE_NEW only creates, both for reading
-//! and writing, sharing read and write, with the creation time as the last write time.
+//! The core-protocol opens (OPEN, CREATE, CREATE_NEW), as Samba answers them: OPEN maps
+//! its DOS mode like OPEN_ANDX (never creating) and refuses a directory; CREATE truncates
+//! or creates and CREATE_NEW only creates, both for reading and writing, sharing read and
+//! write, with the creation time as the last write time. QUERY_INFORMATION2 is in `info2`.
 
 use super::dos_open::{map_open_params, open_dos};
 use super::open::{OpenSpec, open};
-use super::{Answer, HResult, Rc, allocation, attributes, check_fid, check_tree};
+use super::{Answer, HResult, Rc, attributes, check_fid, check_tree};
 use crate::server::cx::Cx;
-use crate::server::fs::{Disposition, FsCall, FsReply, Kind, SetInfo, SetTimes, SharePath, Target};
-use crate::time::{filetime_to_dos, filetime_to_utime, utime_to_filetime};
+use crate::server::fs::{Disposition, FsCall, Kind, SetInfo, SetTimes, SharePath, Target};
+use crate::time::{filetime_to_utime, utime_to_filetime};
 use crate::wire::NtStatus;
 use crate::wire::consts::{access, attr, ext_attr, oplock, share};
 use crate::wire::msg::*;
@@ -107,21 +107,4 @@ pub(crate) async fn create_new(cx: &Cx, rc: &Rc, r: CreateNewRequest) -> HResult
     )
     .await?;
     Ok(Answer::ok(CreateNewResponse { fid }))
-}
-
-pub(crate) async fn query_information2(cx: &Cx, rc: &Rc, r: QueryInformation2Request) -> HResult {
-    let f = check_fid(cx, rc, r.fid)?;
-    let target = Target::Handle(f.handle);
-    let FsReply::Info(i) = cx.fs(f.share, FsCall::Stat { target }).await? else {
-        return Err(NtStatus::INTERNAL_ERROR);
-    };
-    let clamp = |n: u64| n.min(u32::MAX as u64) as u32;
-    Ok(Answer::ok(QueryInformation2Response {
-        creation: filetime_to_dos(i.created),
-        last_access: filetime_to_dos(i.accessed),
-        last_write: filetime_to_dos(i.written),
-        file_data_size: clamp(i.size),
-        file_allocation_size: clamp(allocation(&i)),
-        file_attributes: ext_attr::to_dos(attributes(&i)),
-    }))
 }

@@ -91,7 +91,7 @@ async fn read_fid_with(
 }
 
 /// Writes through a FID, honouring access, read-only shares and byte-range locks.
-async fn write_fid(
+pub(super) async fn write_fid(
     cx: &Cx,
     rc: &Rc,
     fid: u16,

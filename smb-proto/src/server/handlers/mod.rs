@@ -18,27 +18,34 @@ mod core_open;
 mod defer;
 mod dos_open;
 mod files;
+mod find;
+mod info2;
 mod ipc;
 mod lock;
 mod names;
 mod notify;
 mod nt_rename;
 mod nttrans;
+mod oem;
 mod open;
 mod open_trans;
 mod oplock;
 mod pipe;
 mod rap;
+mod raw;
 mod search;
 mod seek;
 mod session;
+mod session_lanman;
 mod setinfo;
 mod trans2;
 mod tree;
+mod tree_core;
 
 pub(crate) use open::close_all;
 pub(crate) use oplock::break_message;
 pub(crate) use pipe::Pipe;
+pub(crate) use raw::raw_write_data;
 
 /// The server's own capabilities.
 pub(crate) const SERVER_CAPS: u32 = caps::UNICODE
@@ -91,6 +98,8 @@ pub(crate) struct Answer {
     pub silent: bool,
     /// File bytes the host writes after the response (a READ_ANDX ending the chain).
     pub later: Option<LaterRead<ErasedLater>>,
+    /// Bytes sent as the whole session message instead of an SMB response (READ_RAW).
+    pub raw: Option<bytes::Bytes>,
 }
 
 impl Answer {
@@ -103,7 +112,15 @@ impl Answer {
             extra: Vec::new(),
             silent: false,
             later: None,
+            raw: None,
         }
+    }
+
+    /// A READ_RAW answer: these bytes alone, without an SMB header.
+    pub fn raw(data: bytes::Bytes) -> Self {
+        let mut a = Self::silent();
+        a.raw = Some(data);
+        a
     }
 
     pub fn silent() -> Self {
@@ -166,6 +183,8 @@ pub(crate) struct Served {
     pub activated: Option<u32>,
     /// File bytes the host writes right after the first message.
     pub later: Option<LaterRead<ErasedLater>>,
+    /// A session message without an SMB header to send instead of `msgs` (READ_RAW).
+    pub raw: Option<bytes::Bytes>,
 }
 
 /// Serves one request message (an AndX chain).
@@ -185,6 +204,7 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
     let mut extra = Vec::new();
     let mut silent = false;
     let mut later = None;
+    let mut raw = None;
     let n = msg.blocks.len();
     for (k, block) in msg.blocks.into_iter().enumerate() {
         let cmd = block.body.command();
@@ -192,6 +212,7 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
         let path = request_path(&block.body);
         let connecting = match &block.body {
             Request::TreeConnectAndX(r) => Some(share_named(cx, &r.path)),
+            Request::TreeConnect(r) => Some(share_named(cx, &r.path)),
             _ => None,
         };
         let result = dispatch(cx, &mut rc, block.body).await;
@@ -212,6 +233,7 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
                     rc.chain_fid = Some(fid);
                 }
                 silent |= a.silent;
+                raw = raw.or(a.raw);
                 blocks.push(a.body);
                 extra.extend(a.extra);
                 if rc.last {
@@ -235,6 +257,7 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
             msgs: Vec::new(),
             activated,
             later: None,
+            raw,
         };
     }
     let header = reply_header(cx, &h, status, rc.uid, rc.tid);
@@ -248,6 +271,7 @@ pub(crate) async fn serve(cx: &Cx, msg: Message<Request>) -> Served {
         msgs: out,
         activated,
         later,
+        raw: None,
     }
 }
 
@@ -386,6 +410,7 @@ pub(crate) fn check_fid(cx: &Cx, rc: &Rc, fid: u16) -> Result<OpenFile, NtStatus
 }
 
 async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
+    let req = oem::request_in(cx, rc, req).await;
     match req {
         Request::Negotiate(r) => session::negotiate(cx, rc, r),
         Request::SessionSetupAndX(r) => {
@@ -449,7 +474,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
             let rc: &Rc = rc;
             defer::retry_sharing(cx, || core_open::create_new(cx, rc, r.clone())).await
         }
-        Request::QueryInformation2(r) => core_open::query_information2(cx, rc, r).await,
+        Request::QueryInformation2(r) => info2::query_information2(cx, rc, r).await,
         Request::LockByteRange(r) => lock::lock_byte_range(cx, rc, r).await,
         Request::UnlockByteRange(r) => lock::unlock_byte_range(cx, rc, r).await,
         Request::ProcessExit(_) => files::process_exit(cx, rc).await,
@@ -476,7 +501,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::QueryInformation(r) => names::query_information(cx, rc, r).await,
         Request::SetInformation(r) => names::set_information(cx, rc, r).await,
         Request::QueryInformationDisk(_) => names::query_disk(cx, rc).await,
-        Request::Search(r) => names::search(cx, rc, r).await,
+        Request::Search(r) => find::search(cx, rc, r).await,
         Request::Trans2(r) => trans2::trans2(cx, rc, r).await,
         Request::FindClose2(r) => {
             check_tree(cx, rc)?;
@@ -486,6 +511,15 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         }
         Request::Transaction(r) => ipc::transaction(cx, rc, r).await,
         Request::NtTransact(r) => files::nt_transact(cx, rc, r).await,
+        Request::TreeConnect(r) => tree_core::tree_connect_core(cx, rc, r).await,
+        Request::CloseAndTreeDisc(r) => tree_core::close_and_tree_disc(cx, rc, r).await,
+        Request::ReadRaw(r) => raw::read_raw(cx, rc, r).await,
+        Request::WriteRaw(r) => raw::write_raw(cx, rc, r).await,
+        Request::SetInformation2(r) => info2::set_information2(cx, rc, r).await,
+        Request::Find(r) => find::find(cx, rc, r).await,
+        Request::FindUnique(r) => find::find_unique(cx, rc, r).await,
+        Request::FindClose(r) => find::find_close(cx, rc, r).await,
+        Request::WriteComplete(_) => Err(NtStatus::SMB_BAD_COMMAND),
         Request::Raw(r) => {
             // Secondary transaction requests and anything else we do not implement.
             let _ = r;

@@ -53,8 +53,9 @@ pub(crate) async fn t2open(
     data: &Bytes,
 ) -> Result<(Bytes, Bytes), NtStatus> {
     check_disk(cx, rc).map_err(|_| NtStatus::NETWORK_ACCESS_DENIED)?;
-    let r =
+    let mut r =
         Open2Request::decode(params, data, rc.unicode).map_err(|_| NtStatus::INVALID_PARAMETER)?;
+    super::oem::path_in(cx, rc, &mut r.file_name).await;
     if r.open_mode == 0 {
         return Err(NtStatus::OBJECT_NAME_COLLISION);
     }

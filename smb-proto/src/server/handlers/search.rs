@@ -1,5 +1,6 @@
-//! Directory searches: the entries a pattern names (for TRANS2 FIND_FIRST2/FIND_NEXT2, the
-//! core SEARCH and the LANMAN FIND commands), and FIND_NEXT2 as Windows and Samba do it:
+//! Directory searches: the entries a pattern names (for TRANS2 FIND_FIRST2/FIND_NEXT2; the
+//! core SEARCH and the LANMAN FIND commands in `find` list through `raw_listing` too), and
+//! FIND_NEXT2 as Windows and Samba do it:
 //! the folder is listed again on every request, so that files deleted since the last
 //! request are left out, new ones come at the end and attribute changes show; a search
 //! resumes after the name the client gives (which may have been deleted since), else after
@@ -14,9 +15,11 @@ use super::{Rc, check_disk};
 use crate::server::cx::Cx;
 use crate::server::fs::{FileInfo, FsCall, FsReply, ShareId, SharePath, Target};
 use crate::server::path::fold_case;
+use crate::server::shortname;
 use crate::server::state::{Search, SearchSource};
 use crate::wildcard;
 use crate::wire::NtStatus;
+use crate::wire::codepage::CodePage;
 use crate::wire::consts::attr;
 use crate::wire::msg::trans2::info::{
     DirEntry, FeaEntry, decode_gea_list, encode_find_entries, find_level_supported, level,
@@ -67,25 +70,6 @@ pub(crate) fn admits(pattern: &str, search_attributes: u16, name: &str, fi: &Fil
             fi,
             search_attributes & attr::DIRECTORY != 0,
         )
-}
-
-/// The entries a search pattern (`\dir\*.txt`) names with these search attributes, in
-/// listing order, with the folder searched and the pattern's last component: what
-/// FIND_FIRST2, SEARCH and FIND return first. (For the LANMAN FIND/FUNIQUE commands.)
-#[allow(dead_code)]
-pub(crate) async fn entries_of_pattern(
-    cx: &Cx,
-    share: ShareId,
-    full_pattern: &str,
-    search_attributes: u16,
-) -> Result<(SharePath, String, Vec<(String, FileInfo)>), NtStatus> {
-    let (dir, pattern) = SharePath::parse_pattern(full_pattern)?;
-    let all = raw_listing(cx, share, &dir).await?;
-    let found = all
-        .into_iter()
-        .filter(|(n, fi)| admits(&pattern, search_attributes, n, fi))
-        .collect();
-    Ok((dir, pattern, found))
 }
 
 /// A FIND_FIRST2/FIND_NEXT2 directory entry (before the level-specific fields).
@@ -181,7 +165,8 @@ async fn page(
             e.eas = eas_from_list(cx, src.share, path, ea_names).await;
         }
     }
-    let entries: Vec<DirEntry> = cands.iter().map(|(_, e)| e.clone()).collect();
+    let mut entries: Vec<DirEntry> = cands.iter().map(|(_, e)| e.clone()).collect();
+    super::oem::entries_out(cx, rc, &mut entries);
     let (data, n, last) =
         encode_find_entries(lvl, &entries, rc.unicode, resume_keys, max_data.min(0xFFFF))?;
     let next = if n == 0 { pos } else { cands[n - 1].0 + 1 };
@@ -282,13 +267,17 @@ pub(crate) async fn find_first(
 
 /// Where FIND_NEXT2 resumes in `order`: after the entry it names (found again even when it
 /// was deleted since), else after the resume key, else where the last request stopped.
-fn resume_pos(order: &[String], pos: usize, f: &FindNext2) -> usize {
+/// A client without long names gives the 8.3 name it was shown.
+fn resume_pos(order: &[String], pos: usize, f: &FindNext2, cp: CodePage) -> usize {
     if f.flags & find_flags::CONTINUE_FROM_LAST != 0 {
         return pos;
     }
     if !f.file_name.is_empty() {
         let want = fold_case(&f.file_name);
-        if let Some(p) = order.iter().position(|n| fold_case(n) == want) {
+        let short = shortname::looks_mangled(&f.file_name);
+        if let Some(p) = order.iter().position(|n| {
+            fold_case(n) == want || short && shortname::matches_short(n, &f.file_name, cp)
+        }) {
             return p + 1;
         }
     }
@@ -329,7 +318,8 @@ pub(crate) async fn find_next(
     if f.level == level::INFO_QUERY_EAS_FROM_LIST && !data.is_empty() {
         src.ea_names = ea_names(f.level, data)?;
     }
-    let start = resume_pos(&src.order, pos, &f);
+    let cp = cx.with(|i| i.config.dos_charset);
+    let start = resume_pos(&src.order, pos, &f, cp);
     let resume = f.flags & find_flags::RETURN_RESUME_KEYS != 0;
     let count = f.search_count.max(1) as usize;
     let names = src.ea_names.clone();

@@ -10,11 +10,12 @@ use crate::wire::NtStatus;
 use crate::wire::msg::{SeekRequest, SeekResponse, seek_mode};
 
 /// SMB_COM_SEEK: from the start (the offset as an unsigned 32-bit number), the current
-/// position or the end; the answer carries the low 32 bits of the new position.
+/// position or the end; the answer carries the low 32 bits of the new position. As Samba,
+/// only the mode's low two bits count and mode 3 seeks from the start (what the pre-NT
+/// redirectors may send).
 pub(crate) async fn seek(cx: &Cx, rc: &Rc, r: SeekRequest) -> HResult {
     let f = check_fid(cx, rc, r.fid)?;
-    let pos = match r.mode {
-        seek_mode::START => i64::from(r.offset as u32),
+    let pos = match r.mode & 3 {
         seek_mode::CURRENT => f.seek_pos + i64::from(r.offset),
         seek_mode::END => {
             let size = match cx
@@ -32,7 +33,7 @@ pub(crate) async fn seek(cx: &Cx, rc: &Rc, r: SeekRequest) -> HResult {
             // Before the start of the file: the start.
             (i64::try_from(size).unwrap_or(i64::MAX) + i64::from(r.offset)).max(0)
         }
-        _ => return Err(NtStatus::INVALID_PARAMETER),
+        _ => i64::from(r.offset as u32),
     };
     on_handle(cx, r.fid, |f| f.seek_pos = pos);
     Ok(Answer::ok(SeekResponse { offset: pos as u32 }))

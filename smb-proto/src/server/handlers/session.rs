@@ -13,7 +13,7 @@ use crate::server::cx::Cx;
 use crate::server::event::RefusalReason;
 use crate::server::state::Session;
 use crate::signing::SigningState;
-use crate::wire::msg::negotiate::{NT_LM_0_12, caps, security_mode};
+use crate::wire::msg::negotiate::{caps, security_mode};
 use crate::wire::{Flags2, NtStatus};
 
 pub(super) fn negotiate(cx: &Cx, rc: &Rc, r: NegotiateRequest) -> HResult {
@@ -21,11 +21,17 @@ pub(super) fn negotiate(cx: &Cx, rc: &Rc, r: NegotiateRequest) -> HResult {
     if already {
         return Err(NtStatus::INVALID_SMB);
     }
-    let Some(idx) = r.dialects.iter().position(|d| d == NT_LM_0_12) else {
-        cx.with(|i| i.neg.done = true);
-        return Ok(Answer::ok(NegotiateResponse::DialectOnly {
-            dialect_index: 0xFFFF,
-        }));
+    let idx = match super::session_lanman::choose(cx, &r.dialects) {
+        super::session_lanman::Chosen::Nt1(i) => i,
+        super::session_lanman::Chosen::PreNt(i, p) => {
+            return super::session_lanman::negotiate(cx, i, p);
+        }
+        super::session_lanman::Chosen::None => {
+            cx.with(|i| i.neg.done = true);
+            return Ok(Answer::ok(NegotiateResponse::DialectOnly {
+                dialect_index: 0xFFFF,
+            }));
+        }
     };
     let extended = rc.h.flags2.has(Flags2::EXTENDED_SECURITY);
     let (config, now, challenge) = cx.with(|i| {
@@ -226,6 +232,7 @@ pub(super) async fn session_setup(cx: &Cx, rc: &Rc, r: SessionSetupAndXRequest) 
             a.uid = Some(uid);
             Ok(a)
         }
+        SessionSetupAndXRequest::LanMan(x) => super::session_lanman::session_setup(cx, x).await,
         SessionSetupAndXRequest::Other { .. } => {
             let why = RefusalReason::Logon(LogonRefusal::Malformed);
             refuse(cx, String::new(), None, None, NtStatus::NOT_SUPPORTED, why);
@@ -260,7 +267,7 @@ fn reauth_start(i: &mut crate::server::state::Inner, uid: u16) {
     }
 }
 
-fn finish_login(
+pub(super) fn finish_login(
     cx: &Cx,
     uid: u16,
     auth: crate::auth::Authenticated,

@@ -35,6 +35,7 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
         rc.unicode,
     )
     .map_err(|e| e.status())?;
+    let sub = super::oem::trans2_in(cx, rc, sub).await;
     let max_data = r.header.max_data_count as usize;
     let (params, data) = match sub {
         Trans2Sub::FindFirst2(f) => {
@@ -64,7 +65,7 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
                     return Err(NtStatus::DELETE_PENDING);
                 }
                 let mut info = file_information(&fi, &wire_name(&on_disk(&path, &fi)), false);
-                info.alt_name = short_name(&fi.name);
+                info.alt_name = short_name(cx, &fi.name);
                 let data = encode_file_info(level, &info, rc.unicode)?;
                 (Bytes::from_static(&[0, 0]), data)
             }
@@ -105,7 +106,7 @@ pub(crate) async fn trans2(cx: &Cx, rc: &Rc, r: Trans2Request) -> HResult {
             // The name as it is now (another connection may have renamed the file).
             let mut info = file_information(&fi, &wire_name(&on_disk(&f.path, &fi)), pending);
             info.access_flags = f.access;
-            info.alt_name = short_name(&fi.name);
+            info.alt_name = short_name(cx, &fi.name);
             info.position = f.position;
             let data = encode_file_info(level, &info, rc.unicode)?;
             (Bytes::from_static(&[0, 0]), data)
@@ -173,8 +174,10 @@ fn wire_name(p: &SharePath) -> String {
 }
 
 /// The 8.3 alternate name (FILE_ALT_NAME_INFORMATION): the name itself when it is 8.3.
-fn short_name(name: &str) -> String {
-    crate::server::shortname::short_name(name)
+fn short_name(cx: &Cx, name: &str) -> String {
+    let short = crate::server::shortname::short_name(name);
+    cx.with(|i| i.short_names.note(name, &short));
+    short
 }
 
 /// A warning status (STATUS_INVALID_EA_NAME) goes with a whole reply, as Samba sends it

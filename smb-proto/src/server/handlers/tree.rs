@@ -57,16 +57,17 @@ pub(super) async fn tree_connect(cx: &Cx, rc: &Rc, r: TreeConnectAndXRequest) ->
     let extended =
         (r.flags & tree_connect::TREE_CONNECT_EXTENDED_RESPONSE != 0).then_some((rights, 0));
     let mut a = Answer::ok(TreeConnectAndXResponse {
-        optional_support: if ipc {
+        optional_support: Some(if ipc {
             0
         } else {
             tree_connect::SMB_SUPPORT_SEARCH_BITS
-        },
+        }),
         extended,
         service: if ipc { "IPC".into() } else { "A:".into() },
         native_file_system: Some(if ipc { String::new() } else { "NTFS".into() }),
     });
     a.tid = Some(tid);
+    super::session_lanman::downlevel_tree_answer(cx, &mut a);
     Ok(a)
 }
 

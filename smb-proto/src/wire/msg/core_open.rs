@@ -1,7 +1,7 @@
 //! The core-protocol opens: `SMB_COM_OPEN` (0x02) opens an existing file with a DOS
 //! access and deny mode; `SMB_COM_CREATE` (0x03) creates or truncates a file and
 //! `SMB_COM_CREATE_NEW` (0x0F) creates one that must not exist, both with DOS
-//! attributes and a creation time.
+//! attributes and a creation time (the request layout CREATE_TEMPORARY shares).
 
 use alloc::string::String;
 
@@ -82,40 +82,58 @@ impl Body for OpenResponse {
     }
 }
 
-macro_rules! core_create {
-    ($req:ident, $resp:ident, $cmd:ident, $what:literal) => {
-        #[doc = concat!($what, " request.")]
+/// Defines a request of the CREATE layout (DOS attributes, a creation time and a name),
+/// which CREATE, CREATE_NEW and CREATE_TEMPORARY share; `$field` names the string.
+macro_rules! create_layout {
+    ($(#[$m:meta])* $req:ident, $cmd:ident, $field:ident, $wire:literal, $fdoc:literal) => {
+        $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
         pub struct $req {
             /// DOS attributes of the new file.
             pub file_attributes: u16,
             /// Creation time (UTIME; 0 for none), which also becomes the last write time.
             pub creation_time: u32,
-            /// The file.
-            pub file_name: String,
+            #[doc = $fdoc]
+            pub $field: alloc::string::String,
         }
 
-        impl Body for $req {
-            const COMMAND: Command = Command::$cmd;
+        impl $crate::wire::message::Body for $req {
+            const COMMAND: $crate::wire::header::Command = $crate::wire::header::Command::$cmd;
 
-            fn decode(b: &mut BlockDecoder<'_>) -> Result<Self, DecodeError> {
+            fn decode(
+                b: &mut $crate::wire::message::BlockDecoder<'_>,
+            ) -> Result<Self, $crate::wire::codec::DecodeError> {
                 b.expect_word_count(&[3])?;
                 let file_attributes = b.params.u16("FileAttributes")?;
                 let creation_time = b.params.u32("CreationTime")?;
                 Ok(Self {
                     file_attributes,
                     creation_time,
-                    file_name: read_format_string(b, "FileName")?,
+                    $field: super::format::read_format_string(b, $wire)?,
                 })
             }
 
-            fn encode(&self, b: &mut BlockEncoder<'_>) {
+            fn encode(&self, b: &mut $crate::wire::message::BlockEncoder<'_>) {
                 b.w.u16(self.file_attributes);
                 b.w.u32(self.creation_time);
                 b.start_data();
-                write_format_string(b, &self.file_name);
+                super::format::write_format_string(b, &self.$field);
             }
         }
+    };
+}
+pub(super) use create_layout;
+
+macro_rules! core_create {
+    ($req:ident, $resp:ident, $cmd:ident, $what:literal) => {
+        create_layout!(
+            #[doc = concat!($what, " request.")]
+            $req,
+            $cmd,
+            file_name,
+            "FileName",
+            "The file."
+        );
 
         $crate::fid_body!(
             #[doc = concat!($what, " response: the new FID.")]

@@ -6,40 +6,17 @@ use crate::wire::codec::DecodeError;
 use crate::wire::header::Command;
 use crate::wire::message::{BlockDecoder, BlockEncoder, Body};
 
+use super::core_open::create_layout;
 use super::format::{read_format_string, write_format_string};
 
-/// CREATE_TEMPORARY request.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CreateTemporaryRequest {
-    /// Attributes for the new file.
-    pub file_attributes: u16,
-    /// Creation time (UTIME).
-    pub creation_time: u32,
-    /// The directory to create the file in.
-    pub directory_name: String,
-}
-
-impl Body for CreateTemporaryRequest {
-    const COMMAND: Command = Command::CREATE_TEMPORARY;
-
-    fn decode(b: &mut BlockDecoder<'_>) -> Result<Self, DecodeError> {
-        b.expect_word_count(&[3])?;
-        let file_attributes = b.params.u16("FileAttributes")?;
-        let creation_time = b.params.u32("CreationTime")?;
-        Ok(Self {
-            file_attributes,
-            creation_time,
-            directory_name: read_format_string(b, "DirectoryName")?,
-        })
-    }
-
-    fn encode(&self, b: &mut BlockEncoder<'_>) {
-        b.w.u16(self.file_attributes);
-        b.w.u32(self.creation_time);
-        b.start_data();
-        write_format_string(b, &self.directory_name);
-    }
-}
+create_layout!(
+    /// CREATE_TEMPORARY request (the CREATE layout; the name is a directory).
+    CreateTemporaryRequest,
+    CREATE_TEMPORARY,
+    directory_name,
+    "DirectoryName",
+    "The directory to create the file in."
+);
 
 /// CREATE_TEMPORARY response.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

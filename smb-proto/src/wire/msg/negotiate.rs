@@ -117,7 +117,9 @@ pub enum NegotiateResponse {
     },
     /// WordCount 17: the NT LM 0.12 response.
     NtLm(NtLmNegotiate),
-    /// Any other form (older LANMAN dialects), kept untyped.
+    /// WordCount 13: the LANMAN1.0 / LANMAN2.1 response.
+    LanMan(super::negotiate_lanman::LanManNegotiate),
+    /// Any other form, kept untyped.
     Other {
         /// Parameter words.
         words: Bytes,
@@ -261,6 +263,9 @@ impl Body for NegotiateResponse {
                 };
                 Ok(NegotiateResponse::NtLm(n))
             }
+            13 => {
+                super::negotiate_lanman::LanManNegotiate::decode(b).map(NegotiateResponse::LanMan)
+            }
             _ => Ok(NegotiateResponse::Other {
                 words: b.params.rest(),
                 data: b.data.rest(),
@@ -311,6 +316,7 @@ impl Body for NegotiateResponse {
                     }
                 }
             }
+            NegotiateResponse::LanMan(n) => n.encode(b),
             NegotiateResponse::Other { words, data } => {
                 b.w.bytes(words);
                 b.start_data();

@@ -12,7 +12,7 @@ crate::fid_body!(
 );
 
 /// QUERY_INFORMATION2 response: times as SMB_DATE and SMB_TIME pairs (local time).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueryInformation2Response {
     /// Creation (date, time).
     pub creation: (u16, u16),
@@ -33,11 +33,12 @@ impl Body for QueryInformation2Response {
 
     fn decode(b: &mut BlockDecoder<'_>) -> Result<Self, DecodeError> {
         b.expect_word_count(&[11])?;
+        let [creation, last_access, last_write] = read_dos_times(b)?;
         let p = &mut b.params;
         Ok(Self {
-            creation: (p.u16("CreateDate")?, p.u16("CreationTime")?),
-            last_access: (p.u16("LastAccessDate")?, p.u16("LastAccessTime")?),
-            last_write: (p.u16("LastWriteDate")?, p.u16("LastWriteTime")?),
+            creation,
+            last_access,
+            last_write,
             file_data_size: p.u32("FileDataSize")?,
             file_allocation_size: p.u32("FileAllocationSize")?,
             file_attributes: p.u16("FileAttributes")?,
@@ -45,12 +46,31 @@ impl Body for QueryInformation2Response {
     }
 
     fn encode(&self, b: &mut BlockEncoder<'_>) {
-        for (d, t) in [self.creation, self.last_access, self.last_write] {
-            b.w.u16(d);
-            b.w.u16(t);
-        }
+        write_dos_times(b, [self.creation, self.last_access, self.last_write]);
         b.w.u32(self.file_data_size);
         b.w.u32(self.file_allocation_size);
         b.w.u16(self.file_attributes);
+    }
+}
+
+/// Reads the three (date, time) pairs of QUERY_INFORMATION2 and SET_INFORMATION2:
+/// creation, last access, last write, each date first.
+pub(super) fn read_dos_times(b: &mut BlockDecoder<'_>) -> Result<[(u16, u16); 3], DecodeError> {
+    let mut t = [(0, 0); 3];
+    for (x, (d, tm)) in t.iter_mut().zip([
+        ("CreateDate", "CreationTime"),
+        ("LastAccessDate", "LastAccessTime"),
+        ("LastWriteDate", "LastWriteTime"),
+    ]) {
+        *x = (b.params.u16(d)?, b.params.u16(tm)?);
+    }
+    Ok(t)
+}
+
+/// Writes three (date, time) pairs, each date first.
+pub(super) fn write_dos_times(b: &mut BlockEncoder<'_>, t: [(u16, u16); 3]) {
+    for (d, tm) in t {
+        b.w.u16(d);
+        b.w.u16(tm);
     }
 }

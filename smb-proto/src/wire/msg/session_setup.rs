@@ -38,7 +38,9 @@ pub enum SessionSetupAndXRequest {
     NtLm(SessionSetupNtLm),
     /// WordCount 12: an extended-security (SPNEGO/NTLMSSP) blob.
     Extended(SessionSetupExtended),
-    /// Any other word count (pre-NT forms), kept untyped.
+    /// WordCount 10: the pre-NT (LANMAN) form with one password field.
+    LanMan(super::session_setup_lanman::SessionSetupLanMan),
+    /// Any other word count, kept untyped.
     Other {
         /// Parameter words after the AndX header.
         words: Bytes,
@@ -137,6 +139,7 @@ impl Body for SessionSetupAndXRequest {
                     native_lan_man,
                 }))
             }
+            10 => super::session_setup_lanman::SessionSetupLanMan::decode(b).map(Self::LanMan),
             _ => Ok(Self::Other {
                 words: b.params.rest(),
                 data: b.data.rest(),
@@ -181,6 +184,7 @@ impl Body for SessionSetupAndXRequest {
                     write_aligned_str(b.w, x, unicode);
                 }
             }
+            Self::LanMan(s) => s.encode(b),
             Self::Other { words, data } => {
                 b.w.bytes(words);
                 b.start_data();

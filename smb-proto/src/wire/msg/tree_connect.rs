@@ -71,11 +71,12 @@ impl Body for TreeConnectAndXRequest {
     }
 }
 
-/// TREE_CONNECT_ANDX response (WordCount 3, or 7 for the extended form).
+/// TREE_CONNECT_ANDX response (WordCount 3, or 7 for the extended form, or 2 for the
+/// pre-NT form that LANMAN servers send).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TreeConnectAndXResponse {
-    /// `SMB_SUPPORT_*` / `SMB_CSC_*` bits.
-    pub optional_support: u16,
+    /// `SMB_SUPPORT_*` / `SMB_CSC_*` bits; `None` in the WordCount 2 (LANMAN) form.
+    pub optional_support: Option<u16>,
     /// Extended form: maximal and guest maximal share access rights.
     pub extended: Option<(u32, u32)>,
     /// Service of the share (`A:`, `IPC`...).
@@ -88,14 +89,14 @@ impl Body for TreeConnectAndXResponse {
     const COMMAND: Command = Command::TREE_CONNECT_ANDX;
 
     fn decode(b: &mut BlockDecoder<'_>) -> Result<Self, DecodeError> {
-        // WordCount 2 (the AndX header alone, no OptionalSupport) comes from old servers;
-        // the support bits only inform.
+        // WordCount 2 (the AndX header alone, no OptionalSupport) comes from pre-NT
+        // servers; the support bits only inform.
         b.expect_word_count(&[2, 3, 7])?;
         let unicode = b.unicode();
         let optional_support = if b.word_count == 2 {
-            0
+            None
         } else {
-            b.params.u16("OptionalSupport")?
+            Some(b.params.u16("OptionalSupport")?)
         };
         let extended = if b.word_count == 7 {
             Some((
@@ -117,7 +118,9 @@ impl Body for TreeConnectAndXResponse {
 
     fn encode(&self, b: &mut BlockEncoder<'_>) {
         let unicode = b.unicode();
-        b.w.u16(self.optional_support);
+        if let Some(o) = self.optional_support.or(self.extended.map(|_| 0)) {
+            b.w.u16(o);
+        }
         if let Some((max, guest)) = self.extended {
             b.w.u32(max);
             b.w.u32(guest);

@@ -117,9 +117,17 @@ pub(super) fn read_dos_times(
     Ok(())
 }
 
+/// Whether a level's names are UTF-16 whatever the header says: the NT levels carry the
+/// NT file-information structures, whose names are always Unicode (Windows passes them
+/// through from the file system; Samba pushes them with `STR_UNICODE`).
+fn unicode_names(level: u16, unicode: bool) -> bool {
+    unicode || level >= level::FILE_BASIC_INFO
+}
+
 /// Encodes a query-information level; `STATUS_INVALID_LEVEL` for levels not supported.
 pub fn encode_file_info(level: u16, i: &FileInformation, unicode: bool) -> Result<Bytes, NtStatus> {
     use level::*;
+    let unicode = unicode_names(level, unicode);
     let mut w = Writer::new();
     let dos_attr = crate::wire::consts::ext_attr::to_dos(i.attributes);
     match level {
@@ -208,6 +216,7 @@ pub fn decode_file_info(
     unicode: bool,
 ) -> Result<FileInformation, DecodeError> {
     use level::*;
+    let unicode = unicode_names(level, unicode);
     let mut r = Reader::new(data);
     let mut i = FileInformation::default();
     match level {
