@@ -1,8 +1,11 @@
 //! Request handlers: one async function per command, run as tasks by the connection.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
 
 use super::cx::Cx;
 use super::event::{RefusalReason, ServerEvent};
@@ -409,22 +412,33 @@ pub(crate) fn check_fid(cx: &Cx, rc: &Rc, fid: u16) -> Result<OpenFile, NtStatus
     .ok_or(NtStatus::INVALID_HANDLE)
 }
 
+/// A handler's future on the heap, behind `dyn Future`. Every arm of [`dispatch`] goes
+/// through it, so that no single state machine holds every handler: the compiler would
+/// otherwise inline them all into one function, which LLVM's SLP vectorizer took 12
+/// minutes to optimise (a release build of `smb`), and a request costs one allocation
+/// more, next to the ones its handler makes anyway.
+fn boxed<'a, T>(
+    f: impl Future<Output = T> + Send + 'a,
+) -> Pin<Box<dyn Future<Output = T> + Send + 'a>> {
+    Box::pin(f)
+}
+
 async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
-    let req = oem::request_in(cx, rc, req).await;
+    let req = boxed(oem::request_in(cx, rc, req)).await;
     match req {
         Request::Negotiate(r) => session::negotiate(cx, rc, r),
         Request::SessionSetupAndX(r) => {
             let probe = crate::server::audit::LogonProbe::of(&r);
             cx.with(crate::server::audit::logon_starts);
-            let res = session::session_setup(cx, rc, r).await;
+            let res = boxed(session::session_setup(cx, rc, r)).await;
             if let Err(s) = res {
                 cx.with(|i| probe.refused(i, s));
             }
             res
         }
-        Request::LogoffAndX(_) => session::logoff(cx, rc).await,
-        Request::TreeConnectAndX(r) => tree::tree_connect(cx, rc, r).await,
-        Request::TreeDisconnect(_) => tree::tree_disconnect(cx, rc).await,
+        Request::LogoffAndX(_) => boxed(session::logoff(cx, rc)).await,
+        Request::TreeConnectAndX(r) => boxed(tree::tree_connect(cx, rc, r)).await,
+        Request::TreeDisconnect(_) => boxed(tree::tree_disconnect(cx, rc)).await,
         Request::Echo(r) => echo(cx, rc, r),
         Request::NtCancel(_) => {
             // Only a request still running can be cancelled.
@@ -436,89 +450,111 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
             Ok(Answer::silent())
         }
         // Named pipes: opens on IPC$, and I/O and closes on pipe FIDs.
-        Request::NtCreateAndX(r) if pipe::on_ipc(cx, rc) => pipe::nt_create(cx, rc, r).await,
-        Request::OpenAndX(r) if pipe::on_ipc(cx, rc) => pipe::open_andx(cx, rc, r).await,
-        Request::ReadAndX(r) if pipe::is_pipe(cx, r.fid) => pipe::read_andx(cx, rc, r).await,
-        Request::WriteAndX(r) if pipe::is_pipe(cx, r.fid) => pipe::write_andx(cx, rc, r).await,
-        Request::Close(r) if pipe::is_pipe(cx, r.fid) => pipe::close(cx, rc, r).await,
-        Request::NtCreateAndX(r) => open::nt_create(cx, rc, r).await,
+        Request::NtCreateAndX(r) if pipe::on_ipc(cx, rc) => boxed(pipe::nt_create(cx, rc, r)).await,
+        Request::OpenAndX(r) if pipe::on_ipc(cx, rc) => boxed(pipe::open_andx(cx, rc, r)).await,
+        Request::ReadAndX(r) if pipe::is_pipe(cx, r.fid) => boxed(pipe::read_andx(cx, rc, r)).await,
+        Request::WriteAndX(r) if pipe::is_pipe(cx, r.fid) => {
+            boxed(pipe::write_andx(cx, rc, r)).await
+        }
+        Request::Close(r) if pipe::is_pipe(cx, r.fid) => boxed(pipe::close(cx, rc, r)).await,
+        Request::NtCreateAndX(r) => boxed(open::nt_create(cx, rc, r)).await,
         Request::OpenAndX(r) => {
             let rc: &Rc = rc;
-            defer::retry_sharing(cx, || open::open_andx(cx, rc, r.clone())).await
+            boxed(defer::retry_sharing(cx, || {
+                open::open_andx(cx, rc, r.clone())
+            }))
+            .await
         }
-        Request::ReadAndX(r) => files::read_andx(cx, rc, r).await,
-        Request::WriteAndX(r) => files::write_andx(cx, rc, r).await,
-        Request::Close(r) => files::close(cx, rc, r).await,
-        Request::Flush(r) => files::flush(cx, rc, r).await,
-        Request::Seek(r) => seek::seek(cx, rc, r).await,
-        Request::LockingAndX(r) => lock::locking(cx, rc, r).await,
-        Request::LockAndRead(r) => lock::lock_and_read(cx, rc, r).await,
-        Request::Read(r) => files::read_core(cx, rc, r).await,
-        Request::Write(r) => files::write_core(cx, rc, r).await,
-        Request::WriteAndClose(r) => files::write_and_close(cx, rc, r).await,
-        Request::WriteAndUnlock(r) => files::write_and_unlock(cx, rc, r).await,
+        Request::ReadAndX(r) => boxed(files::read_andx(cx, rc, r)).await,
+        Request::WriteAndX(r) => boxed(files::write_andx(cx, rc, r)).await,
+        Request::Close(r) => boxed(files::close(cx, rc, r)).await,
+        Request::Flush(r) => boxed(files::flush(cx, rc, r)).await,
+        Request::Seek(r) => boxed(seek::seek(cx, rc, r)).await,
+        Request::LockingAndX(r) => boxed(lock::locking(cx, rc, r)).await,
+        Request::LockAndRead(r) => boxed(lock::lock_and_read(cx, rc, r)).await,
+        Request::Read(r) => boxed(files::read_core(cx, rc, r)).await,
+        Request::Write(r) => boxed(files::write_core(cx, rc, r)).await,
+        Request::WriteAndClose(r) => boxed(files::write_and_close(cx, rc, r)).await,
+        Request::WriteAndUnlock(r) => boxed(files::write_and_unlock(cx, rc, r)).await,
         // Like Samba, the SMB1 opens, deletes and renames retry sharing violations.
         Request::CreateTemporary(r) => {
             let rc: &Rc = rc;
-            defer::retry_sharing(cx, || open::create_temporary(cx, rc, r.clone())).await
+            boxed(defer::retry_sharing(cx, || {
+                open::create_temporary(cx, rc, r.clone())
+            }))
+            .await
         }
         Request::Open(r) => {
             let rc: &Rc = rc;
-            defer::retry_sharing(cx, || core_open::open_core(cx, rc, r.clone())).await
+            boxed(defer::retry_sharing(cx, || {
+                core_open::open_core(cx, rc, r.clone())
+            }))
+            .await
         }
         Request::Create(r) => {
             let rc: &Rc = rc;
-            defer::retry_sharing(cx, || core_open::create(cx, rc, r.clone())).await
+            boxed(defer::retry_sharing(cx, || {
+                core_open::create(cx, rc, r.clone())
+            }))
+            .await
         }
         Request::CreateNew(r) => {
             let rc: &Rc = rc;
-            defer::retry_sharing(cx, || core_open::create_new(cx, rc, r.clone())).await
+            boxed(defer::retry_sharing(cx, || {
+                core_open::create_new(cx, rc, r.clone())
+            }))
+            .await
         }
-        Request::QueryInformation2(r) => info2::query_information2(cx, rc, r).await,
-        Request::LockByteRange(r) => lock::lock_byte_range(cx, rc, r).await,
-        Request::UnlockByteRange(r) => lock::unlock_byte_range(cx, rc, r).await,
-        Request::ProcessExit(_) => files::process_exit(cx, rc).await,
+        Request::QueryInformation2(r) => boxed(info2::query_information2(cx, rc, r)).await,
+        Request::LockByteRange(r) => boxed(lock::lock_byte_range(cx, rc, r)).await,
+        Request::UnlockByteRange(r) => boxed(lock::unlock_byte_range(cx, rc, r)).await,
+        Request::ProcessExit(_) => boxed(files::process_exit(cx, rc)).await,
         Request::Delete(r) => {
             let rc: &Rc = rc;
-            defer::retry_sharing(cx, || names::delete(cx, rc, r.clone())).await
+            boxed(defer::retry_sharing(cx, || {
+                names::delete(cx, rc, r.clone())
+            }))
+            .await
         }
         Request::Rename(r) => {
             let rc: &Rc = rc;
-            defer::retry_sharing(cx, || names::rename(cx, rc, r.clone()))
-                .await
-                .map_err(|e| collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS))
+            boxed(defer::retry_sharing(cx, || {
+                names::rename(cx, rc, r.clone())
+            }))
+            .await
+            .map_err(|e| collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS))
         }
-        Request::NtRename(r) => nt_rename::nt_rename(cx, rc, r).await,
-        Request::CreateDirectory(r) => names::mkdir(cx, rc, &r.directory_name)
+        Request::NtRename(r) => boxed(nt_rename::nt_rename(cx, rc, r)).await,
+        Request::CreateDirectory(r) => boxed(names::mkdir(cx, rc, &r.directory_name))
             .await
             .map_err(|e| collision_as(rc, e, NtStatus::SMB_NO_ACCESS))
             .map(|()| Answer::ok(CreateDirectoryResponse)),
         Request::DeleteDirectory(r) => {
             let rc: &Rc = rc;
-            defer::retry_sharing(cx, || names::rmdir(cx, rc, r.clone())).await
+            boxed(defer::retry_sharing(cx, || names::rmdir(cx, rc, r.clone()))).await
         }
-        Request::CheckDirectory(r) => names::check_directory(cx, rc, r).await,
-        Request::QueryInformation(r) => names::query_information(cx, rc, r).await,
-        Request::SetInformation(r) => names::set_information(cx, rc, r).await,
-        Request::QueryInformationDisk(_) => names::query_disk(cx, rc).await,
-        Request::Search(r) => find::search(cx, rc, r).await,
-        Request::Trans2(r) => trans2::trans2(cx, rc, r).await,
+        Request::CheckDirectory(r) => boxed(names::check_directory(cx, rc, r)).await,
+        Request::QueryInformation(r) => boxed(names::query_information(cx, rc, r)).await,
+        Request::SetInformation(r) => boxed(names::set_information(cx, rc, r)).await,
+        Request::QueryInformationDisk(_) => boxed(names::query_disk(cx, rc)).await,
+        Request::Search(r) => boxed(find::search(cx, rc, r)).await,
+        Request::Trans2(r) => boxed(trans2::trans2(cx, rc, r)).await,
         Request::FindClose2(r) => {
             check_tree(cx, rc)?;
             cx.with(|i| i.searches.remove(&r.sid))
                 .ok_or(NtStatus::INVALID_HANDLE)?;
             Ok(Answer::ok(FindClose2Response))
         }
-        Request::Transaction(r) => ipc::transaction(cx, rc, r).await,
-        Request::NtTransact(r) => files::nt_transact(cx, rc, r).await,
-        Request::TreeConnect(r) => tree_core::tree_connect_core(cx, rc, r).await,
-        Request::CloseAndTreeDisc(r) => tree_core::close_and_tree_disc(cx, rc, r).await,
-        Request::ReadRaw(r) => raw::read_raw(cx, rc, r).await,
-        Request::WriteRaw(r) => raw::write_raw(cx, rc, r).await,
-        Request::SetInformation2(r) => info2::set_information2(cx, rc, r).await,
-        Request::Find(r) => find::find(cx, rc, r).await,
-        Request::FindUnique(r) => find::find_unique(cx, rc, r).await,
-        Request::FindClose(r) => find::find_close(cx, rc, r).await,
+        Request::Transaction(r) => boxed(ipc::transaction(cx, rc, r)).await,
+        Request::NtTransact(r) => boxed(files::nt_transact(cx, rc, r)).await,
+        Request::TreeConnect(r) => boxed(tree_core::tree_connect_core(cx, rc, r)).await,
+        Request::CloseAndTreeDisc(r) => boxed(tree_core::close_and_tree_disc(cx, rc, r)).await,
+        Request::ReadRaw(r) => boxed(raw::read_raw(cx, rc, r)).await,
+        Request::WriteRaw(r) => boxed(raw::write_raw(cx, rc, r)).await,
+        Request::SetInformation2(r) => boxed(info2::set_information2(cx, rc, r)).await,
+        Request::Find(r) => boxed(find::find(cx, rc, r)).await,
+        Request::FindUnique(r) => boxed(find::find_unique(cx, rc, r)).await,
+        Request::FindClose(r) => boxed(find::find_close(cx, rc, r)).await,
         Request::WriteComplete(_) => Err(NtStatus::SMB_BAD_COMMAND),
         Request::Raw(r) => {
             // Secondary transaction requests and anything else we do not implement.
