@@ -260,7 +260,7 @@ fn remote_tod(cx: &Cx) -> (Bytes, Bytes) {
     let secs = secs.max(0) as u64;
     let days = secs / 86_400;
     let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days as i64);
+    let (y, m, d) = crate::time::civil_from_days(days as i64);
     let mut w = Writer::new();
     w.u32(secs.min(u32::MAX as u64) as u32);
     w.u32(((secs % 86_400) * 1000 + u64::from(nanos) / 1_000_000) as u32);
@@ -276,20 +276,6 @@ fn remote_tod(cx: &Cx) -> (Bytes, Bytes) {
     // 1970-01-01 was a Thursday (4).
     w.u8(((days + 4) % 7) as u8);
     (params(&[rap::NERR_SUCCESS, 0]), w.freeze())
-}
-
-/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Answers the RAP calls of this file; `None` for the others.
@@ -313,9 +299,9 @@ mod tests {
 
     #[test]
     fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(20_789), (2026, 12, 2));
+        assert_eq!(crate::time::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(crate::time::civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(crate::time::civil_from_days(20_789), (2026, 12, 2));
     }
 
     #[test]
