@@ -423,6 +423,21 @@ fn boxed<'a, T>(
     Box::pin(f)
 }
 
+/// A handler that retries sharing violations for about a second (see [`defer`]), boxed
+/// as [`boxed`] does.
+fn retried<'a, Q, Fut>(
+    cx: &'a Cx,
+    rc: &'a Rc,
+    r: Q,
+    handler: impl Fn(&'a Cx, &'a Rc, Q) -> Fut + Send + 'a,
+) -> Pin<Box<dyn Future<Output = HResult> + Send + 'a>>
+where
+    Q: Clone + Send + 'a,
+    Fut: Future<Output = HResult> + Send + 'a,
+{
+    boxed(defer::retry_sharing(cx, move || handler(cx, rc, r.clone())))
+}
+
 async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
     let req = boxed(oem::request_in(cx, rc, req)).await;
     match req {
@@ -458,13 +473,7 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         }
         Request::Close(r) if pipe::is_pipe(cx, r.fid) => boxed(pipe::close(cx, rc, r)).await,
         Request::NtCreateAndX(r) => boxed(open::nt_create(cx, rc, r)).await,
-        Request::OpenAndX(r) => {
-            let rc: &Rc = rc;
-            boxed(defer::retry_sharing(cx, || {
-                open::open_andx(cx, rc, r.clone())
-            }))
-            .await
-        }
+        Request::OpenAndX(r) => retried(cx, rc, r, open::open_andx).await,
         Request::ReadAndX(r) => boxed(files::read_andx(cx, rc, r)).await,
         Request::WriteAndX(r) => boxed(files::write_andx(cx, rc, r)).await,
         Request::Close(r) => boxed(files::close(cx, rc, r)).await,
@@ -477,62 +486,27 @@ async fn dispatch(cx: &Cx, rc: &mut Rc, req: Request) -> HResult {
         Request::WriteAndClose(r) => boxed(files::write_and_close(cx, rc, r)).await,
         Request::WriteAndUnlock(r) => boxed(files::write_and_unlock(cx, rc, r)).await,
         // Like Samba, the SMB1 opens, deletes and renames retry sharing violations.
-        Request::CreateTemporary(r) => {
-            let rc: &Rc = rc;
-            boxed(defer::retry_sharing(cx, || {
-                open::create_temporary(cx, rc, r.clone())
-            }))
-            .await
-        }
-        Request::Open(r) => {
-            let rc: &Rc = rc;
-            boxed(defer::retry_sharing(cx, || {
-                core_open::open_core(cx, rc, r.clone())
-            }))
-            .await
-        }
-        Request::Create(r) => {
-            let rc: &Rc = rc;
-            boxed(defer::retry_sharing(cx, || {
-                core_open::create(cx, rc, r.clone())
-            }))
-            .await
-        }
-        Request::CreateNew(r) => {
-            let rc: &Rc = rc;
-            boxed(defer::retry_sharing(cx, || {
-                core_open::create_new(cx, rc, r.clone())
-            }))
-            .await
-        }
+        Request::CreateTemporary(r) => retried(cx, rc, r, open::create_temporary).await,
+        Request::Open(r) => retried(cx, rc, r, core_open::open_core).await,
+        Request::Create(r) => retried(cx, rc, r, core_open::create).await,
+        Request::CreateNew(r) => retried(cx, rc, r, core_open::create_new).await,
         Request::QueryInformation2(r) => boxed(info2::query_information2(cx, rc, r)).await,
         Request::LockByteRange(r) => boxed(lock::lock_byte_range(cx, rc, r)).await,
         Request::UnlockByteRange(r) => boxed(lock::unlock_byte_range(cx, rc, r)).await,
         Request::ProcessExit(_) => boxed(files::process_exit(cx, rc)).await,
-        Request::Delete(r) => {
-            let rc: &Rc = rc;
-            boxed(defer::retry_sharing(cx, || {
-                names::delete(cx, rc, r.clone())
-            }))
-            .await
-        }
+        Request::Delete(r) => retried(cx, rc, r, names::delete).await,
         Request::Rename(r) => {
             let rc: &Rc = rc;
-            boxed(defer::retry_sharing(cx, || {
-                names::rename(cx, rc, r.clone())
-            }))
-            .await
-            .map_err(|e| collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS))
+            retried(cx, rc, r, names::rename)
+                .await
+                .map_err(|e| collision_as(rc, e, NtStatus::SMB_ALREADY_EXISTS))
         }
         Request::NtRename(r) => boxed(nt_rename::nt_rename(cx, rc, r)).await,
         Request::CreateDirectory(r) => boxed(names::mkdir(cx, rc, &r.directory_name))
             .await
             .map_err(|e| collision_as(rc, e, NtStatus::SMB_NO_ACCESS))
             .map(|()| Answer::ok(CreateDirectoryResponse)),
-        Request::DeleteDirectory(r) => {
-            let rc: &Rc = rc;
-            boxed(defer::retry_sharing(cx, || names::rmdir(cx, rc, r.clone()))).await
-        }
+        Request::DeleteDirectory(r) => retried(cx, rc, r, names::rmdir).await,
         Request::CheckDirectory(r) => boxed(names::check_directory(cx, rc, r)).await,
         Request::QueryInformation(r) => boxed(names::query_information(cx, rc, r)).await,
         Request::SetInformation(r) => boxed(names::set_information(cx, rc, r)).await,
